@@ -1,0 +1,47 @@
+"""Vectorizer: a Qdrant-compatible vector database core and plugin host."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from vectorizer.apis import HttpApi, ServerSpec
+from vectorizer.engine import Collection, Engine
+from vectorizer.errors import (
+    AlreadyExists,
+    BadRequest,
+    CollectionNotFound,
+    Conflict,
+    NotFound,
+    PointNotFound,
+    StorageError,
+    Unsupported,
+    VectorizerError,
+)
+from vectorizer.hookspecs import hookimpl
+
+try:
+    __version__ = version("vectorizer")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+QDRANT_VERSION = "1.14.1"
+"""The Qdrant version whose APIs Vectorizer speaks (reported by `GET /`)."""
+
+__all__ = [
+    "QDRANT_VERSION",
+    "AlreadyExists",
+    "BadRequest",
+    "Collection",
+    "CollectionNotFound",
+    "Conflict",
+    "Engine",
+    "HttpApi",
+    "NotFound",
+    "PointNotFound",
+    "ServerSpec",
+    "StorageError",
+    "Unsupported",
+    "VectorizerError",
+    "__version__",
+    "hookimpl",
+]

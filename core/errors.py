@@ -1,0 +1,55 @@
+"""Domain errors raised by the core. Each API plugin maps them to its own wire format."""
+
+from __future__ import annotations
+
+
+class VectorizerError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(VectorizerError):
+    """The request is malformed or inconsistent with the collection (Qdrant: 400)."""
+
+
+class NotFound(VectorizerError):
+    """Something addressed by the request does not exist (Qdrant: 404)."""
+
+
+class CollectionNotFound(NotFound):
+    """The collection (or alias) does not exist."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Not found: Collection `{name}` doesn't exist!")
+        self.name = name
+
+
+class PointNotFound(NotFound):
+    """A point addressed by id does not exist."""
+
+    def __init__(self, point_id: int | str) -> None:
+        super().__init__(f"Not found: No point with id {point_id} found")
+        self.point_id = point_id
+
+
+class AlreadyExists(VectorizerError):
+    """The thing to create exists already (Qdrant answers 400 for collections)."""
+
+
+class Conflict(VectorizerError):
+    """The operation conflicts with the current state (Qdrant: 409)."""
+
+
+class Unsupported(VectorizerError):
+    """A feature that is not built yet (HTTP 501 / gRPC UNIMPLEMENTED)."""
+
+    def __init__(self, feature: str) -> None:
+        super().__init__(f"Not implemented in Vectorizer yet: {feature}")
+        self.feature = feature
+
+
+class StorageError(VectorizerError):
+    """The durable store failed (Qdrant: 500)."""

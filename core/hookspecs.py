@@ -1,0 +1,73 @@
+"""Every hook a Vectorizer plugin can implement (pluggy project name ``vectorizer``).
+
+Each hook is documented in ``docs/plugin_hooks.md``; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from vectorizer.apis import HttpApi, ServerSpec
+    from vectorizer.engine import Collection, Engine
+    from vectorizer.models import PointId, SearchRequest
+
+hookspec = pluggy.HookspecMarker("vectorizer")
+hookimpl = pluggy.HookimplMarker("vectorizer")
+
+
+# ----------------------------------------------------------------------------- API surface
+
+
+@hookspec
+def register_http_apis(engine: Engine, settings: Any) -> list[HttpApi] | None:
+    """Return HTTP APIs (Litestar route handlers, default port, prefix) to serve."""
+
+
+@hookspec
+def register_servers(engine: Engine, settings: Any) -> list[ServerSpec] | None:
+    """Return non-HTTP servers (async context managers) to run in the server's event loop."""
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add subcommands to the ``vectorizer`` command-line interface."""
+
+
+# ----------------------------------------------------------------------------- storage
+
+
+@hookspec
+def register_storage_backends(register: Any) -> None:
+    """Call ``register(backend)`` for each storage backend (``StorageBackend``) offered."""
+
+
+# ----------------------------------------------------------------------------- collections
+
+
+@hookspec
+def collection_created(engine: Engine, name: str) -> None:
+    """A collection was created (after it is durable)."""
+
+
+@hookspec
+def collection_deleted(engine: Engine, name: str) -> None:
+    """A collection was deleted (after it is durable)."""
+
+
+@hookspec
+def points_changed(collection: Collection, operation: str, ids: list[PointId]) -> None:
+    """Points were written (``operation`` names the write) and are durable."""
+
+
+# ----------------------------------------------------------------------------- search
+
+
+@hookspec
+def prepare_search(collection: Collection, request: SearchRequest) -> None:
+    """Change a search request in place before it runs."""
+

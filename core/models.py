@@ -1,0 +1,312 @@
+"""Domain types of the core: plain dataclasses, free of any wire format.
+
+Names and defaults follow Qdrant's model, so each API plugin converts at its edge
+without re-deciding semantics. The default (unnamed) vector is stored under the name
+``""`` (`DEFAULT_VECTOR`).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+import numpy as np
+
+from vectorizer.errors import BadRequest
+
+DEFAULT_VECTOR = ""
+MAX_POINT_ID = 2**64 - 1
+
+PointId: TypeAlias = int | str
+"""An unsigned 64-bit integer, or a UUID in canonical hyphenated lower-case form."""
+
+Payload: TypeAlias = dict[str, Any]
+
+
+class Distance(enum.StrEnum):
+    COSINE = "Cosine"
+    EUCLID = "Euclid"
+    DOT = "Dot"
+    MANHATTAN = "Manhattan"
+
+
+class Datatype(enum.StrEnum):
+    FLOAT32 = "float32"
+    FLOAT16 = "float16"
+    UINT8 = "uint8"
+
+
+class CollectionStatus(enum.StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    GREY = "grey"
+    RED = "red"
+
+
+def normalize_point_id(value: object) -> PointId:
+    """Validate a point id: an unsigned 64-bit int or a UUID string (any accepted form)."""
+    if isinstance(value, bool):
+        raise BadRequest(f"Bad point id {value!r}: must be an unsigned integer or a UUID")
+    if isinstance(value, int):
+        if 0 <= value <= MAX_POINT_ID:
+            return value
+        raise BadRequest(f"Bad point id {value}: must be between 0 and {MAX_POINT_ID}")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str):
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise BadRequest(
+                f"Unable to parse UUID: {value}: point id must be an unsigned integer or a UUID"
+            ) from None
+    raise BadRequest(f"Bad point id {value!r}: must be an unsigned integer or a UUID")
+
+
+# ----------------------------------------------------------------------------- config
+
+
+@dataclass
+class HnswConfig:
+    """HNSW graph parameters (collection level; per-vector overrides are diffs)."""
+
+    m: int = 16
+    ef_construct: int = 100
+    full_scan_threshold: int = 10000
+    max_indexing_threads: int = 0
+    on_disk: bool | None = False
+    payload_m: int | None = None
+
+
+@dataclass
+class OptimizersConfig:
+    """Optimizer parameters. `indexing_threshold` (KB of vectors) decides when HNSW is built."""
+
+    deleted_threshold: float = 0.2
+    vacuum_min_vector_number: int = 1000
+    default_segment_number: int = 0
+    max_segment_size: int | None = None
+    memmap_threshold: int | None = None
+    indexing_threshold: int | None = 20000
+    flush_interval_sec: int = 5
+    max_optimization_threads: int | None = None
+
+
+@dataclass
+class WalConfig:
+    wal_capacity_mb: int = 32
+    wal_segments_ahead: int = 0
+
+
+@dataclass
+class VectorParams:
+    """One dense vector space of a collection."""
+
+    size: int
+    distance: Distance
+    hnsw_config: dict[str, Any] | None = None
+    quantization_config: dict[str, Any] | None = None
+    on_disk: bool | None = None
+    datatype: Datatype | None = None
+    multivector_config: dict[str, Any] | None = None
+
+
+@dataclass
+class CollectionParams:
+    """`vectors` maps vector name to params; the unnamed vector is `DEFAULT_VECTOR`."""
+
+    vectors: dict[str, VectorParams] = field(default_factory=dict)
+    shard_number: int = 1
+    sharding_method: str | None = None
+    replication_factor: int = 1
+    write_consistency_factor: int = 1
+    read_fan_out_factor: int | None = None
+    on_disk_payload: bool = True
+    sparse_vectors: dict[str, dict[str, Any]] | None = None
+
+
+@dataclass
+class CollectionConfig:
+    """Everything a collection is created with, stored and reported back as given."""
+
+    params: CollectionParams = field(default_factory=CollectionParams)
+    hnsw_config: HnswConfig = field(default_factory=HnswConfig)
+    optimizer_config: OptimizersConfig = field(default_factory=OptimizersConfig)
+    wal_config: WalConfig = field(default_factory=WalConfig)
+    quantization_config: dict[str, Any] | None = None
+    strict_mode_config: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+
+    @property
+    def unnamed(self) -> bool:
+        """True when the collection has the single unnamed dense vector."""
+        return list(self.params.vectors) == [DEFAULT_VECTOR]
+
+    def vector_params(self, name: str) -> VectorParams:
+        try:
+            return self.params.vectors[name]
+        except KeyError:
+            shown = name or "default (unnamed)"
+            raise BadRequest(f"Wrong input: Not existing vector name error: {shown}") from None
+
+    def hnsw_for(self, name: str) -> HnswConfig:
+        """The effective HNSW config of one vector: collection config plus its diff."""
+        base = self.hnsw_config
+        diff = self.vector_params(name).hnsw_config or {}
+        merged = {**base.__dict__, **{k: v for k, v in diff.items() if v is not None}}
+        return HnswConfig(**merged)
+
+
+@dataclass
+class CollectionUpdate:
+    """A partial update of a collection's config; `None` leaves a part unchanged.
+
+    `vectors` maps a vector name to a diff of its params (`hnsw_config`,
+    `quantization_config`, `on_disk`); the other parts are diffs of the sections.
+    """
+
+    vectors: dict[str, dict[str, Any]] | None = None
+    params: dict[str, Any] | None = None
+    hnsw_config: dict[str, Any] | None = None
+    optimizers_config: dict[str, Any] | None = None
+    quantization_config: dict[str, Any] | None = None
+    disable_quantization: bool = False
+    strict_mode_config: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass
+class CollectionInfo:
+    """A collection's state and config, as `GET /collections/{name}` reports it.
+
+    `warnings` names every config field that is stored but whose effect is not
+    implemented, so nothing is silently ignored.
+    """
+
+    status: CollectionStatus
+    optimizer_status: str
+    points_count: int
+    vectors_count: int
+    indexed_vectors_count: int
+    segments_count: int
+    config: CollectionConfig
+    payload_schema: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- aliases
+
+
+@dataclass
+class CreateAlias:
+    collection_name: str
+    alias_name: str
+
+
+@dataclass
+class DeleteAlias:
+    alias_name: str
+
+
+@dataclass
+class RenameAlias:
+    old_alias_name: str
+    new_alias_name: str
+
+
+AliasAction: TypeAlias = CreateAlias | DeleteAlias | RenameAlias
+
+
+# ----------------------------------------------------------------------------- points
+
+Vector: TypeAlias = np.ndarray
+"""A dense vector (1-D float array). Sparse and multi vectors slot in beside it."""
+
+VectorStruct: TypeAlias = dict[str, Vector]
+"""A point's vectors by name; the unnamed vector is under `DEFAULT_VECTOR`."""
+
+
+@dataclass
+class PointStruct:
+    id: PointId
+    vectors: VectorStruct
+    payload: Payload | None = None
+
+
+@dataclass
+class PointVectors:
+    """Vectors to set on an existing point (update_vectors)."""
+
+    id: PointId
+    vectors: VectorStruct
+
+
+@dataclass
+class WithPayload:
+    """Which payload to return: none, all, only `include` keys, or all but `exclude`."""
+
+    enabled: bool = False
+    include: list[str] | None = None
+    exclude: list[str] | None = None
+
+
+@dataclass
+class WithVectors:
+    """Which vectors to return: none, all, or only the named ones."""
+
+    enabled: bool = False
+    names: list[str] | None = None
+
+
+@dataclass
+class Record:
+    """A point as read back: id, selected payload and vectors."""
+
+    id: PointId
+    payload: Payload | None = None
+    vectors: VectorStruct | None = None
+
+
+@dataclass
+class ScoredPoint:
+    id: PointId
+    version: int
+    score: float
+    payload: Payload | None = None
+    vectors: VectorStruct | None = None
+
+
+@dataclass
+class SearchParams:
+    hnsw_ef: int | None = None
+    exact: bool = False
+    indexed_only: bool = False
+
+
+@dataclass
+class SearchRequest:
+    """Nearest-neighbour search of one dense vector space."""
+
+    vector: Vector
+    using: str = DEFAULT_VECTOR
+    limit: int = 10
+    offset: int = 0
+    score_threshold: float | None = None
+    params: SearchParams = field(default_factory=SearchParams)
+    with_payload: WithPayload = field(default_factory=WithPayload)
+    with_vectors: WithVectors = field(default_factory=WithVectors)
+    filter: Any = None
+
+
+@dataclass
+class ScrollResult:
+    points: list[Record]
+    next_page_offset: PointId | None
+
+
+@dataclass
+class UpdateResult:
+    operation_id: int
+    completed: bool = True

@@ -1,0 +1,1 @@
+"""vectorizer_api plugin."""
