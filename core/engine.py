@@ -1,61 +1,277 @@
-"""The engine: collections, aliases and their points, over a durable store. (interface stub; being implemented)"""
+"""The engine: collections and aliases over a durable store, and the background indexer."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import re
+import threading
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pluggy
-
+from vectorizer.collection import Collection
+from vectorizer.errors import (
+    AlreadyExists,
+    BadRequest,
+    CollectionNotFound,
+    NotFound,
+    StorageError,
+    Unsupported,
+)
+from vectorizer.indexer import Indexer
 from vectorizer.models import (
     AliasAction,
     CollectionConfig,
-    CollectionInfo,
     CollectionUpdate,
-    PointId,
-    PointStruct,
-    PointVectors,
-    Record,
-    ScoredPoint,
-    ScrollResult,
-    SearchRequest,
-    UpdateResult,
-    WithPayload,
-    WithVectors,
+    CreateAlias,
+    DeleteAlias,
+    RenameAlias,
 )
+from vectorizer.storage import StorageBackend, Store
+
+__all__ = ["Collection", "Engine"]
+
+log = logging.getLogger(__name__)
+
+_BAD_NAME = re.compile(r'[<>:"/\\|?*\x00]')
 
 
-class Collection:
-    name: str
-    config: CollectionConfig
+def validate_collection_name(name: str) -> None:
+    """Qdrant's rules: 1 to 255 characters, none of < > : " / \\ | ? * or NUL."""
+    if not name or len(name) > 255 or _BAD_NAME.search(name):
+        raise BadRequest(
+            f"Wrong input: collection name {name!r} must be 1 to 255 characters and must not "
+            'contain < > : " / \\ | ? * or NUL'
+        )
 
-    def info(self) -> CollectionInfo: ...
-    def upsert(self, points: list[PointStruct]) -> UpdateResult: ...
-    def retrieve(self, ids: list[PointId], with_payload: WithPayload, with_vectors: WithVectors) -> list[Record]: ...
-    def delete(self, ids: list[PointId] | None = None, filter: Any = None) -> UpdateResult: ...
-    def scroll(self, offset: PointId | None = None, limit: int = 10, with_payload: WithPayload = WithPayload(True), with_vectors: WithVectors = WithVectors(), filter: Any = None) -> ScrollResult: ...
-    def count(self, filter: Any = None, exact: bool = True) -> int: ...
-    def set_payload(self, payload: dict, ids: list[PointId] | None = None, filter: Any = None, key: str | None = None) -> UpdateResult: ...
-    def overwrite_payload(self, payload: dict, ids: list[PointId] | None = None, filter: Any = None) -> UpdateResult: ...
-    def delete_payload(self, keys: list[str], ids: list[PointId] | None = None, filter: Any = None) -> UpdateResult: ...
-    def clear_payload(self, ids: list[PointId] | None = None, filter: Any = None) -> UpdateResult: ...
-    def update_vectors(self, points: list[PointVectors]) -> UpdateResult: ...
-    def delete_vectors(self, names: list[str], ids: list[PointId] | None = None, filter: Any = None) -> UpdateResult: ...
-    def search(self, request: SearchRequest) -> list[ScoredPoint]: ...
-    def search_batch(self, requests: list[SearchRequest]) -> list[list[ScoredPoint]]: ...
-    def wait_indexed(self, timeout: float | None = None) -> bool: ...
+
+def config_to_dict(config: CollectionConfig) -> dict[str, Any]:
+    return msgspec.to_builtins(config)
+
+
+def config_from_dict(data: dict[str, Any]) -> CollectionConfig:
+    return msgspec.convert(data, CollectionConfig)
+
+
+def _check_supported(config: CollectionConfig) -> None:
+    """Refuse, at creation, vector kinds that could not be stored."""
+    if config.params.sparse_vectors:
+        raise Unsupported("sparse vectors (sparse_vectors)")
+    for name, params in config.params.vectors.items():
+        if params.multivector_config:
+            raise Unsupported(f"multivectors (multivector_config of vector {name!r})")
+        if params.size < 1:
+            raise BadRequest(f"Wrong input: vector size of {name!r} must be at least 1")
+        hnsw = config.hnsw_for(name)
+        if (hnsw.m < 2 and hnsw.m != 0) or hnsw.ef_construct < 4:
+            raise BadRequest("Wrong input: hnsw_config needs m >= 2 and ef_construct >= 4")
+
+
+def _merge_diff(obj: Any, diff: dict[str, Any] | None, section: str) -> Any:
+    """A copy of dataclass `obj` with the non-null fields of `diff` applied."""
+    if not diff:
+        return obj
+    names = {f.name for f in dataclasses.fields(obj)}
+    unknown = set(diff) - names
+    if unknown:
+        raise BadRequest(
+            f"Wrong input: unknown field(s) in {section}: {', '.join(sorted(unknown))}"
+        )
+    merged = {**msgspec.to_builtins(obj), **{k: v for k, v in diff.items() if v is not None}}
+    try:
+        return msgspec.convert(merged, type(obj))
+    except msgspec.ValidationError as exc:
+        raise BadRequest(f"Wrong input: {section}: {exc}") from None
 
 
 class Engine:
-    def __init__(self, data_dir: Path, *, pm: pluggy.PluginManager | None = None, storage: str = "sqlite") -> None: ...
+    """All collections of one data directory. Open with `Engine.open`, then `close`."""
+
+    def __init__(self, store: Store, *, pm: pluggy.PluginManager | None = None) -> None:
+        self.store = store
+        self.pm = pm
+        self._lock = threading.RLock()
+        self._collections: dict[str, Collection] = {}
+        self._aliases: dict[str, str] = {}
+        self.indexer = Indexer()
+        for stored in store.load_collections():
+            collection = self._make(stored.name, config_from_dict(stored.config))
+            collection._next_op = stored.next_operation_id
+            collection.load()
+            self._collections[stored.name] = collection
+        self._aliases = store.load_aliases()
+        self.indexer.start()
+
     @classmethod
-    def open(cls, data_dir: Path | str, *, pm: pluggy.PluginManager | None = None, storage: str = "sqlite") -> Engine: ...
-    def close(self) -> None: ...
-    def create_collection(self, name: str, config: CollectionConfig) -> None: ...
-    def delete_collection(self, name: str) -> bool: ...
-    def get_collection(self, name: str) -> Collection: ...
-    def collection_exists(self, name: str) -> bool: ...
-    def list_collections(self) -> list[str]: ...
-    def update_collection(self, name: str, update: CollectionUpdate) -> None: ...
-    def update_aliases(self, actions: list[AliasAction]) -> None: ...
-    def list_aliases(self, collection: str | None = None) -> list[tuple[str, str]]: ...
+    def open(
+        cls,
+        data_dir: Path | str,
+        *,
+        pm: pluggy.PluginManager | None = None,
+        storage: str = "sqlite",
+    ) -> Engine:
+        """Open (creating if needed) the store in `data_dir` with the named backend."""
+        backends: dict[str, StorageBackend] = {}
+        if pm is None:
+            from vectorizer.storage import builtin
+
+            builtin.register_storage_backends(lambda b: backends.setdefault(b.name, b))
+        else:
+            pm.hook.register_storage_backends(register=lambda b: backends.setdefault(b.name, b))
+        if storage not in backends:
+            known = ", ".join(sorted(backends))
+            raise StorageError(f"Unknown storage backend {storage!r} (known: {known})")
+        return cls(backends[storage].open(Path(data_dir)), pm=pm)
+
+    def close(self) -> None:
+        """Stop indexing, save every index that changed, close the store."""
+        self.indexer.stop()
+        with self._lock:
+            for collection in self._collections.values():
+                try:
+                    collection.save_indexes()
+                except OSError as exc:  # derived data: losing it only costs a rebuild
+                    log.warning("Could not save index of %s: %s", collection.name, exc)
+            self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _make(self, name: str, config: CollectionConfig) -> Collection:
+        return Collection(name, config, self.store, pm=self.pm, notify_indexer=self.indexer.notify)
+
+    # ------------------------------------------------------------------ collections
+
+    def create_collection(self, name: str, config: CollectionConfig) -> None:
+        validate_collection_name(name)
+        _check_supported(config)
+        with self._lock:
+            if name in self._collections:
+                raise AlreadyExists(f"Wrong input: Collection `{name}` already exists!")
+            if name in self._aliases:
+                raise AlreadyExists(f"Wrong input: Alias `{name}` already exists!")
+            self.store.create_collection(name, config_to_dict(config))
+            self._collections[name] = self._make(name, config)
+        if self.pm is not None:
+            self.pm.hook.collection_created(engine=self, name=name)
+
+    def delete_collection(self, name: str) -> bool:
+        """Delete a collection and the aliases to it; False when there was none."""
+        with self._lock:
+            collection = self._collections.get(name)
+            if collection is None:
+                return False
+            self.store.drop_collection(name)
+            collection.dropped = True
+            del self._collections[name]
+            self._aliases = {a: c for a, c in self._aliases.items() if c != name}
+        if self.pm is not None:
+            self.pm.hook.collection_deleted(engine=self, name=name)
+        return True
+
+    def get_collection(self, name: str) -> Collection:
+        """The collection called `name`, or the one the alias `name` points at."""
+        with self._lock:
+            collection = self._collections.get(name) or self._collections.get(
+                self._aliases.get(name, "")
+            )
+        if collection is None:
+            raise CollectionNotFound(name)
+        return collection
+
+    def collection_exists(self, name: str) -> bool:
+        with self._lock:
+            return name in self._collections or self._aliases.get(name) in self._collections
+
+    def list_collections(self) -> list[str]:
+        with self._lock:
+            return list(self._collections)
+
+    def update_collection(self, name: str, update: CollectionUpdate) -> None:
+        """Apply a partial config update; HNSW changes rebuild the affected indexes."""
+        collection = self.get_collection(name)
+        with self._lock:
+            old = collection.config
+            new = dataclasses.replace(old)
+            new.params = _merge_diff(old.params, update.params, "params")
+            new.hnsw_config = _merge_diff(old.hnsw_config, update.hnsw_config, "hnsw_config")
+            new.optimizer_config = _merge_diff(
+                old.optimizer_config, update.optimizers_config, "optimizers_config"
+            )
+            if update.quantization_config is not None:
+                new.quantization_config = update.quantization_config
+            if update.disable_quantization:
+                new.quantization_config = None
+            if update.strict_mode_config is not None:
+                new.strict_mode_config = {
+                    **(old.strict_mode_config or {}),
+                    **update.strict_mode_config,
+                }
+            if update.metadata is not None:
+                new.metadata = {**(old.metadata or {}), **update.metadata}
+            vectors = dict(new.params.vectors)
+            for vname, diff in (update.vectors or {}).items():
+                params = old.vector_params(vname)
+                allowed = {"hnsw_config", "quantization_config", "on_disk"}
+                if set(diff) - allowed:
+                    bad = ", ".join(sorted(set(diff) - allowed))
+                    raise BadRequest(
+                        f"Wrong input: vectors.{vname or 'default'}: cannot update {bad}"
+                    )
+                changes: dict[str, Any] = {k: v for k, v in diff.items() if v is not None}
+                if "hnsw_config" in changes:
+                    changes["hnsw_config"] = {
+                        **(params.hnsw_config or {}),
+                        **changes["hnsw_config"],
+                    }
+                vectors[vname] = dataclasses.replace(params, **changes)
+            new.params = dataclasses.replace(new.params, vectors=vectors)
+            _check_supported(new)
+            self.store.save_config(collection.name, config_to_dict(new))
+            collection.config = new
+        for vname in new.params.vectors:
+            before, after = old.hnsw_for(vname), new.hnsw_for(vname)
+            if (before.m, before.ef_construct) != (after.m, after.ef_construct):
+                collection.drop_index(vname)
+        self.indexer.notify(collection)
+
+    # ------------------------------------------------------------------ aliases
+
+    def update_aliases(self, actions: list[AliasAction]) -> None:
+        """Apply alias actions in order, all or nothing."""
+        with self._lock:
+            aliases = dict(self._aliases)
+            for action in actions:
+                if isinstance(action, CreateAlias):
+                    validate_collection_name(action.alias_name)
+                    if action.collection_name not in self._collections:
+                        raise CollectionNotFound(action.collection_name)
+                    if action.alias_name in self._collections:
+                        raise AlreadyExists(
+                            f"Wrong input: Collection `{action.alias_name}` already exists!"
+                        )
+                    aliases[action.alias_name] = action.collection_name
+                elif isinstance(action, DeleteAlias):
+                    if aliases.pop(action.alias_name, None) is None:
+                        raise NotFound(f"Not found: Alias {action.alias_name} does not exist!")
+                elif isinstance(action, RenameAlias):
+                    if action.old_alias_name not in aliases:
+                        raise NotFound(f"Not found: Alias {action.old_alias_name} does not exist!")
+                    validate_collection_name(action.new_alias_name)
+                    aliases[action.new_alias_name] = aliases.pop(action.old_alias_name)
+                else:
+                    raise BadRequest(f"Wrong input: unknown alias action {action!r}")
+            self.store.save_aliases(aliases)
+            self._aliases = aliases
+
+    def list_aliases(self, collection: str | None = None) -> list[tuple[str, str]]:
+        """(alias, collection) pairs, for every collection or just `collection`."""
+        with self._lock:
+            return sorted(
+                (a, c) for a, c in self._aliases.items() if collection is None or c == collection
+            )

@@ -11,7 +11,6 @@ import pluggy
 
 if TYPE_CHECKING:
     import click
-
     from vectorizer.apis import HttpApi, ServerSpec
     from vectorizer.engine import Collection, Engine
     from vectorizer.models import PointId, SearchRequest
@@ -70,4 +69,3 @@ def points_changed(collection: Collection, operation: str, ids: list[PointId]) -
 @hookspec
 def prepare_search(collection: Collection, request: SearchRequest) -> None:
     """Change a search request in place before it runs."""
-

@@ -1,0 +1,638 @@
+"""One collection: its points in memory, written through a durable store, searchable.
+
+Points live in slots (rows of the vector columns); a slot is stable for a point's
+life and persisted, so a saved HNSW graph (labels = slots) stays valid on restart.
+Writes are validated completely, made durable, and only then applied in memory, so a
+bad request or a failed write leaves the collection as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from readerwriterlock import rwlock
+from sortedcontainers import SortedList
+from vectorizer import distance as dist
+from vectorizer import payload as payload_ops
+from vectorizer.config_report import unimplemented_settings
+from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound, Unsupported
+from vectorizer.hnsw import BATCH, HnswIndex
+from vectorizer.models import (
+    DEFAULT_VECTOR,
+    CollectionConfig,
+    CollectionInfo,
+    CollectionStatus,
+    Payload,
+    PointId,
+    PointStruct,
+    PointVectors,
+    Record,
+    ScoredPoint,
+    ScrollResult,
+    SearchRequest,
+    UpdateResult,
+    WithPayload,
+    WithVectors,
+    normalize_point_id,
+)
+from vectorizer.storage import Store, StoredPoint
+from vectorizer.vectors import DenseColumn
+
+if TYPE_CHECKING:
+    import pluggy
+
+
+def _order_key(point_id: PointId) -> tuple[int, int]:
+    """Qdrant's id order: integers first, then UUIDs, each ascending."""
+    return (0, point_id) if isinstance(point_id, int) else (1, uuid.UUID(point_id).int)
+
+
+def _no_filter(filter: Any, operation: str) -> None:
+    if filter is not None:
+        raise Unsupported(f"payload filters ({operation} with a filter)")
+
+
+@dataclass
+class _Pending:
+    """What a column's index lacks, cached per (collection write, index change)."""
+
+    key: tuple[int, int]
+    slots: np.ndarray  # rows whose current vector is not in the graph
+    stale: int  # graph entries that no longer match their row
+
+
+class Collection:
+    """A named set of points with vectors and payloads, over a `Store`."""
+
+    def __init__(
+        self,
+        name: str,
+        config: CollectionConfig,
+        store: Store,
+        next_operation_id: int = 0,
+        pm: pluggy.PluginManager | None = None,
+        notify_indexer: Callable[[Collection], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self._store = store
+        self._pm = pm
+        self._notify = notify_indexer or (lambda _c: None)
+        self._lock = rwlock.RWLockWrite()
+        self._next_op = next_operation_id
+        self._write_gen = 0
+        self.dropped = False
+        self.columns: dict[str, DenseColumn] = {
+            vname: DenseColumn(vname, params) for vname, params in config.params.vectors.items()
+        }
+        self.indexes: dict[str, HnswIndex | None] = dict.fromkeys(self.columns)
+        self._pending: dict[str, _Pending] = {}
+        self._index_saved: dict[str, int] = {}  # index.changes at the last save
+        self._slot_of: dict[PointId, int] = {}
+        self._ids: list[PointId | None] = []
+        self._payloads: list[Payload | None] = []
+        self._versions: list[int] = []
+        self._free: list[int] = []
+        self._order: SortedList = SortedList()
+        self._index_mutex = threading.Lock()  # one indexer step at a time
+
+    # ------------------------------------------------------------------ loading
+
+    def load(self) -> None:
+        """Fill memory from the store, then reattach saved indexes that still fit."""
+        points = list(self._store.load_points(self.name))
+        high = max((p.slot for p in points), default=-1) + 1
+        self._grow(high)
+        for point in points:
+            self._place(point)
+        used = set(self._slot_of.values())
+        self._free = [s for s in range(high) if s not in used]
+        heapq.heapify(self._free)
+        folder = self._store.index_dir(self.name)
+        if folder is not None:
+            for vname, column in self.columns.items():
+                if dist.hnsw_space(column.distance) is None:
+                    continue
+                index = HnswIndex.load(
+                    folder, vname, column.dim, column.distance, self.config.hnsw_for(vname)
+                )
+                self.indexes[vname] = index
+                if index is not None:
+                    self._index_saved[vname] = index.changes
+        self._notify(self)
+
+    def _grow(self, slots: int) -> None:
+        missing = slots - len(self._ids)
+        if missing > 0:
+            self._ids.extend([None] * missing)
+            self._payloads.extend([None] * missing)
+            self._versions.extend([-1] * missing)
+        for column in self.columns.values():
+            column.ensure_capacity(slots)
+
+    def _place(self, point: StoredPoint) -> None:
+        """Put a stored point into memory at its slot."""
+        slot = point.slot
+        old = self._ids[slot]
+        if old is not None and old != point.id:
+            self._slot_of.pop(old, None)
+            self._order.discard(_order_key(old))
+        if point.id not in self._slot_of:
+            self._order.add(_order_key(point.id))
+        self._slot_of[point.id] = slot
+        self._ids[slot] = point.id
+        self._payloads[slot] = point.payload
+        self._versions[slot] = point.version
+        for vname, column in self.columns.items():
+            if vname in point.vectors:
+                version, raw = point.vectors[vname]
+                column.set(slot, column.decode(raw), version)
+            else:
+                column.clear(slot)
+
+    def _unplace(self, point_id: PointId) -> None:
+        slot = self._slot_of.pop(point_id)
+        self._order.discard(_order_key(point_id))
+        self._ids[slot] = None
+        self._payloads[slot] = None
+        self._versions[slot] = -1
+        for column in self.columns.values():
+            column.clear(slot)
+        heapq.heappush(self._free, slot)
+
+    # ------------------------------------------------------------------ writing
+
+    def _stored(self, slot: int, version: int, payload: Payload | None) -> StoredPoint:
+        """The stored form of the point in `slot` with a new version and payload."""
+        point_id = self._ids[slot]
+        assert point_id is not None
+        vectors = {
+            vname: (int(column.version[slot]), column.encode(slot))
+            for vname, column in self.columns.items()
+            if column.has(slot)
+        }
+        return StoredPoint(point_id, slot, version, vectors, payload)
+
+    def _commit(
+        self, operation: str, upserts: list[StoredPoint], deletes: list[PointId]
+    ) -> UpdateResult:
+        """Make a validated change durable, then apply it in memory (caller holds the lock)."""
+        if self.dropped:
+            raise CollectionNotFound(self.name)
+        op = self._next_op
+        self._store.write_points(self.name, op + 1, upserts, deletes)
+        self._next_op = op + 1
+        for point_id in deletes:
+            if point_id in self._slot_of:
+                self._unplace(point_id)
+        if upserts:
+            self._grow(max(p.slot for p in upserts) + 1)
+        for point in upserts:
+            self._place(point)
+        self._write_gen += 1
+        self._notify(self)
+        if self._pm is not None:
+            ids = [p.id for p in upserts] + deletes
+            self._pm.hook.points_changed(collection=self, operation=operation, ids=ids)
+        return UpdateResult(operation_id=op)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        with self._lock.gen_wlock():
+            yield
+
+    def _allocate(self, count: int) -> list[int]:
+        """Slots for `count` new points (reused lowest-first), not yet claimed."""
+        reuse = heapq.nsmallest(count, self._free)
+        top = len(self._ids)
+        return reuse + list(range(top, top + count - len(reuse)))
+
+    def _claim(self, slots: Iterable[int]) -> None:
+        taken = set(slots)
+        if taken:
+            self._free = [s for s in self._free if s not in taken]
+            heapq.heapify(self._free)
+
+    def _encode_vectors(
+        self, vectors: dict[str, Any], op: int, where: str
+    ) -> dict[str, tuple[int, bytes]]:
+        out = {}
+        for vname, values in vectors.items():
+            column = self.columns.get(vname)
+            if column is None:
+                self.config.vector_params(vname)  # raises the "not existing vector" error
+                raise AssertionError
+            out[vname] = (op, column.prepare(values, where).tobytes())
+        return out
+
+    def upsert(self, points: list[PointStruct]) -> UpdateResult:
+        """Insert or replace whole points (vectors and payload)."""
+        unnamed = self.config.unnamed
+        with self._writing():
+            op = self._next_op
+            by_id: dict[PointId, tuple[dict[str, tuple[int, bytes]], Payload | None]] = {}
+            for i, point in enumerate(points):
+                point_id = normalize_point_id(point.id)
+                where = f"points[{i}] (id {point_id})"
+                if unnamed and DEFAULT_VECTOR not in point.vectors:
+                    raise BadRequest(f"Wrong input: {where}: the vector is missing")
+                if point.payload is not None and not isinstance(point.payload, dict):
+                    raise BadRequest(f"Wrong input: {where}: payload must be a JSON object")
+                by_id[point_id] = (
+                    self._encode_vectors(point.vectors, op, where),
+                    copy.deepcopy(point.payload),
+                )
+            new_ids = [pid for pid in by_id if pid not in self._slot_of]
+            new_slots = dict(zip(new_ids, self._allocate(len(new_ids)), strict=True))
+            upserts = [
+                StoredPoint(pid, self._slot_of.get(pid, new_slots.get(pid, -1)), op, vecs, pay)
+                for pid, (vecs, pay) in by_id.items()
+            ]
+            result = self._commit("upsert", upserts, [])
+            self._claim(new_slots.values())
+            return result
+
+    def _existing_slots(self, ids: list[PointId]) -> list[int]:
+        slots = []
+        for raw in ids:
+            point_id = normalize_point_id(raw)
+            if point_id not in self._slot_of:
+                raise PointNotFound(point_id)
+            slots.append(self._slot_of[point_id])
+        return list(dict.fromkeys(slots))
+
+    def _rewrite_payloads(
+        self,
+        operation: str,
+        ids: list[PointId] | None,
+        filter: Any,
+        change: Callable[[Payload], Payload],
+    ) -> UpdateResult:
+        _no_filter(filter, operation)
+        with self._writing():
+            op = self._next_op
+            upserts = []
+            for slot in self._existing_slots(ids or []):
+                new = change(copy.deepcopy(self._payloads[slot] or {}))
+                upserts.append(self._stored(slot, op, new))
+            return self._commit(operation, upserts, [])
+
+    def set_payload(
+        self,
+        payload: Payload,
+        ids: list[PointId] | None = None,
+        filter: Any = None,
+        key: str | None = None,
+    ) -> UpdateResult:
+        """Merge `payload` into each point's payload (or into the object at `key`)."""
+        if key is not None:
+            payload_ops.parse_path(key)  # a bad path fails before anything is written
+
+        def change(current: Payload) -> Payload:
+            payload_ops.set_at(current, key, payload)
+            return current
+
+        return self._rewrite_payloads("set_payload", ids, filter, change)
+
+    def overwrite_payload(
+        self, payload: Payload, ids: list[PointId] | None = None, filter: Any = None
+    ) -> UpdateResult:
+        """Replace each point's payload with `payload`."""
+        return self._rewrite_payloads(
+            "overwrite_payload", ids, filter, lambda _old: copy.deepcopy(payload)
+        )
+
+    def delete_payload(
+        self, keys: list[str], ids: list[PointId] | None = None, filter: Any = None
+    ) -> UpdateResult:
+        """Remove the key paths `keys` from each point's payload."""
+        for key in keys:
+            payload_ops.parse_path(key)
+
+        def change(current: Payload) -> Payload:
+            payload_ops.delete_keys(current, keys)
+            return current
+
+        return self._rewrite_payloads("delete_payload", ids, filter, change)
+
+    def clear_payload(self, ids: list[PointId] | None = None, filter: Any = None) -> UpdateResult:
+        """Remove every payload key of each point."""
+        return self._rewrite_payloads("clear_payload", ids, filter, lambda _old: {})
+
+    def update_vectors(self, points: list[PointVectors]) -> UpdateResult:
+        """Set the given named vectors of existing points, keeping their other vectors."""
+        with self._writing():
+            op = self._next_op
+            upserts = []
+            for i, point in enumerate(points):
+                (slot,) = self._existing_slots([point.id])
+                stored = self._stored(slot, op, self._payloads[slot])
+                where = f"points[{i}] (id {stored.id})"
+                stored.vectors.update(self._encode_vectors(point.vectors, op, where))
+                upserts.append(stored)
+            return self._commit("update_vectors", upserts, [])
+
+    def delete_vectors(
+        self, names: list[str], ids: list[PointId] | None = None, filter: Any = None
+    ) -> UpdateResult:
+        """Remove the named vectors from the points (the points stay)."""
+        _no_filter(filter, "delete_vectors")
+        for vname in names:
+            self.config.vector_params(vname)
+        with self._writing():
+            op = self._next_op
+            upserts = []
+            for slot in self._existing_slots(ids or []):
+                stored = self._stored(slot, op, self._payloads[slot])
+                for vname in names:
+                    stored.vectors.pop(vname, None)
+                upserts.append(stored)
+            return self._commit("delete_vectors", upserts, [])
+
+    def delete(self, ids: list[PointId] | None = None, filter: Any = None) -> UpdateResult:
+        """Delete points by id; ids that do not exist are ignored, as in Qdrant."""
+        _no_filter(filter, "delete points")
+        wanted = list(dict.fromkeys(normalize_point_id(i) for i in ids or []))
+        with self._writing():
+            return self._commit("delete", [], [i for i in wanted if i in self._slot_of])
+
+    # ------------------------------------------------------------------ reading
+
+    def _record(self, slot: int, with_payload: WithPayload, with_vectors: WithVectors) -> Record:
+        point_id = self._ids[slot]
+        assert point_id is not None
+        return Record(
+            id=point_id,
+            payload=payload_ops.select(self._payloads[slot], with_payload),
+            vectors=self._vectors_of(slot, with_vectors),
+        )
+
+    def _vectors_of(self, slot: int, spec: WithVectors) -> dict[str, np.ndarray] | None:
+        if not spec.enabled:
+            return None
+        names = spec.names if spec.names is not None else list(self.columns)
+        for vname in names:
+            self.config.vector_params(vname)
+        return {n: self.columns[n].get(slot) for n in names if self.columns[n].has(slot)}
+
+    def retrieve(
+        self,
+        ids: list[PointId],
+        with_payload: WithPayload | None = None,
+        with_vectors: WithVectors | None = None,
+    ) -> list[Record]:
+        """The points with these ids that exist, in the order asked."""
+        wanted = list(dict.fromkeys(normalize_point_id(i) for i in ids))
+        with_payload = with_payload or WithPayload(enabled=True)
+        with_vectors = with_vectors or WithVectors()
+        with self._lock.gen_rlock():
+            return [
+                self._record(self._slot_of[i], with_payload, with_vectors)
+                for i in wanted
+                if i in self._slot_of
+            ]
+
+    def scroll(
+        self,
+        offset: PointId | None = None,
+        limit: int = 10,
+        with_payload: WithPayload | None = None,
+        with_vectors: WithVectors | None = None,
+        filter: Any = None,
+    ) -> ScrollResult:
+        """A page of points in id order from `offset` (inclusive), and the next offset."""
+        _no_filter(filter, "scroll")
+        if limit < 1:
+            raise BadRequest("Wrong input: limit must be at least 1")
+        with_payload = with_payload or WithPayload(enabled=True)
+        with_vectors = with_vectors or WithVectors()
+        with self._lock.gen_rlock():
+            start = (
+                0
+                if offset is None
+                else self._order.bisect_left(_order_key(normalize_point_id(offset)))
+            )
+            keys = list(self._order.islice(start, start + limit + 1))
+            ids = [k[1] if k[0] == 0 else str(uuid.UUID(int=k[1])) for k in keys]
+            page = [self._record(self._slot_of[i], with_payload, with_vectors) for i in ids[:limit]]
+            return ScrollResult(
+                points=page, next_page_offset=ids[limit] if len(ids) > limit else None
+            )
+
+    def count(self, filter: Any = None, exact: bool = True) -> int:
+        """How many points the collection holds."""
+        _no_filter(filter, "count")
+        return len(self._slot_of)
+
+    # ------------------------------------------------------------------ search
+
+    def search(self, request: SearchRequest) -> list[ScoredPoint]:
+        """Nearest points to `request.vector` in the vector space `request.using`."""
+        if self._pm is not None:
+            self._pm.hook.prepare_search(collection=self, request=request)
+        _no_filter(request.filter, "search")
+        if request.limit < 1:
+            raise BadRequest("Wrong input: limit must be at least 1")
+        if request.offset < 0:
+            raise BadRequest("Wrong input: offset must not be negative")
+        self.config.vector_params(request.using)
+        column = self.columns[request.using]
+        query = column.query(request.vector)
+        want = request.limit + request.offset
+        with self._lock.gen_rlock():
+            index = self.indexes.get(request.using)
+            if index is None or request.params.exact:
+                slots, scores = self._exact(column, query, want)
+            else:
+                slots, scores = self._approximate(column, index, query, want, request)
+            if request.score_threshold is not None:
+                keep = dist.passes_threshold(column.distance, scores, request.score_threshold)
+                slots, scores = slots[keep], scores[keep]
+            best = dist.top_k(column.distance, scores, want)[request.offset :]
+            results = []
+            for slot, score in zip(slots[best].tolist(), scores[best].tolist(), strict=True):
+                point_id = self._ids[slot]
+                assert point_id is not None
+                results.append(
+                    ScoredPoint(
+                        id=point_id,
+                        version=self._versions[slot],
+                        score=score,
+                        payload=payload_ops.select(self._payloads[slot], request.with_payload),
+                        vectors=self._vectors_of(slot, request.with_vectors),
+                    )
+                )
+            return results
+
+    def search_batch(self, requests: list[SearchRequest]) -> list[list[ScoredPoint]]:
+        return [self.search(r) for r in requests]
+
+    def _exact(
+        self, column: DenseColumn, query: np.ndarray, want: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Score every row; rows without a vector never win."""
+        n = len(self._ids)
+        scores = dist.scores(column.distance, query, column.data[:n], column.sqnorms[:n])
+        present = column.version[:n] >= 0
+        slots = np.flatnonzero(present)
+        scores = scores[slots]
+        best = dist.top_k(column.distance, scores, want)
+        return slots[best], scores[best]
+
+    def _approximate(
+        self,
+        column: DenseColumn,
+        index: HnswIndex,
+        query: np.ndarray,
+        want: int,
+        request: SearchRequest,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """HNSW over what the graph holds, exact scoring over rows it does not hold yet."""
+        ef = request.params.hnsw_ef or self.config.hnsw_for(request.using).ef_construct
+        with index.reading(ef):
+            pending = self._pending_rows(column, index)
+            labels, hnsw_scores = index.knn(query, want + pending.stale)
+            labels_ok = labels < len(self._ids)
+            labels, hnsw_scores = labels[labels_ok], hnsw_scores[labels_ok]
+            fresh = column.version[labels] == index.indexed_version[labels]
+            labels, hnsw_scores = labels[fresh], hnsw_scores[fresh]
+        if len(pending.slots) == 0:
+            return labels, hnsw_scores
+        rows = pending.slots
+        extra = dist.scores(column.distance, query, column.data[rows], column.sqnorms[rows])
+        return np.concatenate([labels, rows]), np.concatenate([hnsw_scores, extra])
+
+    def _pending_rows(self, column: DenseColumn, index: HnswIndex) -> _Pending:
+        """Rows whose vector the graph lacks, and how many graph entries are stale."""
+        key = (self._write_gen, index.changes)
+        cached = self._pending.get(column.name)
+        if cached is not None and cached.key == key:
+            return cached
+        current, indexed = self._versions_against(column, index)
+        differs = current != indexed
+        pending = _Pending(
+            key=key,
+            slots=np.flatnonzero(differs & (current >= 0)),
+            stale=int((differs & (indexed >= 0)).sum()),
+        )
+        self._pending[column.name] = pending
+        return pending
+
+    def _versions_against(
+        self, column: DenseColumn, index: HnswIndex
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each slot's current vector version beside the version the graph holds."""
+        n = len(self._ids)
+        indexed = np.full(n, -1, np.int64)
+        held = min(n, len(index.indexed_version))
+        indexed[:held] = index.indexed_version[:held]
+        return column.version[:n], indexed
+
+    # ------------------------------------------------------------------ indexing
+
+    def _should_index(self, column: DenseColumn) -> bool:
+        if dist.hnsw_space(column.distance) is None:
+            return False
+        if self.indexes.get(column.name) is not None:
+            return True
+        threshold = self.config.optimizer_config.indexing_threshold
+        threshold = 20000 if threshold is None else threshold
+        return threshold > 0 and column.size_kb() >= threshold
+
+    def index_step(self) -> bool:
+        """Bring the indexes one batch closer to the data; True while work remains."""
+        more = False
+        with self._index_mutex:
+            for vname, column in self.columns.items():
+                if self.dropped or not self._should_index(column):
+                    continue
+                with self._lock.gen_rlock():
+                    index = self.indexes.get(vname)
+                    if index is None:
+                        index = HnswIndex(
+                            column.dim,
+                            column.distance,
+                            self.config.hnsw_for(vname),
+                            capacity=len(self._ids),
+                        )
+                    current, indexed = self._versions_against(column, index)
+                    differs = np.flatnonzero(current != indexed)
+                    changed = differs[current[differs] >= 0]
+                    to_add = changed[:BATCH]
+                    to_remove = differs[current[differs] < 0]
+                    vectors = column.data[to_add].astype(np.float32)
+                    versions = current[to_add].copy()
+                    more = more or len(changed) > len(to_add)
+                if len(to_remove):
+                    index.remove(to_remove)
+                if len(to_add):
+                    index.add(to_add, vectors, versions)
+                with self._lock.gen_wlock():
+                    self.indexes[vname] = index
+        return more
+
+    def save_indexes(self) -> None:
+        """Persist indexes that changed since they were last saved."""
+        folder = self._store.index_dir(self.name)
+        if folder is None or self.dropped:
+            return
+        with self._index_mutex:
+            for vname, index in self.indexes.items():
+                if index is not None and self._index_saved.get(vname) != index.changes:
+                    index.save(folder, vname)
+                    self._index_saved[vname] = index.changes
+
+    def drop_index(self, vname: str) -> None:
+        """Forget a vector's index (its config changed); the indexer builds a new one."""
+        with self._index_mutex, self._lock.gen_wlock():
+            self.indexes[vname] = None
+            self._index_saved.pop(vname, None)
+        self._notify(self)
+
+    def status(self) -> CollectionStatus:
+        with self._lock.gen_rlock():
+            for vname, column in self.columns.items():
+                if not self._should_index(column):
+                    continue
+                index = self.indexes.get(vname)
+                if index is None:
+                    return CollectionStatus.YELLOW
+                with index.reading(None):
+                    pending = self._pending_rows(column, index)
+                if len(pending.slots) or pending.stale:
+                    return CollectionStatus.YELLOW
+        return CollectionStatus.GREEN
+
+    def wait_indexed(self, timeout: float | None = None) -> bool:
+        """Block until the collection is green; False when `timeout` passes first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.status() is not CollectionStatus.GREEN:
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def info(self) -> CollectionInfo:
+        status = self.status()
+        with self._lock.gen_rlock():
+            indexed = sum(i.live for i in self.indexes.values() if i is not None)
+            return CollectionInfo(
+                status=status,
+                optimizer_status="ok",
+                points_count=len(self._slot_of),
+                vectors_count=sum(c.count for c in self.columns.values()),
+                indexed_vectors_count=indexed,
+                segments_count=1,
+                config=self.config,
+                payload_schema={},
+                warnings=unimplemented_settings(self.config),
+            )
