@@ -243,14 +243,12 @@ class Collection:
             for i, point in enumerate(points):
                 point_id = normalize_point_id(point.id)
                 where = f"points[{i}] (id {point_id})"
-                if unnamed and DEFAULT_VECTOR not in point.vectors:
+                vectors = self._encode_vectors(point.vectors, op, where)
+                if unnamed and DEFAULT_VECTOR not in vectors:
                     raise BadRequest(f"Wrong input: {where}: the vector is missing")
                 if point.payload is not None and not isinstance(point.payload, dict):
                     raise BadRequest(f"Wrong input: {where}: payload must be a JSON object")
-                by_id[point_id] = (
-                    self._encode_vectors(point.vectors, op, where),
-                    copy.deepcopy(point.payload),
-                )
+                by_id[point_id] = (vectors, copy.deepcopy(point.payload))
             new_ids = [pid for pid in by_id if pid not in self._slot_of]
             new_slots = dict(zip(new_ids, self._allocate(len(new_ids)), strict=True))
             upserts = [

@@ -1,0 +1,115 @@
+"""Collections and aliases in the core engine."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_config
+
+from vectorizer import AlreadyExists, BadRequest, CollectionNotFound, Engine, NotFound, Unsupported
+from vectorizer.models import (
+    CollectionUpdate,
+    CreateAlias,
+    DeleteAlias,
+    Distance,
+    RenameAlias,
+    VectorParams,
+)
+
+
+def test_create_list_exists_delete(engine: Engine) -> None:
+    engine.create_collection("a", make_config())
+    engine.create_collection("b", make_config(8, Distance.DOT))
+    assert engine.list_collections() == ["a", "b"]
+    assert engine.collection_exists("a")
+    assert not engine.collection_exists("zzz")
+    assert engine.delete_collection("a") is True
+    assert engine.delete_collection("a") is False
+    assert engine.list_collections() == ["b"]
+    with pytest.raises(CollectionNotFound, match="Collection `a` doesn't exist"):
+        engine.get_collection("a")
+
+
+def test_create_twice_is_an_error(engine: Engine) -> None:
+    engine.create_collection("a", make_config())
+    with pytest.raises(AlreadyExists, match="already exists"):
+        engine.create_collection("a", make_config())
+
+
+@pytest.mark.parametrize("name", ["", "a/b", "x" * 256, "what?"])
+def test_bad_collection_names(engine: Engine, name: str) -> None:
+    with pytest.raises(BadRequest, match="collection name"):
+        engine.create_collection(name, make_config())
+
+
+def test_unbuilt_vector_kinds_are_refused(engine: Engine) -> None:
+    config = make_config()
+    config.params.sparse_vectors = {"text": {}}
+    with pytest.raises(Unsupported, match="sparse vectors"):
+        engine.create_collection("s", config)
+    assert not engine.collection_exists("s")
+
+
+def test_aliases_are_atomic(engine: Engine) -> None:
+    engine.create_collection("a", make_config())
+    engine.create_collection("b", make_config())
+    engine.update_aliases([CreateAlias("a", "prod"), CreateAlias("b", "staging")])
+    assert engine.list_aliases() == [("prod", "a"), ("staging", "b")]
+    assert engine.get_collection("prod").name == "a"
+    with pytest.raises(CollectionNotFound):
+        engine.update_aliases([DeleteAlias("prod"), CreateAlias("missing", "x")])
+    assert engine.list_aliases() == [("prod", "a"), ("staging", "b")]  # nothing applied
+    engine.update_aliases([RenameAlias("prod", "live"), DeleteAlias("staging")])
+    assert engine.list_aliases() == [("live", "a")]
+    assert engine.list_aliases("b") == []
+    with pytest.raises(NotFound):
+        engine.update_aliases([DeleteAlias("nope")])
+    engine.delete_collection("a")
+    assert engine.list_aliases() == []
+
+
+def test_update_collection_changes_config_and_rejects_unknown(engine: Engine) -> None:
+    engine.create_collection("a", make_config())
+    engine.update_collection(
+        "a",
+        CollectionUpdate(
+            hnsw_config={"m": 32},
+            optimizers_config={"indexing_threshold": 0},
+            vectors={"": {"on_disk": True}},
+        ),
+    )
+    config = engine.get_collection("a").config
+    assert config.hnsw_config.m == 32
+    assert config.optimizer_config.indexing_threshold == 0
+    assert config.params.vectors[""].on_disk is True
+    with pytest.raises(BadRequest, match="unknown field"):
+        engine.update_collection("a", CollectionUpdate(hnsw_config={"bogus": 1}))
+    with pytest.raises(BadRequest, match="Not existing vector name"):
+        engine.update_collection("a", CollectionUpdate(vectors={"nope": {"on_disk": True}}))
+
+
+def test_info_names_settings_without_effect(engine: Engine) -> None:
+    config = make_config(
+        named={
+            "img": VectorParams(size=4, distance=Distance.MANHATTAN),
+            "txt": VectorParams(size=4, distance=Distance.COSINE, on_disk=True),
+        }
+    )
+    config.quantization_config = {"scalar": {"type": "int8"}}
+    engine.create_collection("a", config)
+    warnings = "\n".join(engine.get_collection("a").info().warnings)
+    assert "Manhattan" in warnings
+    assert "vectors.txt.on_disk" in warnings
+    assert "quantization_config" in warnings
+
+
+def test_everything_survives_restart(tmp_path) -> None:
+    data = tmp_path / "data"
+    with Engine.open(data) as eng:
+        eng.create_collection("a", make_config(3, Distance.EUCLID, indexing_threshold=0))
+        eng.update_aliases([CreateAlias("a", "al")])
+    with Engine.open(data) as eng:
+        assert eng.list_collections() == ["a"]
+        assert eng.list_aliases() == [("al", "a")]
+        params = eng.get_collection("al").config.params.vectors[""]
+        assert (params.size, params.distance) == (3, Distance.EUCLID)
+        assert eng.get_collection("a").config.optimizer_config.indexing_threshold == 0
