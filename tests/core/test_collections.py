@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_config
+from core_helpers import make_config
 
 from vectorizer import AlreadyExists, BadRequest, CollectionNotFound, Engine, NotFound, Unsupported
 from vectorizer.models import (

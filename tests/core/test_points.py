@@ -6,7 +6,7 @@ import uuid
 
 import numpy as np
 import pytest
-from conftest import make_config
+from core_helpers import make_config
 
 from vectorizer import BadRequest, Engine, PointNotFound
 from vectorizer.models import (

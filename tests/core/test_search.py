@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_config
+from core_helpers import make_config
 
 from vectorizer import Engine
 from vectorizer.collection import Collection
