@@ -1,1 +1,46 @@
-"""vectorizer_api plugin."""
+"""Vectorizer's native, text-first HTTP API (default port 15002).
+
+First version: `GET /health` and `GET /collections` answer from the core; the text-in
+routes (collections with embedders, documents, text search, embed) answer HTTP 501
+naming the feature; the OpenAPI schema is served at `/openapi.json`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+
+from vectorizer import Engine, HttpApi, __version__, hookimpl
+from vectorizer_api.errors import EXCEPTION_HANDLERS
+from vectorizer_api.routes import router
+
+DEFAULT_PORT = 15002
+
+
+def openapi_config() -> OpenAPIConfig:
+    """Litestar's generated schema, served as JSON at `/openapi.json`."""
+    return OpenAPIConfig(
+        title="Vectorizer native API",
+        version=__version__,
+        # the JSON plugin at the root of the schema path, so nothing else is claimed
+        path="/openapi.json",
+        render_plugins=[JsonRenderPlugin(path="/")],
+    )
+
+
+@hookimpl(trylast=True)
+def register_http_apis(engine: Engine, settings: Any) -> list[HttpApi]:
+    """Serve the native API on port 15002 (by default)."""
+    return [
+        HttpApi(
+            name="vectorizer_api",
+            route_handlers=[router(engine)],
+            default_port=DEFAULT_PORT,
+            app_options={
+                "exception_handlers": dict(EXCEPTION_HANDLERS),
+                "openapi_config": openapi_config(),
+            },
+        )
+    ]

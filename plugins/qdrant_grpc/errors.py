@@ -1,0 +1,60 @@
+"""Domain errors to gRPC status codes, applied to every servicer method."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+
+from vectorizer import (
+    AlreadyExists,
+    BadRequest,
+    Conflict,
+    NotFound,
+    StorageError,
+    Unsupported,
+    VectorizerError,
+)
+
+logger = logging.getLogger("vectorizer_qdrant_grpc")
+
+# most specific first: CollectionNotFound and PointNotFound are NotFound
+STATUS_CODES: list[tuple[type[VectorizerError], grpc.StatusCode]] = [
+    (Unsupported, grpc.StatusCode.UNIMPLEMENTED),
+    (BadRequest, grpc.StatusCode.INVALID_ARGUMENT),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
+    (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
+    (StorageError, grpc.StatusCode.INTERNAL),
+]
+
+R = TypeVar("R")
+Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[R]]
+
+
+def status_code(error: VectorizerError) -> grpc.StatusCode:
+    """The gRPC status code a domain error is answered with."""
+    for kind, code in STATUS_CODES:
+        if isinstance(error, kind):
+            return code
+    return grpc.StatusCode.INTERNAL
+
+
+def domain_errors(handler: Handler[R]) -> Handler[R]:
+    """Wrap an async servicer method: a domain error aborts the call with its status."""
+
+    @functools.wraps(handler)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> R:
+        try:
+            return await handler(self, request, context)
+        except VectorizerError as e:
+            code = status_code(e)
+            if code is grpc.StatusCode.INTERNAL:
+                logger.exception("gRPC %s failed", handler.__qualname__)
+            await context.abort(code, e.message)
+            raise AssertionError("unreachable: context.abort raises") from e
+
+    return wrapper

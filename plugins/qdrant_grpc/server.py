@@ -1,0 +1,78 @@
+"""The `grpc.aio` server's lifecycle: bind, start, stop gracefully."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from vectorizer_qdrant_grpc.services import add_services
+
+DEFAULT_PORT = 6334
+MAX_MESSAGE_LENGTH = 64 * 1024 * 1024
+"""Qdrant's default gRPC message size limit (64 MiB), both directions."""
+GRACE_SECONDS = 2.0
+
+SERVER_OPTIONS: list[tuple[str, Any]] = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_LENGTH),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_LENGTH),
+    # without this, a second server could silently share the port on Linux
+    ("grpc.so_reuseport", 0),
+]
+
+
+class GrpcBindError(OSError):
+    """The gRPC server cannot listen on the requested address."""
+
+
+@dataclass
+class RunningGrpcServer:
+    """What entering `grpc_server` yields: the server and the port it is bound to."""
+
+    server: grpc.aio.Server
+    host: str
+    port: int
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _bind_error(host: str, port: int) -> GrpcBindError:
+    """Say why grpc could not bind (grpc itself only reports failure)."""
+    code, reason = errno.EADDRINUSE, "address already in use or not available"
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind((host, port))
+    except OSError as e:
+        code, reason = e.errno or code, e.strerror or str(e)
+    return GrpcBindError(code, f"gRPC server cannot listen on {_address(host, port)}: {reason}")
+
+
+@asynccontextmanager
+async def grpc_server(engine: Any, host: str, port: int) -> AsyncIterator[RunningGrpcServer]:
+    """Serve Qdrant's gRPC services on host:port (0 picks a free port) while entered.
+
+    Raises `GrpcBindError` (an `OSError`) if the address cannot be bound. Leaving
+    stops the server, giving running calls `GRACE_SECONDS` to finish.
+    """
+    server = grpc.aio.server(options=SERVER_OPTIONS)
+    add_services(server, engine)
+    try:
+        bound = server.add_insecure_port(_address(host, port))
+    except RuntimeError:  # recent grpcio raises instead of returning 0
+        bound = 0
+    if not bound:
+        await server.stop(None)
+        raise _bind_error(host, port)
+    await server.start()
+    try:
+        yield RunningGrpcServer(server=server, host=host, port=bound)
+    finally:
+        await server.stop(GRACE_SECONDS)
