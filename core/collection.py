@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from readerwriterlock import rwlock
 from sortedcontainers import SortedList
+
 from vectorizer import distance as dist
 from vectorizer import payload as payload_ops
 from vectorizer.config_report import unimplemented_settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from vectorizer.models import Distance
 
 _CHUNK = 8192

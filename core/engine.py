@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 import pluggy
+
 from vectorizer.collection import Collection
 from vectorizer.errors import (
     AlreadyExists,

@@ -17,6 +17,7 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 from readerwriterlock import rwlock
+
 from vectorizer import distance as dist
 from vectorizer.models import Distance, HnswConfig
 

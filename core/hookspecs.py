@@ -11,6 +11,7 @@ import pluggy
 
 if TYPE_CHECKING:
     import click
+
     from vectorizer.apis import HttpApi, ServerSpec
     from vectorizer.engine import Collection, Engine
     from vectorizer.models import PointId, SearchRequest

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import numpy as np
+
 from vectorizer.errors import BadRequest
 
 DEFAULT_VECTOR = ""

@@ -37,9 +37,7 @@ def make_plugin_manager(
 
 def known_entry_points() -> list[str]:
     """Names of every plugin installed in the entry-point group, loaded or not."""
-    return sorted(
-        {ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
-    )
+    return sorted({ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)})
 
 
 @dataclass

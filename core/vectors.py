@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from vectorizer import distance as dist
 from vectorizer.errors import BadRequest
 from vectorizer.models import Datatype, VectorParams

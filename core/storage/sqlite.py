@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+
 from vectorizer.errors import StorageError
 from vectorizer.models import PointId
 from vectorizer.storage import StoredCollection, StoredPoint
