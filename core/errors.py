@@ -36,7 +36,7 @@ class PointNotFound(NotFound):
 
 
 class AlreadyExists(VectorizerError):
-    """The thing to create exists already (Qdrant answers 400 for collections)."""
+    """The thing to create exists already (Qdrant: 409)."""
 
 
 class Conflict(VectorizerError):

@@ -1,0 +1,646 @@
+"""JSON builtins <-> domain objects, for the Qdrant REST wire format.
+
+This is the one place where Qdrant's request shapes become core domain types and core
+results become Qdrant's response shapes. Untagged unions of the spec (VectorStruct,
+BatchVectorStruct, ExtendedPointId, WithPayloadInterface, WithVector, QueryInterface,
+...) arrive as builtins and are told apart by their type and the keys present.
+
+Errors name the offending field: `ValidationFailed` (422) for a shape the spec does not
+allow, `Unsupported` (501) for a valid request using a feature not built yet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, TypeVar
+
+import msgspec
+import numpy as np
+
+from vectorizer.errors import Unsupported
+from vectorizer.models import (
+    DEFAULT_VECTOR,
+    AliasAction,
+    CollectionConfig,
+    CollectionInfo,
+    CollectionParams,
+    CollectionUpdate,
+    CreateAlias,
+    Datatype,
+    DeleteAlias,
+    Distance,
+    HnswConfig,
+    OptimizersConfig,
+    PointId,
+    PointStruct,
+    PointVectors,
+    Record,
+    RenameAlias,
+    ScoredPoint,
+    SearchParams,
+    SearchRequest,
+    VectorParams,
+    WalConfig,
+    WithPayload,
+    WithVectors,
+    normalize_point_id,
+)
+from vectorizer_qdrant_rest import structs
+from vectorizer_qdrant_rest.errors import JsonError, ValidationFailed
+
+T = TypeVar("T")
+
+# ----------------------------------------------------------------------------- decoding
+
+_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_FIELD = re.compile(r"^Object (?P<what>missing required|contains unknown) field `(?P<name>[^`]*)`$")
+_BOUND = re.compile(r"^Expected `\w+` (?P<op>>=|<=|>|<) (?P<bound>[-\d.e+]+)$")
+_LENGTH = re.compile(r"^Expected `\w+` of length (?P<op>>=|<=) (?P<bound>\d+)$")
+_TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def decode(body: bytes, type_: type[T]) -> T:
+    """Decode a JSON request body into the msgspec Struct `type_`.
+
+    Not JSON -> `JsonError` (400); JSON of the wrong shape -> `ValidationFailed` (422).
+    """
+    if not body.strip():
+        raise JsonError("EOF while parsing a value at line 1 column 0 (the body is empty)")
+    try:
+        return msgspec.json.decode(body, type=type_)
+    except msgspec.ValidationError as exc:
+        raise _validation_failed(str(exc), lambda: msgspec.json.decode(body)) from None
+    except msgspec.DecodeError as exc:
+        raise JsonError(str(exc)) from None
+
+
+def convert_struct(value: Any, type_: type[T], where: str) -> T:
+    """Validate an already decoded part of a body against a Struct; errors say `where`."""
+    try:
+        return msgspec.convert(value, type_)
+    except msgspec.ValidationError as exc:
+        raise _validation_failed(str(exc), lambda: value, where) from None
+
+
+def _validation_failed(message: str, data: Any, prefix: str = "") -> ValidationFailed:
+    """Turn msgspec's message into one naming the field as a dotted path."""
+    match = _AT.match(message)
+    assert match is not None
+    msg, raw_path = match["msg"], match["path"] or ""
+    path = _join(prefix, raw_path.lstrip("."))
+    field = _FIELD.match(msg)
+    if field:
+        detail = "missing field" if field["what"] == "missing required" else "unknown field"
+        return ValidationFailed(_join(path, field["name"]), detail)
+    bound = _BOUND.match(msg)
+    if bound:
+        words = {">=": "or larger", "<=": "or smaller", ">": "exclusive minimum"}
+        shown = _value_at(data, raw_path)
+        value = f"value {shown} invalid, " if shown is not None else ""
+        bound_value = bound["bound"]
+        return ValidationFailed(
+            path, f"{value}must be {bound_value} {words.get(bound['op'], 'exclusive maximum')}"
+        )
+    length = _LENGTH.match(msg)
+    if length:
+        more = "at least" if length["op"] == ">=" else "at most"
+        return ValidationFailed(path, f"must have {more} {length['bound']} item(s)")
+    return ValidationFailed(path, msg)
+
+
+def _join(prefix: str, name: str) -> str:
+    if not prefix:
+        return name
+    if not name:
+        return prefix
+    return f"{prefix}{name}" if name.startswith("[") else f"{prefix}.{name}"
+
+
+def _value_at(data: Any, path: str) -> Any:
+    """The value at msgspec's path (`.a[0].b`) in the decoded body, or None."""
+    try:
+        value = data()
+        for key, index in _TOKEN.findall(path):
+            value = value[int(index)] if index else value[key]
+    except Exception:
+        return None
+    return msgspec.json.encode(value).decode() if value is not None else None
+
+
+# ----------------------------------------------------------------------------- point ids
+
+
+def point_id(value: Any, where: str) -> PointId:
+    """An ExtendedPointId: an unsigned integer or a UUID string."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValidationFailed(where, "point id must be an unsigned integer or a UUID string")
+    return normalize_point_id(value)
+
+
+def point_ids(values: list[Any], where: str) -> list[PointId]:
+    return [point_id(v, f"{where}[{i}]") for i, v in enumerate(values)]
+
+
+# ----------------------------------------------------------------------------- vectors
+
+_INFERENCE_KEYS = ("text", "image", "object")
+
+
+def _is_inference(value: dict[str, Any]) -> bool:
+    return "model" in value and any(k in value for k in _INFERENCE_KEYS)
+
+
+def _unsupported_vector_object(value: dict[str, Any], where: str) -> Unsupported | None:
+    if "indices" in value or "values" in value:
+        return Unsupported(f"sparse vectors ({where})")
+    if _is_inference(value):
+        return Unsupported(f"server-side inference: Document/Image/InferenceObject ({where})")
+    return None
+
+
+def dense(value: Any, where: str) -> np.ndarray:
+    """A dense vector: a JSON array of numbers."""
+    if isinstance(value, list):
+        if value and isinstance(value[0], list):
+            raise Unsupported(f"multivectors ({where})")
+        arr = np.asarray(value) if value else np.zeros(0, dtype=np.float32)
+        if arr.ndim != 1 or arr.dtype.kind not in "iuf":
+            raise ValidationFailed(where, "expected a vector (an array of numbers)")
+        return arr.astype(np.float32, copy=False)
+    if isinstance(value, dict):
+        problem = _unsupported_vector_object(value, where)
+        if problem is not None:
+            raise problem
+    raise ValidationFailed(where, "expected a vector (an array of numbers)")
+
+
+def vector_struct(value: Any, where: str) -> dict[str, np.ndarray]:
+    """A point's VectorStruct: one unnamed vector, or a map of named vectors."""
+    if isinstance(value, list):
+        return {DEFAULT_VECTOR: dense(value, where)}
+    if isinstance(value, dict):
+        if _is_inference(value):
+            raise Unsupported(f"server-side inference: Document/Image/InferenceObject ({where})")
+        return {name: dense(vec, f"{where}.{name}") for name, vec in value.items()}
+    raise ValidationFailed(
+        where, "expected a vector (an array of numbers) or an object of named vectors"
+    )
+
+
+def batch_vectors(value: Any, count: int, where: str) -> list[dict[str, np.ndarray]]:
+    """A BatchVectorStruct for `count` points: a list of vectors, or name -> list."""
+    if isinstance(value, list):
+        if len(value) != count:
+            raise ValidationFailed(
+                where, f"expected {count} vectors (one per id), got {len(value)}"
+            )
+        return [vector_struct(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        out: list[dict[str, np.ndarray]] = [{} for _ in range(count)]
+        for name, vectors in value.items():
+            here = f"{where}.{name}"
+            if not isinstance(vectors, list):
+                raise ValidationFailed(here, "expected an array of vectors")
+            if len(vectors) != count:
+                raise ValidationFailed(
+                    here, f"expected {count} vectors (one per id), got {len(vectors)}"
+                )
+            for i, vec in enumerate(vectors):
+                out[i][name] = dense(vec, f"{here}[{i}]")
+        return out
+    raise ValidationFailed(where, "expected an array of vectors or an object of named arrays")
+
+
+def vectors_out(vectors: dict[str, np.ndarray] | None, unnamed: bool) -> Any:
+    """Vectors of a point as Qdrant shows them: a list (unnamed) or a map of lists."""
+    if vectors is None:
+        return None
+    if unnamed:
+        vec = vectors.get(DEFAULT_VECTOR)
+        return vec.tolist() if vec is not None else None
+    return {name: vec.tolist() for name, vec in vectors.items()}
+
+
+# ----------------------------------------------------------------------------- selectors
+
+
+def with_payload(value: Any, default: bool, where: str = "with_payload") -> WithPayload:
+    """WithPayloadInterface: bool | [keys] | {"include": [...]} | {"exclude": [...]}."""
+    if value is None:
+        return WithPayload(enabled=default)
+    if isinstance(value, bool):
+        return WithPayload(enabled=value)
+    if isinstance(value, list):
+        return WithPayload(enabled=True, include=_strings(value, where))
+    if isinstance(value, dict) and len(value) == 1:
+        if "include" in value:
+            return WithPayload(enabled=True, include=_strings(value["include"], where + ".include"))
+        if "exclude" in value:
+            return WithPayload(enabled=True, exclude=_strings(value["exclude"], where + ".exclude"))
+    raise ValidationFailed(
+        where, 'expected true/false, a list of keys, {"include": [...]} or {"exclude": [...]}'
+    )
+
+
+def with_vectors(value: Any, default: bool = False, where: str = "with_vector") -> WithVectors:
+    """WithVector: bool | [vector names]."""
+    if value is None:
+        return WithVectors(enabled=default)
+    if isinstance(value, bool):
+        return WithVectors(enabled=value)
+    if isinstance(value, list):
+        return WithVectors(enabled=True, names=_strings(value, where))
+    raise ValidationFailed(where, "expected true/false or a list of vector names")
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationFailed(where, "expected a list of strings")
+    return value
+
+
+def no_shard_key(shard_key: Any) -> None:
+    if shard_key is not None:
+        raise Unsupported("shard keys (shard_key)")
+
+
+def selected(
+    points: list[Any] | None, filter: Any, where: str = "points"
+) -> tuple[list[PointId] | None, Any]:
+    """The (ids, filter) a request selects points by; one of them must be given."""
+    if points is None and filter is None:
+        raise ValidationFailed("", "expected `points` (a list of point ids) or `filter`")
+    return (point_ids(points, where) if points is not None else None), filter
+
+
+# ----------------------------------------------------------------------------- points in
+
+
+def points_in(req: structs.UpsertPoints) -> list[PointStruct]:
+    """PointInsertOperations: `{"points": [...]}` or `{"batch": {...}}`."""
+    no_shard_key(req.shard_key)
+    if (req.points is None) == (req.batch is None):
+        raise ValidationFailed("", "expected exactly one of `points` or `batch`")
+    if req.points is not None:
+        return [
+            PointStruct(
+                id=point_id(p.id, f"points[{i}].id"),
+                vectors=vector_struct(p.vector, f"points[{i}].vector"),
+                payload=p.payload,
+            )
+            for i, p in enumerate(req.points)
+        ]
+    batch = req.batch
+    assert batch is not None
+    ids = point_ids(batch.ids, "batch.ids")
+    vectors = batch_vectors(batch.vectors, len(ids), "batch.vectors")
+    payloads: list[dict[str, Any] | None] = [None] * len(ids)
+    if batch.payloads is not None:
+        if len(batch.payloads) != len(ids):
+            raise ValidationFailed(
+                "batch.payloads",
+                f"expected {len(ids)} payloads (one per id), got {len(batch.payloads)}",
+            )
+        payloads = batch.payloads
+    return [
+        PointStruct(id=i, vectors=v, payload=p)
+        for i, v, p in zip(ids, vectors, payloads, strict=True)
+    ]
+
+
+def point_vectors_in(req: structs.UpdateVectors) -> list[PointVectors]:
+    no_shard_key(req.shard_key)
+    return [
+        PointVectors(
+            id=point_id(p.id, f"points[{i}].id"),
+            vectors=vector_struct(p.vector, f"points[{i}].vector"),
+        )
+        for i, p in enumerate(req.points)
+    ]
+
+
+# ----------------------------------------------------------------------------- points out
+
+
+def record_out(record: Record, unnamed: bool) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "payload": record.payload,
+        "vector": vectors_out(record.vectors, unnamed),
+    }
+
+
+def scored_out(point: ScoredPoint, unnamed: bool) -> dict[str, Any]:
+    return {
+        "id": point.id,
+        "version": point.version,
+        "score": point.score,
+        "payload": point.payload,
+        "vector": vectors_out(point.vectors, unnamed),
+    }
+
+
+# ----------------------------------------------------------------------------- search
+
+
+def search_params(params: structs.SearchParams | None) -> SearchParams:
+    if params is None:
+        return SearchParams()
+    return SearchParams(
+        hnsw_ef=params.hnsw_ef, exact=params.exact, indexed_only=params.indexed_only
+    )
+
+
+def named_vector(value: Any, where: str = "vector") -> tuple[str, np.ndarray]:
+    """NamedVectorStruct: a plain vector, or `{"name": ..., "vector": [...]}`."""
+    if isinstance(value, list):
+        return DEFAULT_VECTOR, dense(value, where)
+    if isinstance(value, dict) and "name" in value and "vector" in value:
+        name = value["name"]
+        if not isinstance(name, str):
+            raise ValidationFailed(f"{where}.name", "expected a string")
+        extra = set(value) - {"name", "vector"}
+        if extra:
+            raise ValidationFailed(f"{where}.{sorted(extra)[0]}", "unknown field")
+        return name, dense(value["vector"], f"{where}.vector")
+    raise ValidationFailed(
+        where, 'expected a vector (an array of numbers) or {"name": ..., "vector": [...]}'
+    )
+
+
+def search_request(req: structs.SearchRequest) -> SearchRequest:
+    no_shard_key(req.shard_key)
+    using, vector = named_vector(req.vector)
+    return SearchRequest(
+        vector=vector,
+        using=using,
+        limit=req.limit,
+        offset=req.offset or 0,
+        score_threshold=req.score_threshold,
+        params=search_params(req.params),
+        with_payload=with_payload(req.with_payload, default=False),
+        with_vectors=with_vectors(req.with_vector, default=False),
+        filter=req.filter,
+    )
+
+
+_QUERY_KINDS = {
+    "recommend": "recommend queries",
+    "discover": "discover queries",
+    "context": "context queries",
+    "order_by": "order_by queries",
+    "fusion": "fusion queries",
+    "rrf": "rrf fusion queries",
+    "formula": "formula (score boosting) queries",
+    "sample": "random sample queries",
+}
+
+
+@dataclasses.dataclass
+class QueryPlan:
+    """A nearest-neighbour query: `request.vector` is empty while `by_id` is to be resolved."""
+
+    request: SearchRequest
+    by_id: PointId | None = None
+
+
+def query_request(req: structs.QueryRequest) -> QueryPlan:
+    """QueryRequest, for its nearest-neighbour cases (a vector, {"nearest": ...}, a point id)."""
+    no_shard_key(req.shard_key)
+    if req.prefetch is not None:
+        raise Unsupported("prefetch (multi-stage and hybrid queries)")
+    if req.lookup_from is not None:
+        raise Unsupported("lookup_from (query vectors from another collection)")
+    if req.query is None:
+        raise Unsupported("query without `query` (listing points by id); use /points/scroll")
+    target = _query_target(req.query, "query")
+    request = SearchRequest(
+        vector=target if isinstance(target, np.ndarray) else np.zeros(0, dtype=np.float32),
+        using=req.using if req.using is not None else DEFAULT_VECTOR,
+        limit=req.limit if req.limit is not None else 10,
+        offset=req.offset or 0,
+        score_threshold=req.score_threshold,
+        params=search_params(req.params),
+        with_payload=with_payload(req.with_payload, default=False),
+        with_vectors=with_vectors(req.with_vector, default=False),
+        filter=req.filter,
+    )
+    return QueryPlan(request, None if isinstance(target, np.ndarray) else target)
+
+
+def _query_target(value: Any, where: str, nested: bool = False) -> np.ndarray | PointId:
+    """A dense query vector, or the id of the point whose vector to use."""
+    if isinstance(value, list):
+        if value and isinstance(value[0], list):
+            raise Unsupported(f"multivector queries ({where})")
+        return dense(value, where)
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        return point_id(value, where)
+    if isinstance(value, dict):
+        problem = _unsupported_vector_object(value, where)
+        if problem is not None:
+            raise problem
+        if not nested and "nearest" in value:
+            if value.get("mmr") is not None:
+                raise Unsupported(f"MMR re-ranking ({where}.mmr)")
+            extra = set(value) - {"nearest", "mmr"}
+            if extra:
+                raise ValidationFailed(f"{where}.{sorted(extra)[0]}", "unknown field")
+            return _query_target(value["nearest"], f"{where}.nearest", nested=True)
+        for key, feature in _QUERY_KINDS.items():
+            if key in value:
+                raise Unsupported(f"{feature} ({where}.{key}); only nearest-neighbour queries")
+    raise ValidationFailed(
+        where, 'expected a vector, a point id, or a query object such as {"nearest": [...]}'
+    )
+
+
+# ----------------------------------------------------------------------------- collections
+
+
+def _diff(struct: msgspec.Struct | None) -> dict[str, Any]:
+    """The fields of a *Diff struct that were given (non-null)."""
+    if struct is None:
+        return {}
+    return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not None}
+
+
+def _optimizers_diff(struct: structs.OptimizersConfigDiff | None) -> dict[str, Any]:
+    diff = _diff(struct)
+    if diff.get("max_optimization_threads") == "auto":
+        diff.pop("max_optimization_threads")  # the domain's None means "auto"
+    return diff
+
+
+def vector_params(value: Any, where: str) -> VectorParams:
+    params = convert_struct(value, structs.VectorParams, where)
+    return VectorParams(
+        size=params.size,
+        distance=Distance(params.distance),
+        hnsw_config=_diff(params.hnsw_config) or None,
+        quantization_config=params.quantization_config,
+        on_disk=params.on_disk,
+        datatype=Datatype(params.datatype) if params.datatype is not None else None,
+        multivector_config=params.multivector_config,
+    )
+
+
+def vectors_config(value: Any, where: str = "vectors") -> dict[str, VectorParams]:
+    """VectorsConfig: one VectorParams (the unnamed vector) or a map name -> VectorParams."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationFailed(
+            where, "expected vector params ({size, distance}) or a map of named vector params"
+        )
+    if "size" in value or "distance" in value:
+        return {DEFAULT_VECTOR: vector_params(value, where)}
+    return {name: vector_params(params, f"{where}.{name}") for name, params in value.items()}
+
+
+def collection_config(req: structs.CreateCollection) -> CollectionConfig:
+    """CreateCollection -> the domain config (defaults as Qdrant's)."""
+    if req.init_from is not None:
+        raise Unsupported("init_from (creating a collection from another collection's points)")
+    params = CollectionParams(
+        vectors=vectors_config(req.vectors),
+        shard_number=req.shard_number or 1,
+        sharding_method=req.sharding_method,
+        replication_factor=req.replication_factor or 1,
+        write_consistency_factor=req.write_consistency_factor or 1,
+        on_disk_payload=True if req.on_disk_payload is None else req.on_disk_payload,
+        sparse_vectors=req.sparse_vectors,
+    )
+    return CollectionConfig(
+        params=params,
+        hnsw_config=HnswConfig(**_diff(req.hnsw_config)),
+        optimizer_config=OptimizersConfig(**_optimizers_diff(req.optimizers_config)),
+        wal_config=WalConfig(**_diff(req.wal_config)),
+        quantization_config=req.quantization_config,
+        strict_mode_config=req.strict_mode_config,
+    )
+
+
+def collection_update(req: structs.UpdateCollection) -> CollectionUpdate:
+    """UpdateCollection -> the domain's partial update."""
+    if req.sparse_vectors is not None:
+        raise Unsupported("sparse vectors (sparse_vectors)")
+    vectors: dict[str, dict[str, Any]] | None = None
+    if req.vectors is not None:
+        vectors = {}
+        for name, diff in req.vectors.items():
+            change: dict[str, Any] = {}
+            if diff.hnsw_config is not None:
+                change["hnsw_config"] = _diff(diff.hnsw_config)
+            if diff.on_disk is not None:
+                change["on_disk"] = diff.on_disk
+            if diff.quantization_config is not None:
+                if not isinstance(diff.quantization_config, dict):
+                    raise Unsupported(
+                        f"disabling quantization of one vector (vectors.{name}.quantization_config"
+                        f' = "Disabled")'
+                    )
+                change["quantization_config"] = diff.quantization_config
+            vectors[name] = change
+    quantization = req.quantization_config
+    disable = False
+    if quantization == "Disabled":
+        quantization, disable = None, True
+    elif quantization is not None and not isinstance(quantization, dict):
+        raise ValidationFailed(
+            "quantization_config", 'expected a quantization config object or "Disabled"'
+        )
+    return CollectionUpdate(
+        vectors=vectors,
+        params=_diff(req.params) or None,
+        hnsw_config=_diff(req.hnsw_config) or None,
+        optimizers_config=_optimizers_diff(req.optimizers_config) or None,
+        quantization_config=quantization,
+        disable_quantization=disable,
+        strict_mode_config=req.strict_mode_config,
+    )
+
+
+def alias_actions(req: structs.ChangeAliases) -> list[AliasAction]:
+    actions: list[AliasAction] = []
+    for i, op in enumerate(req.actions):
+        given = [a for a in (op.create_alias, op.delete_alias, op.rename_alias) if a is not None]
+        if len(given) != 1:
+            raise ValidationFailed(
+                f"actions[{i}]",
+                "expected exactly one of create_alias, delete_alias, rename_alias",
+            )
+        action = given[0]
+        if isinstance(action, structs.CreateAlias):
+            actions.append(CreateAlias(action.collection_name, action.alias_name))
+        elif isinstance(action, structs.DeleteAlias):
+            actions.append(DeleteAlias(action.alias_name))
+        else:
+            actions.append(RenameAlias(action.old_alias_name, action.new_alias_name))
+    return actions
+
+
+def _skip_none(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _vector_params_out(params: VectorParams) -> dict[str, Any]:
+    return _skip_none(
+        {
+            "size": params.size,
+            "distance": str(params.distance),
+            "hnsw_config": params.hnsw_config,
+            "quantization_config": params.quantization_config,
+            "on_disk": params.on_disk,
+            "datatype": str(params.datatype) if params.datatype is not None else None,
+            "multivector_config": params.multivector_config,
+        }
+    )
+
+
+def collection_config_out(config: CollectionConfig) -> dict[str, Any]:
+    """The `config` of CollectionInfo, in Qdrant's shape."""
+    p = config.params
+    if config.unnamed:
+        vectors: Any = _vector_params_out(p.vectors[DEFAULT_VECTOR])
+    else:
+        vectors = {name: _vector_params_out(vp) for name, vp in p.vectors.items()}
+    params = {
+        "vectors": vectors,
+        "shard_number": p.shard_number,
+        "sharding_method": p.sharding_method,
+        "replication_factor": p.replication_factor,
+        "write_consistency_factor": p.write_consistency_factor,
+        "read_fan_out_factor": p.read_fan_out_factor,
+        "on_disk_payload": p.on_disk_payload,
+        "sparse_vectors": p.sparse_vectors,
+    }
+    out = {
+        "params": _skip_none(params),
+        "hnsw_config": _skip_none(dataclasses.asdict(config.hnsw_config)),
+        "optimizer_config": dataclasses.asdict(config.optimizer_config),
+        "wal_config": dataclasses.asdict(config.wal_config),
+        "quantization_config": config.quantization_config,
+        "strict_mode_config": config.strict_mode_config,
+    }
+    if config.metadata is not None:
+        out["metadata"] = config.metadata
+    return out
+
+
+def collection_info_out(info: CollectionInfo) -> dict[str, Any]:
+    """CollectionInfo in Qdrant's shape, plus `warnings` for settings without effect."""
+    return {
+        "status": str(info.status),
+        "optimizer_status": info.optimizer_status,
+        "vectors_count": info.vectors_count,
+        "indexed_vectors_count": info.indexed_vectors_count,
+        "points_count": info.points_count,
+        "segments_count": info.segments_count,
+        "config": collection_config_out(info.config),
+        "payload_schema": info.payload_schema,
+        "warnings": [{"message": w} for w in info.warnings],
+    }

@@ -1,0 +1,261 @@
+"""msgspec Structs for the plain (non-union) request bodies of Qdrant's REST API.
+
+Field names, requiredness and bounds follow Qdrant's OpenAPI spec (v1.14). Parts that
+are untagged unions in the spec (vectors, point ids, `with_payload`, `with_vector`,
+queries, filters, quantization configs, ...) are typed `Any` here: msgspec decodes
+them into builtins and `convert.py` turns them into domain objects by the keys present.
+
+Unknown fields are rejected (422 naming the field) rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+UInt = Annotated[int, msgspec.Meta(ge=0)]
+PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
+JsonObject = dict[str, Any]
+
+
+class Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of every request body."""
+
+
+# ----------------------------------------------------------------------------- collections
+
+
+class HnswConfigDiff(Body):
+    m: UInt | None = None
+    ef_construct: Annotated[int, msgspec.Meta(ge=4)] | None = None
+    full_scan_threshold: Annotated[int, msgspec.Meta(ge=10)] | None = None
+    max_indexing_threads: UInt | None = None
+    on_disk: bool | None = None
+    payload_m: UInt | None = None
+
+
+class OptimizersConfigDiff(Body):
+    deleted_threshold: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None
+    vacuum_min_vector_number: UInt | None = None
+    default_segment_number: UInt | None = None
+    max_segment_size: PositiveInt | None = None
+    memmap_threshold: UInt | None = None
+    indexing_threshold: UInt | None = None
+    flush_interval_sec: UInt | None = None
+    max_optimization_threads: UInt | Literal["auto"] | None = None
+
+
+class WalConfigDiff(Body):
+    wal_capacity_mb: PositiveInt | None = None
+    wal_segments_ahead: UInt | None = None
+
+
+class VectorParams(Body):
+    size: PositiveInt
+    distance: Literal["Cosine", "Euclid", "Dot", "Manhattan"]
+    hnsw_config: HnswConfigDiff | None = None
+    quantization_config: JsonObject | None = None
+    on_disk: bool | None = None
+    datatype: Literal["float32", "uint8", "float16"] | None = None
+    multivector_config: JsonObject | None = None
+
+
+class InitFrom(Body):
+    collection: str
+
+
+class CreateCollection(Body):
+    vectors: Any = None  # VectorsConfig: one VectorParams, or a map name -> VectorParams
+    shard_number: PositiveInt | None = None
+    sharding_method: Literal["auto", "custom"] | None = None
+    replication_factor: PositiveInt | None = None
+    write_consistency_factor: PositiveInt | None = None
+    on_disk_payload: bool | None = None
+    hnsw_config: HnswConfigDiff | None = None
+    wal_config: WalConfigDiff | None = None
+    optimizers_config: OptimizersConfigDiff | None = None
+    init_from: InitFrom | None = None
+    quantization_config: JsonObject | None = None
+    sparse_vectors: dict[str, JsonObject] | None = None
+    strict_mode_config: JsonObject | None = None
+
+
+class VectorParamsDiff(Body):
+    hnsw_config: HnswConfigDiff | None = None
+    quantization_config: Any = None  # QuantizationConfigDiff: an object or "Disabled"
+    on_disk: bool | None = None
+
+
+class CollectionParamsDiff(Body):
+    replication_factor: PositiveInt | None = None
+    write_consistency_factor: PositiveInt | None = None
+    read_fan_out_factor: UInt | None = None
+    on_disk_payload: bool | None = None
+
+
+class UpdateCollection(Body):
+    vectors: dict[str, VectorParamsDiff] | None = None
+    optimizers_config: OptimizersConfigDiff | None = None
+    params: CollectionParamsDiff | None = None
+    hnsw_config: HnswConfigDiff | None = None
+    quantization_config: Any = None  # QuantizationConfigDiff: an object or "Disabled"
+    sparse_vectors: JsonObject | None = None
+    strict_mode_config: JsonObject | None = None
+
+
+class CreateAlias(Body):
+    collection_name: str
+    alias_name: str
+
+
+class DeleteAlias(Body):
+    alias_name: str
+
+
+class RenameAlias(Body):
+    old_alias_name: str
+    new_alias_name: str
+
+
+class AliasOperation(Body):
+    """One of `create_alias`, `delete_alias`, `rename_alias` (exactly one is set)."""
+
+    create_alias: CreateAlias | None = None
+    delete_alias: DeleteAlias | None = None
+    rename_alias: RenameAlias | None = None
+
+
+class ChangeAliases(Body):
+    actions: list[AliasOperation]
+
+
+# ----------------------------------------------------------------------------- points
+
+
+class PointIn(Body):
+    id: Any
+    vector: Any  # VectorStruct
+    payload: JsonObject | None = None
+
+
+class BatchIn(Body):
+    ids: list[Any]
+    vectors: Any  # BatchVectorStruct
+    payloads: list[JsonObject | None] | None = None
+
+
+class UpsertPoints(Body):
+    """PointInsertOperations: `{"points": [...]}` or `{"batch": {...}}`."""
+
+    points: list[PointIn] | None = None
+    batch: BatchIn | None = None
+    shard_key: Any = None
+
+
+class PointsSelector(Body):
+    """`{"points": [ids]}` or `{"filter": {...}}`."""
+
+    points: list[Any] | None = None
+    filter: JsonObject | None = None
+    shard_key: Any = None
+
+
+class SetPayload(Body):
+    payload: JsonObject
+    points: list[Any] | None = None
+    filter: JsonObject | None = None
+    shard_key: Any = None
+    key: str | None = None
+
+
+class DeletePayload(Body):
+    keys: list[str]
+    points: list[Any] | None = None
+    filter: JsonObject | None = None
+    shard_key: Any = None
+
+
+class PointVectorsIn(Body):
+    id: Any
+    vector: Any  # VectorStruct
+
+
+class UpdateVectors(Body):
+    points: Annotated[list[PointVectorsIn], msgspec.Meta(min_length=1)]
+    shard_key: Any = None
+
+
+class DeleteVectors(Body):
+    vector: Annotated[list[str], msgspec.Meta(min_length=1)]
+    points: list[Any] | None = None
+    filter: JsonObject | None = None
+    shard_key: Any = None
+
+
+class PointRequest(Body):
+    ids: list[Any]
+    with_payload: Any = None
+    with_vector: Any = None
+    shard_key: Any = None
+
+
+class ScrollRequest(Body):
+    offset: Any = None
+    limit: PositiveInt | None = None
+    filter: JsonObject | None = None
+    with_payload: Any = None
+    with_vector: Any = None
+    order_by: Any = None
+    shard_key: Any = None
+
+
+class CountRequest(Body):
+    filter: JsonObject | None = None
+    exact: bool = True
+    shard_key: Any = None
+
+
+# ----------------------------------------------------------------------------- search
+
+
+class SearchParams(Body):
+    hnsw_ef: UInt | None = None
+    exact: bool = False
+    quantization: JsonObject | None = None
+    indexed_only: bool = False
+
+
+class SearchRequest(Body):
+    vector: Any  # NamedVectorStruct
+    limit: PositiveInt
+    filter: JsonObject | None = None
+    params: SearchParams | None = None
+    offset: UInt | None = None
+    with_payload: Any = None
+    with_vector: Any = None
+    score_threshold: float | None = None
+    shard_key: Any = None
+
+
+class SearchRequestBatch(Body):
+    searches: list[SearchRequest]
+
+
+class QueryRequest(Body):
+    query: Any = None  # QueryInterface
+    prefetch: Any = None
+    using: str | None = None
+    filter: JsonObject | None = None
+    params: SearchParams | None = None
+    score_threshold: float | None = None
+    limit: PositiveInt | None = None
+    offset: UInt | None = None
+    with_vector: Any = None
+    with_payload: Any = None
+    lookup_from: Any = None
+    shard_key: Any = None
+
+
+class QueryRequestBatch(Body):
+    searches: list[QueryRequest]

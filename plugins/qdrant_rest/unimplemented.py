@@ -1,0 +1,90 @@
+"""Qdrant REST operations Vectorizer does not build yet: each answers 501 naming itself.
+
+The list covers every operation of Qdrant's OpenAPI spec (v1.14) that `app.py` does not
+implement (a test checks the two together cover the whole spec), so a client never gets
+a routing 404 or, worse, an empty success for a real Qdrant endpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import HttpMethod, Request, Response, route
+
+from vectorizer.errors import Unsupported
+from vectorizer_qdrant_rest.errors import error_response
+
+C = "/collections/{collection_name:str}"
+SHARD = C + "/shards/{shard_id:str}"
+
+# (HTTP method, path, Qdrant operationId, feature)
+OPERATIONS: list[tuple[str, str, str, str]] = [
+    # service
+    ("GET", "/telemetry", "telemetry", "telemetry"),
+    ("GET", "/metrics", "metrics", "metrics"),
+    ("POST", "/locks", "post_locks", "storage locks"),
+    ("GET", "/locks", "get_locks", "storage locks"),
+    ("GET", "/issues", "get_issues", "issues"),
+    ("DELETE", "/issues", "clear_issues", "issues"),
+    # distributed mode
+    ("GET", "/cluster", "cluster_status", "distributed mode"),
+    ("POST", "/cluster/recover", "recover_current_peer", "distributed mode"),
+    ("DELETE", "/cluster/peer/{peer_id:str}", "remove_peer", "distributed mode"),
+    ("GET", C + "/cluster", "collection_cluster_info", "distributed mode"),
+    ("POST", C + "/cluster", "update_collection_cluster", "distributed mode"),
+    ("PUT", C + "/shards", "create_shard_key", "shard keys"),
+    ("POST", C + "/shards/delete", "delete_shard_key", "shard keys"),
+    # payload indexes
+    ("PUT", C + "/index", "create_field_index", "payload indexes"),
+    ("DELETE", C + "/index/{field_name:str}", "delete_field_index", "payload indexes"),
+    # snapshots
+    ("POST", C + "/snapshots/upload", "recover_from_uploaded_snapshot", "snapshots"),
+    ("PUT", C + "/snapshots/recover", "recover_from_snapshot", "snapshots"),
+    ("GET", C + "/snapshots", "list_snapshots", "snapshots"),
+    ("POST", C + "/snapshots", "create_snapshot", "snapshots"),
+    ("DELETE", C + "/snapshots/{snapshot_name:str}", "delete_snapshot", "snapshots"),
+    ("GET", C + "/snapshots/{snapshot_name:str}", "get_snapshot", "snapshots"),
+    ("GET", "/snapshots", "list_full_snapshots", "snapshots"),
+    ("POST", "/snapshots", "create_full_snapshot", "snapshots"),
+    ("DELETE", "/snapshots/{snapshot_name:str}", "delete_full_snapshot", "snapshots"),
+    ("GET", "/snapshots/{snapshot_name:str}", "get_full_snapshot", "snapshots"),
+    ("POST", SHARD + "/snapshots/upload", "recover_shard_from_uploaded_snapshot", "snapshots"),
+    ("PUT", SHARD + "/snapshots/recover", "recover_shard_from_snapshot", "snapshots"),
+    ("GET", SHARD + "/snapshots", "list_shard_snapshots", "snapshots"),
+    ("POST", SHARD + "/snapshots", "create_shard_snapshot", "snapshots"),
+    ("DELETE", SHARD + "/snapshots/{snapshot_name:str}", "delete_shard_snapshot", "snapshots"),
+    ("GET", SHARD + "/snapshots/{snapshot_name:str}", "get_shard_snapshot", "snapshots"),
+    # points and search
+    ("POST", C + "/points/batch", "batch_update", "batch updates of points"),
+    ("POST", C + "/points/search/groups", "search_point_groups", "grouped search"),
+    ("POST", C + "/points/recommend", "recommend_points", "recommendations"),
+    ("POST", C + "/points/recommend/batch", "recommend_batch_points", "recommendations"),
+    ("POST", C + "/points/recommend/groups", "recommend_point_groups", "recommendations"),
+    ("POST", C + "/points/discover", "discover_points", "discovery search"),
+    ("POST", C + "/points/discover/batch", "discover_batch_points", "discovery search"),
+    ("POST", C + "/facet", "facet", "facets"),
+    ("POST", C + "/points/query/groups", "query_points_groups", "grouped search"),
+    ("POST", C + "/points/search/matrix/pairs", "search_matrix_pairs", "distance matrix"),
+    ("POST", C + "/points/search/matrix/offsets", "search_matrix_offsets", "distance matrix"),
+]
+
+
+def _make_handler(method: str, path: str, operation_id: str, feature: str) -> Any:
+    message = f"{feature} ({operation_id})"
+
+    async def not_implemented(request: Request[Any, Any, Any]) -> Response[bytes]:
+        return error_response(Unsupported(message))
+
+    not_implemented.__name__ = operation_id
+    return route(
+        path,
+        http_method=[HttpMethod(method)],
+        name=operation_id,
+        status_code=501,
+        include_in_schema=False,
+    )(not_implemented)
+
+
+def handlers() -> list[Any]:
+    """One Litestar route handler per unbuilt operation."""
+    return [_make_handler(*op) for op in OPERATIONS]
