@@ -16,5 +16,5 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
     try:
         yield proc
     finally:
-        if proc.proc is not None and proc.proc.poll() is None:
+        if proc.running:
             proc.stop()

@@ -1,82 +1,140 @@
-"""Test helpers: free ports and a real `vectorizer serve` process over sockets."""
+"""Test helpers: free ports and real `vectorizer serve` processes, driven over sockets."""
 
 from __future__ import annotations
 
 import os
-import shutil
+import queue
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+from vectorizer.config import ENV_CONFIG, ENV_VARS
+
 REPO = Path(__file__).resolve().parent.parent
 DATASET = Path(os.environ.get("VECTORIZER_DATASET_DIR", REPO.parent / "shared/datasets/words-e5"))
+LISTENING = re.compile(r"(\S+) listening on (?:http://)?(\S+):(\d+)$")
 
 
 def free_port() -> int:
+    """A port free right now (prefer `--port NAME=0` for servers: no race)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
+def clean_env(**extra: str) -> dict[str, str]:
+    """os.environ without any VECTORIZER_* setting, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k not in (*ENV_VARS.values(), ENV_CONFIG)}
+    env.update(extra)
+    return env
+
+
+class Server:
+    """A `vectorizer serve` subprocess; `ports` maps listener names to bound ports."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "vectorizer", "serve", *args],
+            cwd=cwd,
+            env=clean_env(**env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.log: list[str] = []
+        self.ports: dict[str, int] = {}
+        self.ready = False
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def _take(self, timeout: float) -> str | None:
+        line = self._lines.get(timeout=timeout)
+        if line is not None:
+            self.log.append(line)
+            if match := LISTENING.search(line):
+                self.ports[match.group(1)] = int(match.group(3))
+            self.ready = self.ready or "vectorizer.server: ready (pid" in line
+        return line
+
+    def wait_for(self, names: set[str], timeout: float = 60) -> None:
+        """Read the log until the server is ready and every listener in `names` listens."""
+        deadline = time.monotonic() + timeout
+        while not (self.ready and names <= set(self.ports)):
+            try:
+                line = self._take(max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"timed out waiting for {names}; log:\n{self.text}") from None
+            if line is None:
+                raise AssertionError(f"server exited ({self.proc.wait()}); log:\n{self.text}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        """Send `sig`, wait for exit and the whole log; return the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=timeout)
+        while self._take(timeout) is not None:
+            pass
+        return code
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.log)
 
 
 class ServerProcess:
-    """`vectorizer serve` in a subprocess, on free ports, with its own data dir."""
+    """A restartable server on its own data dir; listeners bind port 0 and are read off the log.
+
+    Binding port 0 lets the kernel pick a free port at bind time, so restarts never race
+    another socket for a port picked in advance.
+    """
 
     def __init__(self, data_dir: Path, *, grpc: bool = False, native: bool = False) -> None:
         self.data_dir = data_dir
-        self.ports = {"qdrant_rest": free_port()}
-        self.disabled = []
-        for name, enabled in (("qdrant_grpc", grpc), ("vectorizer_api", native)):
-            if enabled:
-                self.ports[name] = free_port()
-            else:
-                self.disabled.append(name)
-        self.proc: subprocess.Popen | None = None
-        self.log = data_dir.parent / f"{data_dir.name}.log"
+        self.names = {"qdrant_rest"} | ({"qdrant_grpc"} if grpc else set())
+        self.names |= {"vectorizer_api"} if native else set()
+        self.server: Server | None = None
+
+    def args(self) -> list[str]:
+        args = ["--data-dir", str(self.data_dir)]
+        for name in ("qdrant_rest", "qdrant_grpc", "vectorizer_api"):
+            args += ["--port", f"{name}=0"] if name in self.names else ["--disable", name]
+        return args
+
+    @property
+    def ports(self) -> dict[str, int]:
+        assert self.server is not None
+        return self.server.ports
 
     @property
     def rest_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['qdrant_rest']}"
 
-    def command(self) -> list[str]:
-        exe = shutil.which("vectorizer")
-        cmd = [exe] if exe else [sys.executable, "-m", "vectorizer"]
-        cmd += ["serve", "--data-dir", str(self.data_dir)]
-        for name, port in self.ports.items():
-            cmd += ["--port", f"{name}={port}"]
-        for name in self.disabled:
-            cmd += ["--disable", name]
-        return cmd
-
     def start(self) -> ServerProcess:
-        out = self.log.open("ab")
-        self.proc = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT)
-        for port in self.ports.values():
-            wait_for_port(port, proc=self.proc)
+        self.server = Server(self.args(), cwd=self.data_dir.parent, env={})
+        self.server.wait_for(self.names)
         return self
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs."""
-        assert self.proc is not None
-        self.proc.kill()
-        self.proc.wait(timeout=10)
+        assert self.server is not None
+        self.server.stop(signal.SIGKILL)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        return self.proc.wait(timeout=timeout)
+        assert self.server is not None
+        return self.server.stop(sig, timeout)
+
+    @property
+    def running(self) -> bool:
+        return self.server is not None and self.server.proc.poll() is None

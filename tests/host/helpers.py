@@ -4,33 +4,13 @@ from __future__ import annotations
 
 import http.client
 import os
-import queue
-import re
-import signal
-import socket
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
-from vectorizer.config import ENV_CONFIG, ENV_VARS
+from servers import Server, clean_env, free_port
 
 REPO = Path(__file__).resolve().parents[2]
-LISTENING = re.compile(r"(\S+) listening on (?:http://)?(\S+):(\d+)$")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """os.environ without any VECTORIZER_* setting, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if k not in (*ENV_VARS.values(), ENV_CONFIG)}
-    env.update(extra)
-    return env
 
 
 def run_cli(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
@@ -83,60 +63,12 @@ def listening_ports(pid: int) -> set[int]:
     return ports
 
 
-class Server:
-    """A `vectorizer serve` subprocess; `ports` maps listener names to bound ports."""
-
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vectorizer", "serve", *args],
-            cwd=cwd,
-            env=clean_env(**env),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.log: list[str] = []
-        self.ports: dict[str, int] = {}
-        self.ready = False
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self._lines.put(line.rstrip("\n"))
-        self._lines.put(None)
-
-    def _take(self, timeout: float) -> str | None:
-        line = self._lines.get(timeout=timeout)
-        if line is not None:
-            self.log.append(line)
-            if match := LISTENING.search(line):
-                self.ports[match.group(1)] = int(match.group(3))
-            self.ready = self.ready or "vectorizer.server: ready (pid" in line
-        return line
-
-    def wait_for(self, names: set[str], timeout: float = 60) -> None:
-        """Read the log until the server is ready and every listener in `names` listens."""
-        deadline = time.monotonic() + timeout
-        while not (self.ready and names <= set(self.ports)):
-            try:
-                line = self._take(max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"timed out waiting for {names}; log:\n{self.text}") from None
-            if line is None:
-                raise AssertionError(f"server exited ({self.proc.wait()}); log:\n{self.text}")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        """Send `sig`, wait for exit and the whole log; return the exit code."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=timeout)
-        while self._take(timeout) is not None:
-            pass
-        return code
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.log)
+__all__ = [
+    "Server",
+    "clean_env",
+    "free_port",
+    "http_get",
+    "http_request",
+    "listening_ports",
+    "run_cli",
+]
