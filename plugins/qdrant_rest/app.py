@@ -3,14 +3,18 @@
 Every handler reads the raw body, then decodes, calls the engine and encodes the
 response in a worker thread (engine calls are synchronous and may hold the CPU), so the
 event loop keeps answering. Errors become Qdrant's error body (see `errors.py`).
+
+An endpoint is written as a plain synchronous function of a `Call` (engine, path
+parameters, raw body); `@answer` (result envelope) or `@answer_update` (write envelope,
+`wait`) turns it into the async handler the Litestar route decorator above it takes.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import anyio.to_thread
 import msgspec
@@ -30,6 +34,8 @@ from vectorizer.models import (
 from vectorizer_qdrant_rest import convert, structs, unimplemented
 from vectorizer_qdrant_rest.convert import decode
 from vectorizer_qdrant_rest.errors import JSON, error_response
+
+T = TypeVar("T")
 
 TITLE = "vectorizer - vector search engine (Qdrant-compatible)"
 
@@ -56,13 +62,43 @@ class EngineRef:
 # ----------------------------------------------------------------------------- plumbing
 
 
+@dataclasses.dataclass(frozen=True)
+class Call:
+    """What an endpoint's work sees: the engine, the path parameters and the raw body."""
+
+    engine: Engine
+    params: dict[str, Any]
+    body: bytes
+
+    @property
+    def collection_name(self) -> str:
+        """The `{collection_name}` of the request path."""
+        return self.params["collection_name"]
+
+    def collection(self) -> vectorizer.Collection:
+        """The collection the path names (`CollectionNotFound`, 404, when there is none)."""
+        return self.engine.get_collection(self.collection_name)
+
+    def decode(self, type_: type[T]) -> T:
+        """The body as the msgspec Struct `type_` (400 when not JSON, 422 when misshapen)."""
+        return decode(self.body, type_)
+
+
+Handler = Callable[[Request[Any, Any, Any]], Coroutine[Any, Any, Response[bytes]]]
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+"""Methods whose requests carry a body; GET and DELETE handlers never read one."""
+
+
 def ok_body(result: Any, started: float) -> bytes:
     return msgspec.json.encode(
         {"result": result, "status": "ok", "time": time.perf_counter() - started}
     )
 
 
-async def respond(compute: Callable[[], Any], started: float) -> Response[bytes]:
+async def respond(
+    compute: Callable[[], Any], started: float, status_code: int = 200
+) -> Response[bytes]:
     """Run `compute` in a worker thread; answer its result in the success envelope."""
 
     def work() -> bytes:
@@ -72,7 +108,7 @@ async def respond(compute: Callable[[], Any], started: float) -> Response[bytes]
         body = await anyio.to_thread.run_sync(work)
     except Exception as exc:
         return error_response(exc, started)
-    return Response(content=body, status_code=200, media_type=JSON)
+    return Response(content=body, status_code=status_code, media_type=JSON)
 
 
 _WAIT = {"true": True, "1": True, "false": False, "0": False}
@@ -104,24 +140,39 @@ async def respond_update(
         return error_response(exc, started)
     status = "completed" if wait else "acknowledged"
 
-    def work() -> bytes:
-        result = compute()
-        return ok_body({"operation_id": result.operation_id, "status": status}, started)
+    def compute_update() -> dict[str, Any]:
+        return {"operation_id": compute().operation_id, "status": status}
 
-    try:
-        body = await anyio.to_thread.run_sync(work)
-    except Exception as exc:
-        return error_response(exc, started)
-    return Response(content=body, status_code=200 if wait else 202, media_type=JSON)
+    return await respond(compute_update, started, 200 if wait else 202)
 
 
-def _engine(request: Request[Any, Any, Any]) -> Engine:
-    return request.route_handler.opt[ENGINE_OPT].engine
+def _endpoint(work: Callable[[Call], Any], update: bool) -> Handler:
+    """The Litestar handler function that runs `work` for each request."""
+
+    async def handler(request: Request[Any, Any, Any]) -> Response[bytes]:
+        started = time.perf_counter()
+        body = await request.body() if request.method in _BODY_METHODS else b""
+        engine = request.route_handler.opt[ENGINE_OPT].engine
+        call = Call(engine, request.path_params, body)
+        if update:
+            return await respond_update(request, lambda: work(call), started)
+        return await respond(lambda: work(call), started)
+
+    # not functools.wraps: Litestar would read `work`'s signature through `__wrapped__`
+    handler.__name__ = work.__name__
+    handler.__qualname__ = work.__qualname__
+    handler.__doc__ = work.__doc__
+    return handler
 
 
-def _target(request: Request[Any, Any, Any]) -> tuple[Engine, str]:
-    """The engine and the `{collection_name}` of the request path."""
-    return request.route_handler.opt[ENGINE_OPT].engine, request.path_params["collection_name"]
+def answer(work: Callable[[Call], Any]) -> Handler:
+    """An endpoint answering `work(call)`, run in a worker thread, in the success envelope."""
+    return _endpoint(work, update=False)
+
+
+def answer_update(work: Callable[[Call], UpdateResult]) -> Handler:
+    """A write endpoint: `work(call)`'s operation answered as `respond_update` does."""
+    return _endpoint(work, update=True)
 
 
 def _text(content: str) -> Response[str]:
@@ -160,77 +211,50 @@ def readyz() -> Response[str]:
 
 
 @get("/collections")
-async def get_collections(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine = _engine(request)
-    return await respond(
-        lambda: {"collections": [{"name": n} for n in engine.list_collections()]}, started
-    )
+@answer
+def get_collections(call: Call) -> dict[str, Any]:
+    return {"collections": [{"name": n} for n in call.engine.list_collections()]}
 
 
 @put(C)
-async def create_collection(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> bool:
-        config = convert.collection_config(decode(body, structs.CreateCollection))
-        engine.create_collection(collection_name, config)
-        return True
-
-    return await respond(compute, started)
+@answer
+def create_collection(call: Call) -> bool:
+    config = convert.collection_config(call.decode(structs.CreateCollection))
+    call.engine.create_collection(call.collection_name, config)
+    return True
 
 
 @get(C)
-async def get_collection(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    return await respond(
-        lambda: convert.collection_info_out(engine.get_collection(collection_name).info()),
-        started,
-    )
+@answer
+def get_collection(call: Call) -> dict[str, Any]:
+    return convert.collection_info_out(call.collection().info())
 
 
 @patch(C)
-async def update_collection(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> bool:
-        update = convert.collection_update(decode(body, structs.UpdateCollection))
-        engine.update_collection(collection_name, update)
-        return True
-
-    return await respond(compute, started)
+@answer
+def update_collection(call: Call) -> bool:
+    update = convert.collection_update(call.decode(structs.UpdateCollection))
+    call.engine.update_collection(call.collection_name, update)
+    return True
 
 
 @delete(C, status_code=200)
-async def delete_collection(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    return await respond(lambda: engine.delete_collection(collection_name), started)
+@answer
+def delete_collection(call: Call) -> bool:
+    return call.engine.delete_collection(call.collection_name)
 
 
 @get(C + "/exists")
-async def collection_exists(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    return await respond(lambda: {"exists": engine.collection_exists(collection_name)}, started)
+@answer
+def collection_exists(call: Call) -> dict[str, bool]:
+    return {"exists": call.engine.collection_exists(call.collection_name)}
 
 
 @post("/collections/aliases")
-async def update_aliases(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine = _engine(request)
-    body = await request.body()
-
-    def compute() -> bool:
-        engine.update_aliases(convert.alias_actions(decode(body, structs.ChangeAliases)))
-        return True
-
-    return await respond(compute, started)
+@answer
+def update_aliases(call: Call) -> bool:
+    call.engine.update_aliases(convert.alias_actions(call.decode(structs.ChangeAliases)))
+    return True
 
 
 def _aliases(pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -238,57 +262,37 @@ def _aliases(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 @get("/aliases")
-async def get_aliases(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine = _engine(request)
-    return await respond(lambda: _aliases(engine.list_aliases()), started)
+@answer
+def get_aliases(call: Call) -> dict[str, Any]:
+    return _aliases(call.engine.list_aliases())
 
 
 @get(C + "/aliases")
-async def get_collection_aliases(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-
-    def compute() -> dict[str, Any]:
-        name = engine.get_collection(collection_name).name  # 404 when missing
-        return _aliases(engine.list_aliases(name))
-
-    return await respond(compute, started)
+@answer
+def get_collection_aliases(call: Call) -> dict[str, Any]:
+    name = call.collection().name  # 404 when missing
+    return _aliases(call.engine.list_aliases(name))
 
 
 # ----------------------------------------------------------------------------- points
 
 
 @put(P)
-async def upsert_points(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> UpdateResult:
-        points = convert.points_in(decode(body, structs.UpsertPoints))
-        return engine.get_collection(collection_name).upsert(points)
-
-    return await respond_update(request, compute, started)
+@answer_update
+def upsert_points(call: Call) -> UpdateResult:
+    points = convert.points_in(call.decode(structs.UpsertPoints))
+    return call.collection().upsert(points)
 
 
 @get(P + "/{id:str}")
-async def get_point(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    raw_id: str = request.path_params["id"]
-
-    def compute() -> dict[str, Any]:
-        collection = engine.get_collection(collection_name)
-        point_id = _path_point_id(raw_id)
-        records = collection.retrieve(
-            [point_id], WithPayload(enabled=True), WithVectors(enabled=True)
-        )
-        if not records:
-            raise PointNotFound(point_id)
-        return convert.record_out(records[0], collection.config.unnamed)
-
-    return await respond(compute, started)
+@answer
+def get_point(call: Call) -> dict[str, Any]:
+    collection = call.collection()
+    point_id = _path_point_id(call.params["id"])
+    records = collection.retrieve([point_id], WithPayload(enabled=True), WithVectors(enabled=True))
+    if not records:
+        raise PointNotFound(point_id)
+    return convert.record_out(records[0], collection.config.unnamed)
 
 
 def _path_point_id(raw: str) -> PointId:
@@ -296,179 +300,103 @@ def _path_point_id(raw: str) -> PointId:
 
 
 @post(P)
-async def get_points(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> list[dict[str, Any]]:
-        req = decode(body, structs.PointRequest)
-        convert.no_shard_key(req.shard_key)
-        ids = convert.point_ids(req.ids, "ids")
-        payload = convert.with_payload(req.with_payload, default=True)
-        vectors = convert.with_vectors(req.with_vector)
-        collection = engine.get_collection(collection_name)
-        unnamed = collection.config.unnamed
-        return [convert.record_out(r, unnamed) for r in collection.retrieve(ids, payload, vectors)]
-
-    return await respond(compute, started)
+@answer
+def get_points(call: Call) -> list[dict[str, Any]]:
+    req = call.decode(structs.PointRequest)
+    convert.no_shard_key(req.shard_key)
+    ids = convert.point_ids(req.ids, "ids")
+    payload = convert.with_payload(req.with_payload, default=True)
+    vectors = convert.with_vectors(req.with_vector)
+    collection = call.collection()
+    unnamed = collection.config.unnamed
+    return [convert.record_out(r, unnamed) for r in collection.retrieve(ids, payload, vectors)]
 
 
 @post(P + "/delete")
-async def delete_points(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> UpdateResult:
-        req = decode(body, structs.PointsSelector)
-        convert.no_shard_key(req.shard_key)
-        ids, filter = convert.selected(req.points, req.filter)
-        return engine.get_collection(collection_name).delete(ids=ids, filter=filter)
-
-    return await respond_update(request, compute, started)
+@answer_update
+def delete_points(call: Call) -> UpdateResult:
+    ids, filter = convert.selection(call.decode(structs.PointsSelector))
+    return call.collection().delete(ids=ids, filter=filter)
 
 
 @post(P + "/payload")
-async def set_payload(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> UpdateResult:
-        req = decode(body, structs.SetPayload)
-        convert.no_shard_key(req.shard_key)
-        ids, filter = convert.selected(req.points, req.filter)
-        return engine.get_collection(collection_name).set_payload(
-            req.payload, ids=ids, filter=filter, key=req.key
-        )
-
-    return await respond_update(request, compute, started)
+@answer_update
+def set_payload(call: Call) -> UpdateResult:
+    req = call.decode(structs.SetPayload)
+    ids, filter = convert.selection(req)
+    return call.collection().set_payload(req.payload, ids=ids, filter=filter, key=req.key)
 
 
 @put(P + "/payload")
-async def overwrite_payload(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> UpdateResult:
-        req = decode(body, structs.SetPayload)
-        convert.no_shard_key(req.shard_key)
-        if req.key is not None:
-            raise BadRequest("Wrong input: `key` is not allowed when overwriting the payload")
-        ids, filter = convert.selected(req.points, req.filter)
-        return engine.get_collection(collection_name).overwrite_payload(
-            req.payload, ids=ids, filter=filter
-        )
-
-    return await respond_update(request, compute, started)
+@answer_update
+def overwrite_payload(call: Call) -> UpdateResult:
+    req = call.decode(structs.SetPayload)
+    convert.no_shard_key(req.shard_key)
+    if req.key is not None:
+        raise BadRequest("Wrong input: `key` is not allowed when overwriting the payload")
+    ids, filter = convert.selected(req.points, req.filter)
+    return call.collection().overwrite_payload(req.payload, ids=ids, filter=filter)
 
 
 @post(P + "/payload/delete")
-async def delete_payload(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> UpdateResult:
-        req = decode(body, structs.DeletePayload)
-        convert.no_shard_key(req.shard_key)
-        ids, filter = convert.selected(req.points, req.filter)
-        return engine.get_collection(collection_name).delete_payload(
-            req.keys, ids=ids, filter=filter
-        )
-
-    return await respond_update(request, compute, started)
+@answer_update
+def delete_payload(call: Call) -> UpdateResult:
+    req = call.decode(structs.DeletePayload)
+    ids, filter = convert.selection(req)
+    return call.collection().delete_payload(req.keys, ids=ids, filter=filter)
 
 
 @post(P + "/payload/clear")
-async def clear_payload(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> UpdateResult:
-        req = decode(body, structs.PointsSelector)
-        convert.no_shard_key(req.shard_key)
-        ids, filter = convert.selected(req.points, req.filter)
-        return engine.get_collection(collection_name).clear_payload(ids=ids, filter=filter)
-
-    return await respond_update(request, compute, started)
+@answer_update
+def clear_payload(call: Call) -> UpdateResult:
+    ids, filter = convert.selection(call.decode(structs.PointsSelector))
+    return call.collection().clear_payload(ids=ids, filter=filter)
 
 
 @put(P + "/vectors")
-async def update_vectors(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> UpdateResult:
-        points = convert.point_vectors_in(decode(body, structs.UpdateVectors))
-        return engine.get_collection(collection_name).update_vectors(points)
-
-    return await respond_update(request, compute, started)
+@answer_update
+def update_vectors(call: Call) -> UpdateResult:
+    points = convert.point_vectors_in(call.decode(structs.UpdateVectors))
+    return call.collection().update_vectors(points)
 
 
 @post(P + "/vectors/delete")
-async def delete_vectors(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> UpdateResult:
-        req = decode(body, structs.DeleteVectors)
-        convert.no_shard_key(req.shard_key)
-        ids, filter = convert.selected(req.points, req.filter)
-        return engine.get_collection(collection_name).delete_vectors(
-            req.vector, ids=ids, filter=filter
-        )
-
-    return await respond_update(request, compute, started)
+@answer_update
+def delete_vectors(call: Call) -> UpdateResult:
+    req = call.decode(structs.DeleteVectors)
+    ids, filter = convert.selection(req)
+    return call.collection().delete_vectors(req.vector, ids=ids, filter=filter)
 
 
 @post(P + "/scroll")
-async def scroll_points(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> dict[str, Any]:
-        req = decode(body, structs.ScrollRequest)
-        convert.no_shard_key(req.shard_key)
-        if req.order_by is not None:
-            raise vectorizer.Unsupported("order_by (scrolling in payload order)")
-        offset = convert.point_id(req.offset, "offset") if req.offset is not None else None
-        collection = engine.get_collection(collection_name)
-        page = collection.scroll(
-            offset=offset,
-            limit=req.limit if req.limit is not None else 10,
-            with_payload=convert.with_payload(req.with_payload, default=True),
-            with_vectors=convert.with_vectors(req.with_vector),
-            filter=req.filter,
-        )
-        unnamed = collection.config.unnamed
-        return {
-            "points": [convert.record_out(r, unnamed) for r in page.points],
-            "next_page_offset": page.next_page_offset,
-        }
-
-    return await respond(compute, started)
+@answer
+def scroll_points(call: Call) -> dict[str, Any]:
+    req = call.decode(structs.ScrollRequest)
+    convert.no_shard_key(req.shard_key)
+    if req.order_by is not None:
+        raise vectorizer.Unsupported("order_by (scrolling in payload order)")
+    offset = convert.point_id(req.offset, "offset") if req.offset is not None else None
+    collection = call.collection()
+    page = collection.scroll(
+        offset=offset,
+        limit=req.limit if req.limit is not None else 10,
+        with_payload=convert.with_payload(req.with_payload, default=True),
+        with_vectors=convert.with_vectors(req.with_vector),
+        filter=req.filter,
+    )
+    unnamed = collection.config.unnamed
+    return {
+        "points": [convert.record_out(r, unnamed) for r in page.points],
+        "next_page_offset": page.next_page_offset,
+    }
 
 
 @post(P + "/count")
-async def count_points(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> dict[str, int]:
-        req = decode(body, structs.CountRequest)
-        convert.no_shard_key(req.shard_key)
-        collection = engine.get_collection(collection_name)
-        return {"count": collection.count(filter=req.filter, exact=req.exact)}
-
-    return await respond(compute, started)
+@answer
+def count_points(call: Call) -> dict[str, int]:
+    req = call.decode(structs.CountRequest)
+    convert.no_shard_key(req.shard_key)
+    return {"count": call.collection().count(filter=req.filter, exact=req.exact)}
 
 
 # ----------------------------------------------------------------------------- search
@@ -479,33 +407,21 @@ def _scored(points: list[ScoredPoint], unnamed: bool) -> list[dict[str, Any]]:
 
 
 @post(P + "/search")
-async def search_points(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> list[dict[str, Any]]:
-        search = convert.search_request(decode(body, structs.SearchRequest))
-        collection = engine.get_collection(collection_name)
-        return _scored(collection.search(search), collection.config.unnamed)
-
-    return await respond(compute, started)
+@answer
+def search_points(call: Call) -> list[dict[str, Any]]:
+    search = convert.search_request(call.decode(structs.SearchRequest))
+    collection = call.collection()
+    return _scored(collection.search(search), collection.config.unnamed)
 
 
 @post(P + "/search/batch")
-async def search_batch_points(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> list[list[dict[str, Any]]]:
-        req = decode(body, structs.SearchRequestBatch)
-        searches = [convert.search_request(s) for s in req.searches]
-        collection = engine.get_collection(collection_name)
-        unnamed = collection.config.unnamed
-        return [_scored(r, unnamed) for r in collection.search_batch(searches)]
-
-    return await respond(compute, started)
+@answer
+def search_batch_points(call: Call) -> list[list[dict[str, Any]]]:
+    req = call.decode(structs.SearchRequestBatch)
+    searches = [convert.search_request(s) for s in req.searches]
+    collection = call.collection()
+    unnamed = collection.config.unnamed
+    return [_scored(r, unnamed) for r in collection.search_batch(searches)]
 
 
 def run_query(collection: vectorizer.Collection, plan: convert.QueryPlan) -> list[ScoredPoint]:
@@ -534,33 +450,21 @@ def run_query(collection: vectorizer.Collection, plan: convert.QueryPlan) -> lis
 
 
 @post(P + "/query")
-async def query_points(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> dict[str, Any]:
-        plan = convert.query_request(decode(body, structs.QueryRequest))
-        collection = engine.get_collection(collection_name)
-        return {"points": _scored(run_query(collection, plan), collection.config.unnamed)}
-
-    return await respond(compute, started)
+@answer
+def query_points(call: Call) -> dict[str, Any]:
+    plan = convert.query_request(call.decode(structs.QueryRequest))
+    collection = call.collection()
+    return {"points": _scored(run_query(collection, plan), collection.config.unnamed)}
 
 
 @post(P + "/query/batch")
-async def query_batch_points(request: Request[Any, Any, Any]) -> Response[bytes]:
-    started = time.perf_counter()
-    engine, collection_name = _target(request)
-    body = await request.body()
-
-    def compute() -> list[dict[str, Any]]:
-        req = decode(body, structs.QueryRequestBatch)
-        plans = [convert.query_request(q) for q in req.searches]
-        collection = engine.get_collection(collection_name)
-        unnamed = collection.config.unnamed
-        return [{"points": _scored(run_query(collection, p), unnamed)} for p in plans]
-
-    return await respond(compute, started)
+@answer
+def query_batch_points(call: Call) -> list[dict[str, Any]]:
+    req = call.decode(structs.QueryRequestBatch)
+    plans = [convert.query_request(q) for q in req.searches]
+    collection = call.collection()
+    unnamed = collection.config.unnamed
+    return [{"points": _scored(run_query(collection, p), unnamed)} for p in plans]
 
 
 # ----------------------------------------------------------------------------- router

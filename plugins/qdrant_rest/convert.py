@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import msgspec
 import numpy as np
@@ -274,6 +274,18 @@ def selected(
     if points is None and filter is None:
         raise ValidationFailed("", "expected `points` (a list of point ids) or `filter`")
     return (point_ids(points, where) if points is not None else None), filter
+
+
+Selector: TypeAlias = (
+    structs.PointsSelector | structs.SetPayload | structs.DeletePayload | structs.DeleteVectors
+)
+"""The write requests that select points by `points` ids or `filter`."""
+
+
+def selection(req: Selector) -> tuple[list[PointId] | None, Any]:
+    """The (ids, filter) a write request selects points by, after refusing a shard key."""
+    no_shard_key(req.shard_key)
+    return selected(req.points, req.filter)
 
 
 # ----------------------------------------------------------------------------- points in
