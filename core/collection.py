@@ -8,7 +8,9 @@ bad request or a failed write leaves the collection as it was.
 
 from __future__ import annotations
 
+import bisect
 import copy
+import dataclasses
 import heapq
 import threading
 import time
@@ -25,7 +27,11 @@ from sortedcontainers import SortedList
 from vectorizer import distance as dist
 from vectorizer import payload as payload_ops
 from vectorizer.config_report import unimplemented_settings
-from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound, Unsupported
+from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound
+from vectorizer.filters.ast import Filter
+from vectorizer.filters.evaluate import EvalContext, values_at
+from vectorizer.filters.indexes import PayloadIndex, TextIndex, make_index, parse_index_spec
+from vectorizer.filters.planner import FilterScope, filter_mask, indexed_slots
 from vectorizer.hnsw import BATCH, HnswIndex
 from vectorizer.models import (
     DEFAULT_VECTOR,
@@ -43,6 +49,7 @@ from vectorizer.models import (
     UpdateResult,
     WithPayload,
     WithVectors,
+    config_to_dict,
     normalize_point_id,
 )
 from vectorizer.storage import Store, StoredPoint
@@ -57,9 +64,14 @@ def _order_key(point_id: PointId) -> tuple[int, int]:
     return (0, point_id) if isinstance(point_id, int) else (1, uuid.UUID(point_id).int)
 
 
-def _no_filter(filter: Any, operation: str) -> None:
-    if filter is not None:
-        raise Unsupported(f"payload filters ({operation} with a filter)")
+def _check_filter(filter: Any) -> Filter | None:
+    if filter is None or isinstance(filter, Filter):
+        return filter
+    raise BadRequest(f"Wrong input: filter must be a Filter, got {type(filter).__name__}")
+
+
+OVERSAMPLE_FROM = 0.05
+"""Filters keeping at least this share of the graph try an oversampled plain search first."""
 
 
 @dataclass
@@ -103,7 +115,12 @@ class Collection:
         self._payloads: list[Payload | None] = []
         self._versions: list[int] = []
         self._free: list[int] = []
+        self._live = np.zeros(0, dtype=bool)
         self._order: SortedList = SortedList()
+        self.payload_indexes: dict[str, PayloadIndex] = {
+            name: make_index(parse_index_spec(name, spec))
+            for name, spec in config.payload_indexes.items()
+        }
         self._index_mutex = threading.Lock()  # one indexer step at a time
 
     # ------------------------------------------------------------------ loading
@@ -137,6 +154,7 @@ class Collection:
             self._ids.extend([None] * missing)
             self._payloads.extend([None] * missing)
             self._versions.extend([-1] * missing)
+            self._live = np.concatenate([self._live, np.zeros(missing, dtype=bool)])
         for column in self.columns.values():
             column.ensure_capacity(slots)
 
@@ -153,6 +171,10 @@ class Collection:
         self._ids[slot] = point.id
         self._payloads[slot] = point.payload
         self._versions[slot] = point.version
+        self._live[slot] = True
+        for field, index in self.payload_indexes.items():
+            index.remove(slot)
+            index.add(slot, values_at(point.payload or {}, field))
         for vname, column in self.columns.items():
             if vname in point.vectors:
                 version, raw = point.vectors[vname]
@@ -166,6 +188,9 @@ class Collection:
         self._ids[slot] = None
         self._payloads[slot] = None
         self._versions[slot] = -1
+        self._live[slot] = False
+        for index in self.payload_indexes.values():
+            index.remove(slot)
         for column in self.columns.values():
             column.clear(slot)
         heapq.heappush(self._free, slot)
@@ -269,6 +294,13 @@ class Collection:
             slots.append(self._slot_of[point_id])
         return list(dict.fromkeys(slots))
 
+    def _selected_slots(self, ids: list[PointId] | None, filter: Any) -> list[int]:
+        """Slots chosen by ids (each must exist) or by a filter (call under the lock)."""
+        flt = _check_filter(filter)
+        if flt is not None:
+            return np.flatnonzero(filter_mask(flt, self._scope())).tolist()
+        return self._existing_slots(ids or [])
+
     def _rewrite_payloads(
         self,
         operation: str,
@@ -276,11 +308,10 @@ class Collection:
         filter: Any,
         change: Callable[[Payload], Payload],
     ) -> UpdateResult:
-        _no_filter(filter, operation)
         with self._writing():
             op = self._next_op
             upserts = []
-            for slot in self._existing_slots(ids or []):
+            for slot in self._selected_slots(ids, filter):
                 new = change(copy.deepcopy(self._payloads[slot] or {}))
                 upserts.append(self._stored(slot, op, new))
             return self._commit(operation, upserts, [])
@@ -344,13 +375,12 @@ class Collection:
         self, names: list[str], ids: list[PointId] | None = None, filter: Any = None
     ) -> UpdateResult:
         """Remove the named vectors from the points (the points stay)."""
-        _no_filter(filter, "delete_vectors")
         for vname in names:
             self.config.vector_params(vname)
         with self._writing():
             op = self._next_op
             upserts = []
-            for slot in self._existing_slots(ids or []):
+            for slot in self._selected_slots(ids, filter):
                 stored = self._stored(slot, op, self._payloads[slot])
                 for vname in names:
                     stored.vectors.pop(vname, None)
@@ -358,10 +388,13 @@ class Collection:
             return self._commit("delete_vectors", upserts, [])
 
     def delete(self, ids: list[PointId] | None = None, filter: Any = None) -> UpdateResult:
-        """Delete points by id; ids that do not exist are ignored, as in Qdrant."""
-        _no_filter(filter, "delete points")
+        """Delete points by id (missing ids are ignored, as in Qdrant) or by filter."""
+        flt = _check_filter(filter)
         wanted = list(dict.fromkeys(normalize_point_id(i) for i in ids or []))
         with self._writing():
+            if flt is not None:
+                slots = np.flatnonzero(filter_mask(flt, self._scope())).tolist()
+                wanted = [self._ids[s] for s in slots]
             return self._commit("delete", [], [i for i in wanted if i in self._slot_of])
 
     # ------------------------------------------------------------------ reading
@@ -409,28 +442,65 @@ class Collection:
         filter: Any = None,
     ) -> ScrollResult:
         """A page of points in id order from `offset` (inclusive), and the next offset."""
-        _no_filter(filter, "scroll")
+        flt = _check_filter(filter)
         if limit < 1:
             raise BadRequest("Wrong input: limit must be at least 1")
         with_payload = with_payload or WithPayload(enabled=True)
         with_vectors = with_vectors or WithVectors()
         with self._lock.gen_rlock():
-            start = (
-                0
-                if offset is None
-                else self._order.bisect_left(_order_key(normalize_point_id(offset)))
-            )
-            keys = list(self._order.islice(start, start + limit + 1))
+            start_key = None if offset is None else _order_key(normalize_point_id(offset))
+            if flt is None:
+                start = 0 if start_key is None else self._order.bisect_left(start_key)
+                keys = list(self._order.islice(start, start + limit + 1))
+            else:
+                keys = self._filtered_keys(flt, start_key, limit + 1)
             ids = [k[1] if k[0] == 0 else str(uuid.UUID(int=k[1])) for k in keys]
             page = [self._record(self._slot_of[i], with_payload, with_vectors) for i in ids[:limit]]
             return ScrollResult(
                 points=page, next_page_offset=ids[limit] if len(ids) > limit else None
             )
 
+    def _filtered_keys(
+        self, flt: Filter, start_key: tuple[int, int] | None, limit: int
+    ) -> list[tuple[int, int]]:
+        """Order keys of the first `limit` matching points from `start_key` on."""
+        slots = np.flatnonzero(filter_mask(flt, self._scope())).tolist()
+        keys = sorted(_order_key(self._ids[s]) for s in slots)
+        if start_key is not None:
+            keys = keys[bisect.bisect_left(keys, start_key) :]
+        return keys[:limit]
+
     def count(self, filter: Any = None, exact: bool = True) -> int:
-        """How many points the collection holds."""
-        _no_filter(filter, "count")
-        return len(self._slot_of)
+        """How many points match the filter (all points without one); always exact."""
+        flt = _check_filter(filter)
+        with self._lock.gen_rlock():
+            if flt is None:
+                return len(self._slot_of)
+            return int(filter_mask(flt, self._scope()).sum())
+
+    # ------------------------------------------------------------------ filtering
+
+    def _scope(self) -> FilterScope:
+        """The view filters evaluate against (call under the lock)."""
+        n = len(self._ids)
+
+        def vector_present(name: str) -> np.ndarray:
+            self.config.vector_params(name)
+            return self.columns[name].version[:n] >= 0
+
+        def tokenizer(key: str) -> Callable[[str], list[str]] | None:
+            index = self.payload_indexes.get(key)
+            return index.tokenize_doc if isinstance(index, TextIndex) else None
+
+        return FilterScope(
+            live=self._live[:n],
+            ids=self._ids,
+            payloads=self._payloads,
+            slot_of=self._slot_of,
+            vector_present=vector_present,
+            indexes=self.payload_indexes,
+            ctx=EvalContext(tokenizer=tokenizer),
+        )
 
     # ------------------------------------------------------------------ search
 
@@ -438,7 +508,7 @@ class Collection:
         """Nearest points to `request.vector` in the vector space `request.using`."""
         if self._pm is not None:
             self._pm.hook.prepare_search(collection=self, request=request)
-        _no_filter(request.filter, "search")
+        flt = _check_filter(request.filter)
         if request.limit < 1:
             raise BadRequest("Wrong input: limit must be at least 1")
         if request.offset < 0:
@@ -449,10 +519,11 @@ class Collection:
         want = request.limit + request.offset
         with self._lock.gen_rlock():
             index = self.indexes.get(request.using)
-            if index is None or request.params.exact:
-                slots, scores = self._exact(column, query, want)
+            allowed = None if flt is None else self._matching_slots(flt, column)
+            if index is None or request.params.exact or self._small(allowed, request.using):
+                slots, scores = self._exact(column, query, want, allowed)
             else:
-                slots, scores = self._approximate(column, index, query, want, request)
+                slots, scores = self._approximate(column, index, query, want, request, allowed)
             if request.score_threshold is not None:
                 keep = dist.passes_threshold(column.distance, scores, request.score_threshold)
                 slots, scores = slots[keep], scores[keep]
@@ -475,15 +546,36 @@ class Collection:
     def search_batch(self, requests: list[SearchRequest]) -> list[list[ScoredPoint]]:
         return [self.search(r) for r in requests]
 
+    def _matching_slots(self, flt: Filter, column: DenseColumn) -> np.ndarray:
+        """Sorted slots matching the filter that have a vector in `column`."""
+        scope = self._scope()
+        slots = indexed_slots(flt, scope)
+        if slots is None:
+            slots = np.flatnonzero(filter_mask(flt, scope))
+        return slots[column.version[slots] >= 0]
+
+    def _small(self, allowed: np.ndarray | None, using: str) -> bool:
+        """Whether a filter leaves few enough points to score them all (Qdrant's planner:
+        at most `full_scan_threshold` KB of vectors)."""
+        if allowed is None:
+            return False
+        column = self.columns[using]
+        threshold_kb = self.config.hnsw_for(using).full_scan_threshold
+        return len(allowed) * column.dim * 4 <= threshold_kb * 1024
+
     def _exact(
-        self, column: DenseColumn, query: np.ndarray, want: int
+        self, column: DenseColumn, query: np.ndarray, want: int, allowed: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Score every row; rows without a vector never win."""
+        """Score every row with a vector (only the `allowed` slots when a filter is given)."""
         n = len(self._ids)
-        scores = dist.scores(column.distance, query, column.data[:n], column.sqnorms[:n])
-        present = column.version[:n] >= 0
-        slots = np.flatnonzero(present)
-        scores = scores[slots]
+        if allowed is not None and len(allowed) < n // 4:
+            slots = allowed
+            rows = column.data[slots]
+            scores = dist.scores(column.distance, query, rows, column.sqnorms[slots])
+        else:
+            scores = dist.scores(column.distance, query, column.data[:n], column.sqnorms[:n])
+            slots = allowed if allowed is not None else np.flatnonzero(column.version[:n] >= 0)
+            scores = scores[slots]
         best = dist.top_k(column.distance, scores, want)
         return slots[best], scores[best]
 
@@ -494,21 +586,60 @@ class Collection:
         query: np.ndarray,
         want: int,
         request: SearchRequest,
+        allowed: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """HNSW over what the graph holds, exact scoring over rows it does not hold yet."""
+        """HNSW over what the graph holds, exact scoring over rows it does not hold yet.
+
+        With a filter, only allowed rows whose graph entry is current are accepted: a
+        broad filter first takes the best of an oversampled unfiltered search, and falls
+        back to checking the allow-mask during graph traversal when that is not enough.
+        """
         ef = request.params.hnsw_ef or self.config.hnsw_for(request.using).ef_construct
         with index.reading(ef):
             pending = self._pending_rows(column, index)
-            labels, hnsw_scores = index.knn(query, want + pending.stale)
-            labels_ok = labels < len(self._ids)
-            labels, hnsw_scores = labels[labels_ok], hnsw_scores[labels_ok]
-            fresh = column.version[labels] == index.indexed_version[labels]
-            labels, hnsw_scores = labels[fresh], hnsw_scores[fresh]
-        if len(pending.slots) == 0:
-            return labels, hnsw_scores
+            if allowed is None:
+                labels, hnsw_scores = index.knn(query, want + pending.stale)
+                labels_ok = labels < len(self._ids)
+                labels, hnsw_scores = labels[labels_ok], hnsw_scores[labels_ok]
+                fresh = column.version[labels] == index.indexed_version[labels]
+                labels, hnsw_scores = labels[fresh], hnsw_scores[fresh]
+            else:
+                current = not pending.stale and not len(pending.slots)
+                labels, hnsw_scores = self._knn_allowed(
+                    column, index, query, want, allowed, current
+                )
         rows = pending.slots
+        if allowed is not None and len(rows):
+            rows = np.intersect1d(rows, allowed, assume_unique=True)
+        if len(rows) == 0:
+            return labels, hnsw_scores
         extra = dist.scores(column.distance, query, column.data[rows], column.sqnorms[rows])
         return np.concatenate([labels, rows]), np.concatenate([hnsw_scores, extra])
+
+    @staticmethod
+    def _knn_allowed(
+        column: DenseColumn,
+        index: HnswIndex,
+        query: np.ndarray,
+        want: int,
+        allowed: np.ndarray,
+        graph_current: bool,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """HNSW restricted to the allowed slots whose graph entry is current
+        (`graph_current`: the graph holds every row as it is, nothing to check)."""
+        ok = allowed
+        if not graph_current:
+            held = allowed[allowed < len(index.indexed_version)]
+            ok = held[column.version[held] == index.indexed_version[held]]
+        accept = np.zeros(len(index.indexed_version), dtype=bool)
+        accept[ok] = True
+        share = len(ok) / max(1, index.live)
+        if share >= OVERSAMPLE_FROM:
+            labels, scores = index.knn(query, int(want / share * 2) + 16)
+            keep = accept[labels]
+            if int(keep.sum()) >= want:
+                return labels[keep], scores[keep]
+        return index.knn(query, want, accept)
 
     def _pending_rows(self, column: DenseColumn, index: HnswIndex) -> _Pending:
         """Rows whose vector the graph lacks, and how many graph entries are stale."""
@@ -581,8 +712,10 @@ class Collection:
 
     def save_indexes(self) -> None:
         """Persist indexes that changed since they were last saved."""
+        if self.dropped:  # its folder is gone (and its name may belong to a new collection)
+            return
         folder = self._store.index_dir(self.name)
-        if folder is None or self.dropped:
+        if folder is None:
             return
         with self._index_mutex:
             for vname, index in self.indexes.items():
@@ -596,6 +729,46 @@ class Collection:
             self.indexes[vname] = None
             self._index_saved.pop(vname, None)
         self._notify(self)
+
+    # ------------------------------------------------------------------ payload indexes
+
+    def create_field_index(self, field: str, schema: Any) -> UpdateResult:
+        """Index a payload field (replacing any index on it) and keep it up to date."""
+        spec = parse_index_spec(field, schema)
+        with self._writing():
+            index = make_index(spec)
+            for slot in np.flatnonzero(self._live).tolist():
+                index.add(slot, values_at(self._payloads[slot] or {}, field))
+            self._save_index_specs({**self.config.payload_indexes, field: spec.params})
+            self.payload_indexes[field] = index
+            return UpdateResult(operation_id=self._next_op)
+
+    def delete_field_index(self, field: str) -> UpdateResult:
+        """Drop the index of a payload field; filters on it fall back to scanning."""
+        with self._writing():
+            if field in self.payload_indexes:
+                specs = {k: v for k, v in self.config.payload_indexes.items() if k != field}
+                self._save_index_specs(specs)
+                del self.payload_indexes[field]
+            return UpdateResult(operation_id=self._next_op)
+
+    def _save_index_specs(self, specs: dict[str, dict[str, Any]]) -> None:
+        if self.dropped:
+            raise CollectionNotFound(self.name)
+        config = dataclasses.replace(self.config, payload_indexes=specs)
+        self._store.save_config(self.name, config_to_dict(config))
+        self.config = config
+
+    def _payload_schema(self) -> dict[str, Any]:
+        """Each indexed field's type, params and number of points indexed (under the lock)."""
+        return {
+            field: {
+                "data_type": index.spec.type,
+                "params": index.spec.params,
+                "points": index.points,
+            }
+            for field, index in self.payload_indexes.items()
+        }
 
     def status(self) -> CollectionStatus:
         with self._lock.gen_rlock():
@@ -632,6 +805,6 @@ class Collection:
                 indexed_vectors_count=indexed,
                 segments_count=1,
                 config=self.config,
-                payload_schema={},
+                payload_schema=self._payload_schema(),
                 warnings=unimplemented_settings(self.config),
             )

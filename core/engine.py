@@ -21,6 +21,7 @@ from vectorizer.errors import (
     StorageError,
     Unsupported,
 )
+from vectorizer.filters.ast import ConditionKind
 from vectorizer.indexer import Indexer
 from vectorizer.models import (
     AliasAction,
@@ -29,6 +30,8 @@ from vectorizer.models import (
     CreateAlias,
     DeleteAlias,
     RenameAlias,
+    config_from_dict,
+    config_to_dict,
 )
 from vectorizer.storage import StorageBackend, Store
 
@@ -46,14 +49,6 @@ def validate_collection_name(name: str) -> None:
             f"Wrong input: collection name {name!r} must be 1 to 255 characters and must not "
             'contain < > : " / \\ | ? * or NUL'
         )
-
-
-def config_to_dict(config: CollectionConfig) -> dict[str, Any]:
-    return msgspec.to_builtins(config)
-
-
-def config_from_dict(data: dict[str, Any]) -> CollectionConfig:
-    return msgspec.convert(data, CollectionConfig)
 
 
 def _check_supported(config: CollectionConfig) -> None:
@@ -87,6 +82,30 @@ def _merge_diff(obj: Any, diff: dict[str, Any] | None, section: str) -> Any:
         raise BadRequest(f"Wrong input: {section}: {exc}") from None
 
 
+BUILTIN_CONDITION_KEYS = frozenset(
+    {
+        "key", "match", "range", "geo_bounding_box", "geo_radius", "geo_polygon",
+        "values_count", "is_empty", "is_null", "has_id", "has_vector", "nested",
+        "must", "should", "must_not", "min_should",
+    }
+)  # fmt: skip
+
+
+def _condition_kinds(pm: pluggy.PluginManager | None) -> dict[str, ConditionKind]:
+    """Condition kinds that plugins add, by the JSON property that introduces them."""
+    kinds: dict[str, ConditionKind] = {}
+    if pm is None:
+        return kinds
+
+    def register(kind: ConditionKind) -> None:
+        if kind.name in BUILTIN_CONDITION_KEYS:
+            raise BadRequest(f"Filter condition name {kind.name!r} is built in")
+        kinds.setdefault(kind.name, kind)
+
+    pm.hook.register_filter_conditions(register=register)
+    return kinds
+
+
 class Engine:
     """All collections of one data directory. Open with `Engine.open`, then `close`."""
 
@@ -97,6 +116,7 @@ class Engine:
         self._collections: dict[str, Collection] = {}
         self._aliases: dict[str, str] = {}
         self.indexer = Indexer()
+        self.condition_kinds = _condition_kinds(pm)
         for stored in store.load_collections():
             collection = self._make(stored.name, config_from_dict(stored.config))
             collection._next_op = stored.next_operation_id

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import hnswlib
 import numpy as np
@@ -90,22 +91,30 @@ class HnswIndex:
             self._ef = ef
             yield self
 
-    def knn(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(slots, Qdrant scores) of up to `k` nearest rows; call inside `reading`."""
-        k = min(k, self.live)
+    def knn(
+        self, query: np.ndarray, k: int, accept: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, Qdrant scores) of up to `k` nearest rows; call inside `reading`.
+
+        `accept`, a bool per label, restricts results to accepted rows during the search.
+        """
+        k = min(k, self.live if accept is None else int(accept.sum()))
         if k <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        check = None if accept is None else accept.__getitem__
         try:
-            labels, raw = self.index.knn_query(query, k=k, num_threads=1)
-        except RuntimeError:  # fewer reachable elements than k (many deletions)
-            labels, raw = self._knn_shrinking(query, k)
+            labels, raw = self.index.knn_query(query, k=k, num_threads=1, filter=check)
+        except RuntimeError:  # fewer reachable elements than k (deletions, a filter)
+            labels, raw = self._knn_shrinking(query, k, check)
         return labels[0].astype(np.int64), dist.from_hnsw(self.distance, raw[0])
 
-    def _knn_shrinking(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _knn_shrinking(
+        self, query: np.ndarray, k: int, check: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
         while k > 1:
             k //= 2
             try:
-                return self.index.knn_query(query, k=k, num_threads=1)
+                return self.index.knn_query(query, k=k, num_threads=1, filter=check)
             except RuntimeError:
                 continue
         return np.empty((1, 0), dtype=np.uint64), np.empty((1, 0), dtype=np.float32)

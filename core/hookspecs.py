@@ -64,6 +64,14 @@ def points_changed(collection: Collection, operation: str, ids: list[PointId]) -
     """Points were written (``operation`` names the write) and are durable."""
 
 
+# ----------------------------------------------------------------------------- payload filtering
+
+
+@hookspec
+def register_filter_conditions(register: Any) -> None:
+    """Call ``register(kind)`` for each filter condition kind (``ConditionKind``) offered."""
+
+
 # ----------------------------------------------------------------------------- search
 
 

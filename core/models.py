@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+import msgspec
 import numpy as np
 
 from vectorizer.errors import BadRequest
@@ -138,6 +139,8 @@ class CollectionConfig:
     quantization_config: dict[str, Any] | None = None
     strict_mode_config: dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
+    payload_indexes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Payload field indexes: field name -> {"type": ..., "params": {...}}."""
 
     @property
     def unnamed(self) -> bool:
@@ -194,6 +197,15 @@ class CollectionInfo:
     config: CollectionConfig
     payload_schema: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+
+def config_to_dict(config: CollectionConfig) -> dict[str, Any]:
+    """A collection config as JSON-ready builtins (how stores keep it)."""
+    return msgspec.to_builtins(config)
+
+
+def config_from_dict(data: dict[str, Any]) -> CollectionConfig:
+    return msgspec.convert(data, CollectionConfig)
 
 
 # ----------------------------------------------------------------------------- aliases

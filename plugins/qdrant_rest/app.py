@@ -34,6 +34,7 @@ from vectorizer.models import (
 from vectorizer_qdrant_rest import convert, structs, unimplemented
 from vectorizer_qdrant_rest.convert import decode
 from vectorizer_qdrant_rest.errors import JSON, error_response
+from vectorizer_qdrant_rest.filters import convert_filters
 
 T = TypeVar("T")
 
@@ -80,8 +81,12 @@ class Call:
         return self.engine.get_collection(self.collection_name)
 
     def decode(self, type_: type[T]) -> T:
-        """The body as the msgspec Struct `type_` (400 when not JSON, 422 when misshapen)."""
-        return decode(self.body, type_)
+        """The body as the msgspec Struct `type_` (400 when not JSON, 422 when misshapen).
+
+        Every `filter` in it (`searches[i].filter` too) comes out as the core's filter AST,
+        converted here once for every endpoint; a bad filter is a 400 naming its path.
+        """
+        return convert_filters(decode(self.body, type_), self.engine.condition_kinds)
 
 
 Handler = Callable[[Request[Any, Any, Any]], Coroutine[Any, Any, Response[bytes]]]
@@ -467,6 +472,22 @@ def query_batch_points(call: Call) -> list[dict[str, Any]]:
     return [{"points": _scored(run_query(collection, p), unnamed)} for p in plans]
 
 
+# ----------------------------------------------------------------------------- payload indexes
+
+
+@put(C + "/index")
+@answer_update
+def create_field_index(call: Call) -> UpdateResult:
+    req = call.decode(structs.CreateFieldIndex)
+    return call.collection().create_field_index(req.field_name, req.field_schema)
+
+
+@delete(C + "/index/{field_name:str}", status_code=200)
+@answer_update
+def delete_field_index(call: Call) -> UpdateResult:
+    return call.collection().delete_field_index(call.params["field_name"])
+
+
 # ----------------------------------------------------------------------------- router
 
 HANDLERS = [
@@ -499,6 +520,8 @@ HANDLERS = [
     search_batch_points,
     query_points,
     query_batch_points,
+    create_field_index,
+    delete_field_index,
 ]
 
 

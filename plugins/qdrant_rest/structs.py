@@ -3,7 +3,8 @@
 Field names, requiredness and bounds follow Qdrant's OpenAPI spec (v1.14). Parts that
 are untagged unions in the spec (vectors, point ids, `with_payload`, `with_vector`,
 queries, filters, quantization configs, ...) are typed `Any` here: msgspec decodes
-them into builtins and `convert.py` turns them into domain objects by the keys present.
+them into builtins and `convert.py` turns them into domain objects by the keys present
+(filters: `filters.py`, applied to every `filter` field when a body is decoded).
 
 Unknown fields are rejected (422 naming the field) rather than silently ignored.
 """
@@ -157,14 +158,14 @@ class PointsSelector(Body):
     """`{"points": [ids]}` or `{"filter": {...}}`."""
 
     points: list[Any] | None = None
-    filter: JsonObject | None = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
     shard_key: Any = None
 
 
 class SetPayload(Body):
     payload: JsonObject
     points: list[Any] | None = None
-    filter: JsonObject | None = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
     shard_key: Any = None
     key: str | None = None
 
@@ -172,7 +173,7 @@ class SetPayload(Body):
 class DeletePayload(Body):
     keys: list[str]
     points: list[Any] | None = None
-    filter: JsonObject | None = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
     shard_key: Any = None
 
 
@@ -189,7 +190,7 @@ class UpdateVectors(Body):
 class DeleteVectors(Body):
     vector: Annotated[list[str], msgspec.Meta(min_length=1)]
     points: list[Any] | None = None
-    filter: JsonObject | None = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
     shard_key: Any = None
 
 
@@ -203,7 +204,7 @@ class PointRequest(Body):
 class ScrollRequest(Body):
     offset: Any = None
     limit: PositiveInt | None = None
-    filter: JsonObject | None = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
     with_payload: Any = None
     with_vector: Any = None
     order_by: Any = None
@@ -211,7 +212,7 @@ class ScrollRequest(Body):
 
 
 class CountRequest(Body):
-    filter: JsonObject | None = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
     exact: bool = True
     shard_key: Any = None
 
@@ -229,7 +230,7 @@ class SearchParams(Body):
 class SearchRequest(Body):
     vector: Any  # NamedVectorStruct
     limit: PositiveInt
-    filter: JsonObject | None = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
     params: SearchParams | None = None
     offset: UInt | None = None
     with_payload: Any = None
@@ -246,7 +247,7 @@ class QueryRequest(Body):
     query: Any = None  # QueryInterface
     prefetch: Any = None
     using: str | None = None
-    filter: JsonObject | None = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
     params: SearchParams | None = None
     score_threshold: float | None = None
     limit: PositiveInt | None = None
@@ -259,3 +260,11 @@ class QueryRequest(Body):
 
 class QueryRequestBatch(Body):
     searches: list[QueryRequest]
+
+
+# ----------------------------------------------------------------------------- payload indexes
+
+
+class CreateFieldIndex(Body):
+    field_name: str
+    field_schema: Any = None  # PayloadFieldSchema: a type name or a params object

@@ -34,9 +34,6 @@ OPERATIONS: list[tuple[str, str, str, str]] = [
     ("POST", C + "/cluster", "update_collection_cluster", "distributed mode"),
     ("PUT", C + "/shards", "create_shard_key", "shard keys"),
     ("POST", C + "/shards/delete", "delete_shard_key", "shard keys"),
-    # payload indexes
-    ("PUT", C + "/index", "create_field_index", "payload indexes"),
-    ("DELETE", C + "/index/{field_name:str}", "delete_field_index", "payload indexes"),
     # snapshots
     ("POST", C + "/snapshots/upload", "recover_from_uploaded_snapshot", "snapshots"),
     ("PUT", C + "/snapshots/recover", "recover_from_snapshot", "snapshots"),

@@ -428,15 +428,20 @@ def test_errors_reach_the_client(remote: QdrantClient) -> None:
             "c", vectors_config=models.VectorParams(size=4, distance=models.Distance.DOT)
         )
     assert exists.value.status_code == 409
-    with pytest.raises(UnexpectedResponse) as unbuilt:
-        remote.create_payload_index("c", "tag", models.PayloadSchemaType.KEYWORD)
-    assert unbuilt.value.status_code == 501
-    assert b"Not implemented in Vectorizer yet: payload indexes" in unbuilt.value.content
-    with pytest.raises(UnexpectedResponse) as filtered:
+    remote.create_payload_index("c", "tag", models.PayloadSchemaType.KEYWORD, wait=True)
+    with pytest.raises(UnexpectedResponse) as bad_filter:
         remote.count(
             "c",
             count_filter=models.Filter(
-                must=[models.FieldCondition(key="tag", match=models.MatchValue(value="a"))]
+                must=[
+                    models.FieldCondition(
+                        key="place",
+                        geo_radius=models.GeoRadius(
+                            center=models.GeoPoint(lon=0.0, lat=91.0), radius=10.0
+                        ),
+                    )
+                ]
             ),
         )
-    assert filtered.value.status_code == 501
+    assert bad_filter.value.status_code == 400
+    assert b"filter.must[0].geo_radius.center.lat" in bad_filter.value.content

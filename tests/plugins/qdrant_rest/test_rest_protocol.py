@@ -366,27 +366,6 @@ def test_other_query_kinds_are_501(client: TestClient, body: dict, feature: str)
     assert feature in message
 
 
-def test_filters_are_passed_to_the_core_never_dropped(client: TestClient) -> None:
-    """Until the filter language lands, every filtered request says so (501)."""
-    create(client)
-    upsert(client, [{"id": 1, "vector": [1, 2, 3, 4], "payload": {"a": 1}}])
-    f = {"must": [{"key": "a", "match": {"value": 1}}]}
-    calls = [
-        ("/points/scroll", {"filter": f}),
-        ("/points/count", {"filter": f}),
-        ("/points/search", {"vector": [1, 2, 3, 4], "limit": 1, "filter": f}),
-        ("/points/query", {"query": [1, 2, 3, 4], "filter": f}),
-        ("/points/delete?wait=true", {"filter": f}),
-        ("/points/payload?wait=true", {"payload": {"b": 1}, "filter": f}),
-        ("/points/payload/clear?wait=true", {"filter": f}),
-    ]
-    for path, body in calls:
-        message = error(client.post(f"/collections/c{path}", json=body), 501)
-        assert "payload filters" in message, path
-    point = ok(client.get("/collections/c/points/1"))
-    assert point["payload"] == {"a": 1}
-
-
 def test_collection_features_not_built_are_501(client: TestClient) -> None:
     vectors = {"size": 4, "distance": "Dot"}
     cases = [

@@ -1,0 +1,1 @@
+"""Qdrant's payload filter language: the AST, per-point evaluation, payload indexes, planning."""
