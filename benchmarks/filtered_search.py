@@ -232,9 +232,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         index = "yes" if r.indexed else "no"
+        qps = f"{r.qps:,.0f}" if r.qps >= 100 else f"{r.qps:.2f}"
         print(
-            f"| {r.engine} | {r.filter} | {r.selectivity:.2%} | {index} | {r.qps:,.0f}"
-            f" | {r.qps / unfiltered:.2f} | {r.recall:.3f} |"
+            f"| {r.engine} | {r.filter} | {r.selectivity:.2%} | {index} | {qps}"
+            f" | {r.qps / unfiltered:.3f} | {r.recall:.3f} |"
         )
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))
