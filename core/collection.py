@@ -298,7 +298,7 @@ class Collection:
         """Slots chosen by ids (each must exist) or by a filter (call under the lock)."""
         flt = _check_filter(filter)
         if flt is not None:
-            return np.flatnonzero(filter_mask(flt, self._scope())).tolist()
+            return self._matching(flt).tolist()
         return self._existing_slots(ids or [])
 
     def _rewrite_payloads(
@@ -393,7 +393,7 @@ class Collection:
         wanted = list(dict.fromkeys(normalize_point_id(i) for i in ids or []))
         with self._writing():
             if flt is not None:
-                slots = np.flatnonzero(filter_mask(flt, self._scope())).tolist()
+                slots = self._matching(flt).tolist()
                 wanted = [self._ids[s] for s in slots]
             return self._commit("delete", [], [i for i in wanted if i in self._slot_of])
 
@@ -464,7 +464,7 @@ class Collection:
         self, flt: Filter, start_key: tuple[int, int] | None, limit: int
     ) -> list[tuple[int, int]]:
         """Order keys of the first `limit` matching points from `start_key` on."""
-        slots = np.flatnonzero(filter_mask(flt, self._scope())).tolist()
+        slots = self._matching(flt).tolist()
         keys = sorted(_order_key(self._ids[s]) for s in slots)
         if start_key is not None:
             keys = keys[bisect.bisect_left(keys, start_key) :]
@@ -476,9 +476,16 @@ class Collection:
         with self._lock.gen_rlock():
             if flt is None:
                 return len(self._slot_of)
-            return int(filter_mask(flt, self._scope()).sum())
+            return len(self._matching(flt))
 
     # ------------------------------------------------------------------ filtering
+
+    def _matching(self, flt: Filter) -> np.ndarray:
+        """Sorted slots of the points matching the filter (call under the lock): straight
+        from the indexes when they answer every condition, else through a mask."""
+        scope = self._scope()
+        slots = indexed_slots(flt, scope)
+        return np.flatnonzero(filter_mask(flt, scope)) if slots is None else slots
 
     def _scope(self) -> FilterScope:
         """The view filters evaluate against (call under the lock)."""
@@ -548,10 +555,7 @@ class Collection:
 
     def _matching_slots(self, flt: Filter, column: DenseColumn) -> np.ndarray:
         """Sorted slots matching the filter that have a vector in `column`."""
-        scope = self._scope()
-        slots = indexed_slots(flt, scope)
-        if slots is None:
-            slots = np.flatnonzero(filter_mask(flt, scope))
+        slots = self._matching(flt)
         return slots[column.version[slots] >= 0]
 
     def _small(self, allowed: np.ndarray | None, using: str) -> bool:
