@@ -30,6 +30,7 @@ follows the Qdrant server):
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import math
 import uuid
@@ -624,7 +625,7 @@ class _Index:
         return None
 
 
-class _CodedIndex(_Index):
+class _CodedIndex(_Index, abc.ABC):
     """Strings dictionary-encoded into one column: the keyword and uuid indexes."""
 
     def __init__(self, spec: IndexSpec) -> None:
@@ -632,8 +633,9 @@ class _CodedIndex(_Index):
         self._codes = _Codes()
         self._col = _Column(np.int64)
 
+    @abc.abstractmethod
     def _normalize(self, value: Any) -> str | None:
-        raise NotImplementedError
+        """The indexed form of a payload value, or None when this index ignores it."""
 
     def add(self, slot: int, values: list[Any]) -> None:
         keys = [k for v in values if (k := self._normalize(v)) is not None]
@@ -720,7 +722,21 @@ class BoolIndex(_Index):
         return None
 
 
-class IntegerIndex(_Index):
+class _NumbersIndex(_Index):
+    """Base of the integer and float indexes: one `_Numbers` store of a field's values."""
+
+    def __init__(self, spec: IndexSpec) -> None:
+        super().__init__(spec)
+        self._nums = _Numbers()
+
+    def add(self, slot: int, values: list[Any]) -> None:
+        self._nums.set(slot, values)
+
+    def remove(self, slot: int) -> None:
+        self._nums.drop(slot)
+
+
+class IntegerIndex(_NumbersIndex):
     """Integers; answers MatchValue/MatchAny on ints (with `lookup`) and Range (with `range`).
 
     A Range also matches the point's float values, as per-point evaluation does, so the
@@ -731,13 +747,6 @@ class IntegerIndex(_Index):
         super().__init__(spec)
         self._lookup = bool(spec.params.get("lookup", True))
         self._range = bool(spec.params.get("range", True))
-        self._nums = _Numbers()
-
-    def add(self, slot: int, values: list[Any]) -> None:
-        self._nums.set(slot, values)
-
-    def remove(self, slot: int) -> None:
-        self._nums.drop(slot)
 
     @property
     def points(self) -> int:
@@ -774,18 +783,8 @@ class IntegerIndex(_Index):
         return self._nums.ints.count_isin(values)
 
 
-class FloatIndex(_Index):
+class FloatIndex(_NumbersIndex):
     """Numbers (ints and floats, not bools); answers Range."""
-
-    def __init__(self, spec: IndexSpec) -> None:
-        super().__init__(spec)
-        self._nums = _Numbers()
-
-    def add(self, slot: int, values: list[Any]) -> None:
-        self._nums.set(slot, values)
-
-    def remove(self, slot: int) -> None:
-        self._nums.drop(slot)
 
     @property
     def points(self) -> int:
