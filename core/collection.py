@@ -94,12 +94,14 @@ class Collection:
         next_operation_id: int = 0,
         pm: pluggy.PluginManager | None = None,
         notify_indexer: Callable[[Collection], None] | None = None,
+        check_writable: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
         self.config = config
         self._store = store
         self._pm = pm
         self._notify = notify_indexer or (lambda _c: None)
+        self._check_writable = check_writable or (lambda: None)
         self._lock = rwlock.RWLockWrite()
         self._next_op = next_operation_id
         self._write_gen = 0
@@ -233,6 +235,7 @@ class Collection:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
+        self._check_writable()
         with self._lock.gen_wlock():
             yield
 

@@ -17,6 +17,7 @@ from vectorizer.errors import (
     AlreadyExists,
     BadRequest,
     CollectionNotFound,
+    Locked,
     NotFound,
     StorageError,
     Unsupported,
@@ -116,6 +117,8 @@ class Engine:
         self._collections: dict[str, Collection] = {}
         self._aliases: dict[str, str] = {}
         self.indexer = Indexer()
+        self._write_locked = False
+        self._write_lock_message: str | None = None
         self.condition_kinds = _condition_kinds(pm)
         for stored in store.load_collections():
             collection = self._make(stored.name, config_from_dict(stored.config))
@@ -164,11 +167,38 @@ class Engine:
         self.close()
 
     def _make(self, name: str, config: CollectionConfig) -> Collection:
-        return Collection(name, config, self.store, pm=self.pm, notify_indexer=self.indexer.notify)
+        return Collection(
+            name,
+            config,
+            self.store,
+            pm=self.pm,
+            notify_indexer=self.indexer.notify,
+            check_writable=self.check_writable,
+        )
+
+    # ------------------------------------------------------------------ write lock
+
+    def set_write_lock(self, locked: bool, message: str | None = None) -> tuple[bool, str | None]:
+        """Lock or unlock every write on this server (Qdrant's `/locks`); returns the
+        previous state. While locked, writes fail with `Locked` carrying `message`."""
+        with self._lock:
+            previous = (self._write_locked, self._write_lock_message)
+            self._write_locked, self._write_lock_message = locked, message
+            return previous
+
+    @property
+    def write_lock(self) -> tuple[bool, str | None]:
+        return self._write_locked, self._write_lock_message
+
+    def check_writable(self) -> None:
+        """Raise `Locked` while writes are locked."""
+        if self._write_locked:
+            raise Locked(self._write_lock_message or "Write operations are locked on this server")
 
     # ------------------------------------------------------------------ collections
 
     def create_collection(self, name: str, config: CollectionConfig) -> None:
+        self.check_writable()
         validate_collection_name(name)
         _check_supported(config)
         with self._lock:
@@ -183,6 +213,7 @@ class Engine:
 
     def delete_collection(self, name: str) -> bool:
         """Delete a collection and the aliases to it; False when there was none."""
+        self.check_writable()
         with self._lock:
             collection = self._collections.get(name)
             if collection is None:
@@ -215,6 +246,7 @@ class Engine:
 
     def update_collection(self, name: str, update: CollectionUpdate) -> None:
         """Apply a partial config update; HNSW changes rebuild the affected indexes."""
+        self.check_writable()
         collection = self.get_collection(name)
         with self._lock:
             old = collection.config
@@ -265,6 +297,7 @@ class Engine:
 
     def update_aliases(self, actions: list[AliasAction]) -> None:
         """Apply alias actions in order, all or nothing."""
+        self.check_writable()
         with self._lock:
             aliases = dict(self._aliases)
             for action in actions:

@@ -43,6 +43,10 @@ class Conflict(VectorizerError):
     """The operation conflicts with the current state (Qdrant: 409)."""
 
 
+class Locked(VectorizerError):
+    """Writes are locked on this server (Qdrant's `/locks`; Qdrant: 403)."""
+
+
 class Unsupported(VectorizerError):
     """A feature that is not built yet (HTTP 501 / gRPC UNIMPLEMENTED)."""
 

@@ -113,3 +113,29 @@ def test_everything_survives_restart(tmp_path) -> None:
         params = eng.get_collection("al").config.params.vectors[""]
         assert (params.size, params.distance) == (3, Distance.EUCLID)
         assert eng.get_collection("a").config.optimizer_config.indexing_threshold == 0
+
+
+def test_write_lock_refuses_every_write_and_keeps_reads(engine: Engine) -> None:
+    from vectorizer import Locked
+    from vectorizer.models import PointStruct
+
+    engine.create_collection("a", make_config())
+    col = engine.get_collection("a")
+    col.upsert([PointStruct(id=1, vectors={"": [1, 0, 0, 0]})])
+    assert engine.set_write_lock(True, "maintenance") == (False, None)
+    writes = [
+        lambda: col.upsert([PointStruct(id=2, vectors={"": [1, 0, 0, 0]})]),
+        lambda: col.delete([1]),
+        lambda: col.set_payload({"a": 1}, ids=[1]),
+        lambda: col.create_field_index("a", "keyword"),
+        lambda: engine.create_collection("b", make_config()),
+        lambda: engine.delete_collection("a"),
+        lambda: engine.update_aliases([CreateAlias("a", "x")]),
+    ]
+    for write in writes:
+        with pytest.raises(Locked, match="maintenance"):
+            write()
+    assert col.count() == 1 and engine.list_collections() == ["a"]
+    assert engine.set_write_lock(False) == (True, "maintenance")
+    col.delete([1])
+    assert col.count() == 0
