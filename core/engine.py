@@ -193,7 +193,7 @@ class Engine:
     def check_writable(self) -> None:
         """Raise `Locked` while writes are locked."""
         if self._write_locked:
-            raise Locked(self._write_lock_message or "Write operations are locked on this server")
+            raise Locked(self._write_lock_message or "Write operations are forbidden")
 
     # ------------------------------------------------------------------ collections
 

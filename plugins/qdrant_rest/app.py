@@ -524,11 +524,16 @@ HANDLERS = [
     delete_field_index,
 ]
 
+# imported last: `service` builds on this module's plumbing (the package imports `app` first)
+from vectorizer_qdrant_rest import service  # noqa: E402
+
+HANDLERS += service.HANDLERS
+
 
 def build_router(engine: Engine) -> Router:
     """The whole Qdrant REST surface, implemented or answering 501, over `engine`."""
     return Router(
         path="/",
         route_handlers=[*HANDLERS, *unimplemented.handlers()],
-        opt={ENGINE_OPT: EngineRef(engine)},
+        opt={ENGINE_OPT: EngineRef(engine), service.STATE_OPT: service.ServiceState(engine)},
     )

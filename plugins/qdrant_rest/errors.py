@@ -18,6 +18,7 @@ from vectorizer.errors import (
     AlreadyExists,
     BadRequest,
     Conflict,
+    Locked,
     NotFound,
     StorageError,
     Unsupported,
@@ -62,6 +63,9 @@ _STATUS: list[tuple[type[BaseException], int]] = [
 
 def status_and_message(exc: BaseException) -> tuple[int, str]:
     """The HTTP status code and the error message Qdrant would answer `exc` with."""
+    if isinstance(exc, Locked):
+        # Qdrant: StorageError::Locked, "Storage locked: {description}", 403 Forbidden
+        return 403, f"Storage locked: {exc.message}"
     for cls, code in _STATUS:
         if isinstance(exc, cls):
             return code, getattr(exc, "message", str(exc))

@@ -19,18 +19,9 @@ SHARD = C + "/shards/{shard_id:str}"
 
 # (HTTP method, path, Qdrant operationId, feature)
 OPERATIONS: list[tuple[str, str, str, str]] = [
-    # service
-    ("GET", "/telemetry", "telemetry", "telemetry"),
-    ("GET", "/metrics", "metrics", "metrics"),
-    ("POST", "/locks", "post_locks", "storage locks"),
-    ("GET", "/locks", "get_locks", "storage locks"),
-    ("GET", "/issues", "get_issues", "issues"),
-    ("DELETE", "/issues", "clear_issues", "issues"),
-    # distributed mode
-    ("GET", "/cluster", "cluster_status", "distributed mode"),
+    # distributed mode: a single node cannot change a cluster
     ("POST", "/cluster/recover", "recover_current_peer", "distributed mode"),
     ("DELETE", "/cluster/peer/{peer_id:str}", "remove_peer", "distributed mode"),
-    ("GET", C + "/cluster", "collection_cluster_info", "distributed mode"),
     ("POST", C + "/cluster", "update_collection_cluster", "distributed mode"),
     ("PUT", C + "/shards", "create_shard_key", "shard keys"),
     ("POST", C + "/shards/delete", "delete_shard_key", "shard keys"),

@@ -1,0 +1,349 @@
+"""Qdrant's "service" endpoints: locks, metrics, telemetry, issues and cluster status.
+
+Everything answered here is read from the engine at request time; nothing is invented:
+
+* `GET/POST /locks` - the engine's write lock (`POST` answers the *previous* state, as
+  Qdrant does). A write while locked fails with `Locked`, HTTP 403 (see `errors.py`).
+* `GET /telemetry` - `TelemetryData`. Vectorizer keeps no request statistics, memory
+  allocator statistics or hardware counters, so `requests`, `memory` and `hardware` are
+  `null` (the spec allows it) rather than made-up zeros. With `details_level >= 1` every
+  collection is listed in the aggregated form (`vectors`, `optimizers_status`, `params`):
+  the full form needs an `init_time_ms` Vectorizer does not measure.
+* `GET /metrics` - Prometheus text format (0.0.4), from a registry owned by this app
+  (never prometheus-client's global one). Metric names follow Qdrant's `/metrics` where
+  Qdrant has one:
+
+  ========================================= =====================================================
+  `app_info{name,version,qdrant_version}`   1; `name` is "vectorizer", `version` its version
+  `cluster_enabled`                         0: Vectorizer is a single node
+  `collections_total`                       number of collections
+  `collections_vector_total`                number of vectors in all collections
+  `collections_full_total`                  collections reported in full by `/telemetry` (0)
+  `collections_aggregated_total`            collections reported aggregated (all of them)
+  `collections_points_total`                number of points in all collections (ours)
+  `collection_points{collection}`           points of one collection (ours)
+  `collection_vectors{collection}`          vectors of one collection (ours)
+  ========================================= =====================================================
+
+  With `anonymize=true` the `collection` label is a hash of the name, not the name.
+* `GET /issues` answers `{"issues": []}` and `DELETE /issues` `true`: Vectorizer records
+  no performance issues.
+* `GET /cluster` answers `{"status": "disabled"}`; `GET /collections/{name}/cluster` one
+  local shard (id 0, `Active`) holding all the collection's points.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import anyio.to_thread
+import msgspec
+from litestar import Request, Response, delete, get, post
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+import vectorizer
+from vectorizer import Engine
+from vectorizer.errors import BadRequest, NotFound
+from vectorizer.models import CollectionInfo
+from vectorizer_qdrant_rest import convert
+from vectorizer_qdrant_rest.app import ENGINE_OPT, respond
+from vectorizer_qdrant_rest.errors import error_response
+
+APP_NAME = "vectorizer"
+STATE_OPT = "vectorizer_service_state"
+"""The router's `opt` key holding this app's `ServiceState`."""
+
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+C = "/collections/{collection_name:str}"
+
+
+class LocksOption(msgspec.Struct, forbid_unknown_fields=True):
+    """Qdrant's `LocksOption` (request body of `POST /locks`)."""
+
+    write: bool
+    error_message: str | None = None
+
+
+# ----------------------------------------------------------------------------- state
+
+
+def _anonymized(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+def _infos(engine: Engine) -> list[tuple[str, CollectionInfo]]:
+    """(name, info) of every collection; one deleted meanwhile is left out."""
+    out = []
+    for name in engine.list_collections():
+        try:
+            out.append((name, engine.get_collection(name).info()))
+        except NotFound:
+            continue
+    return out
+
+
+class EngineCollector(Collector):
+    """Reads the engine's collections at every scrape."""
+
+    def __init__(self, engine: Engine, anonymize: bool) -> None:
+        self.engine = engine
+        self.anonymize = anonymize
+
+    def collect(self) -> Iterator[Metric]:
+        infos = _infos(self.engine)
+        app = GaugeMetricFamily(
+            "app_info",
+            "information about the vectorizer server",
+            labels=["name", "version", "qdrant_version"],
+        )
+        app.add_metric([APP_NAME, vectorizer.__version__, vectorizer.QDRANT_VERSION], 1)
+        yield app
+        yield GaugeMetricFamily("cluster_enabled", "is cluster support enabled", value=0)
+        yield GaugeMetricFamily("collections_total", "number of collections", value=len(infos))
+        yield GaugeMetricFamily(
+            "collections_vector_total",
+            "total number of vectors in all collections",
+            value=sum(i.vectors_count for _, i in infos),
+        )
+        yield GaugeMetricFamily(
+            "collections_full_total", "number of full collections (telemetry)", value=0
+        )
+        yield GaugeMetricFamily(
+            "collections_aggregated_total",
+            "number of aggregated collections (telemetry)",
+            value=len(infos),
+        )
+        yield GaugeMetricFamily(
+            "collections_points_total",
+            "total number of points in all collections",
+            value=sum(i.points_count for _, i in infos),
+        )
+        points = GaugeMetricFamily(
+            "collection_points", "number of points in the collection", labels=["collection"]
+        )
+        vectors = GaugeMetricFamily(
+            "collection_vectors", "number of vectors in the collection", labels=["collection"]
+        )
+        for name, info in infos:
+            label = _anonymized(name) if self.anonymize else name
+            points.add_metric([label], info.points_count)
+            vectors.add_metric([label], info.vectors_count)
+        yield points
+        yield vectors
+
+
+class ServiceState:
+    """Per-app state: telemetry id, startup time, and the app's metrics registries.
+
+    Held in a router's `opt`, which Litestar deep-copies: copies share it.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.id = uuid.uuid4()
+        self.peer_id = self.id.int >> 64
+        """This node's peer id (a random 64-bit number, fixed for the app's life)."""
+        self.startup = dt.datetime.now(dt.UTC)
+        self.registries: dict[bool, CollectorRegistry] = {}
+        for anonymize in (False, True):
+            registry = CollectorRegistry(auto_describe=False)
+            registry.register(EngineCollector(engine, anonymize))
+            self.registries[anonymize] = registry
+
+    def __copy__(self) -> ServiceState:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ServiceState:
+        return self
+
+
+# ----------------------------------------------------------------------------- plumbing
+
+_BOOL = {"true": True, "false": False}
+
+
+def _query_bool(request: Request[Any, Any, Any], name: str) -> bool:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return False
+    try:
+        return _BOOL[raw.lower()]
+    except KeyError:
+        raise BadRequest(
+            f"Query deserialize error: {name}: expected true or false, got {raw!r}"
+        ) from None
+
+
+def _query_level(request: Request[Any, Any, Any]) -> int:
+    raw = request.query_params.get("details_level")
+    if raw is None:
+        return 0
+    if not raw.isdigit():
+        raise BadRequest(
+            f"Query deserialize error: details_level: expected a non-negative integer, got {raw!r}"
+        )
+    return int(raw)
+
+
+def _engine(request: Request[Any, Any, Any]) -> Engine:
+    return request.route_handler.opt[ENGINE_OPT].engine
+
+
+def _state(request: Request[Any, Any, Any]) -> ServiceState:
+    return request.route_handler.opt[STATE_OPT]
+
+
+# ----------------------------------------------------------------------------- locks
+
+
+def _locks(state: tuple[bool, str | None]) -> dict[str, Any]:
+    return {"write": state[0], "error_message": state[1]}
+
+
+@get("/locks")
+async def get_locks(request: Request[Any, Any, Any]) -> Response[bytes]:
+    started = time.perf_counter()
+    engine = _engine(request)
+    return await respond(lambda: _locks(engine.write_lock), started)
+
+
+@post("/locks", status_code=200)
+async def post_locks(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Set the write lock; answers the state before the change, as Qdrant does."""
+    started = time.perf_counter()
+    engine = _engine(request)
+    body = await request.body()
+
+    def work() -> dict[str, Any]:
+        option = convert.decode(body, LocksOption)
+        return _locks(engine.set_write_lock(option.write, option.error_message))
+
+    return await respond(work, started)
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+@get("/metrics")
+async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
+    started = time.perf_counter()
+    try:
+        anonymize = _query_bool(request, "anonymize")
+    except BadRequest as exc:
+        return error_response(exc, started)
+    registry = _state(request).registries[anonymize]
+    try:
+        text = await anyio.to_thread.run_sync(generate_latest, registry)
+    except Exception as exc:
+        return error_response(exc, started)
+    return Response(content=text, status_code=200, media_type=METRICS_CONTENT_TYPE)
+
+
+# ----------------------------------------------------------------------------- telemetry
+
+
+def telemetry_data(
+    engine: Engine, state: ServiceState, details_level: int, anonymize: bool
+) -> dict[str, Any]:
+    """`TelemetryData` with what Vectorizer knows; sections it has no data for are null.
+
+    Aggregated collection telemetry names no collection, so `anonymize` changes nothing.
+    """
+    infos = _infos(engine)
+    collections: dict[str, Any] = {"number_of_collections": len(infos)}
+    if details_level >= 1:
+        collections["collections"] = [
+            {
+                "vectors": info.vectors_count,
+                "optimizers_status": info.optimizer_status,
+                "params": convert.collection_config_out(info.config)["params"],
+            }
+            for _, info in infos
+        ]
+    return {
+        "id": str(state.id),
+        "app": {
+            "name": APP_NAME,
+            "version": vectorizer.__version__,
+            "startup": state.startup.isoformat().replace("+00:00", "Z"),
+        },
+        "collections": collections,
+        "cluster": {"enabled": False},
+        "requests": None,
+        "memory": None,
+        "hardware": None,
+    }
+
+
+@get("/telemetry")
+async def telemetry(request: Request[Any, Any, Any]) -> Response[bytes]:
+    started = time.perf_counter()
+    try:
+        anonymize = _query_bool(request, "anonymize")
+        level = _query_level(request)
+    except BadRequest as exc:
+        return error_response(exc, started)
+    engine, state = _engine(request), _state(request)
+    return await respond(lambda: telemetry_data(engine, state, level, anonymize), started)
+
+
+# ----------------------------------------------------------------------------- issues
+
+
+@get("/issues")
+async def get_issues(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Vectorizer detects no performance issues, so there are none to report."""
+    return await respond(lambda: {"issues": []}, time.perf_counter())
+
+
+@delete("/issues", status_code=200)
+async def clear_issues(request: Request[Any, Any, Any]) -> Response[bytes]:
+    return await respond(lambda: True, time.perf_counter())
+
+
+# ----------------------------------------------------------------------------- cluster
+
+
+@get("/cluster")
+async def cluster_status(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """A single node: distributed mode is disabled."""
+    return await respond(lambda: {"status": "disabled"}, time.perf_counter())
+
+
+@get(C + "/cluster")
+async def collection_cluster_info(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """One local shard (id 0) holding every point; no remote shards, no transfers."""
+    started = time.perf_counter()
+    engine, state = _engine(request), _state(request)
+    name = request.path_params["collection_name"]
+
+    def work() -> dict[str, Any]:
+        info = engine.get_collection(name).info()
+        return {
+            "peer_id": state.peer_id,
+            "shard_count": 1,
+            "local_shards": [{"shard_id": 0, "points_count": info.points_count, "state": "Active"}],
+            "remote_shards": [],
+            "shard_transfers": [],
+        }
+
+    return await respond(work, started)
+
+
+HANDLERS = [
+    get_locks,
+    post_locks,
+    metrics,
+    telemetry,
+    get_issues,
+    clear_issues,
+    cluster_status,
+    collection_cluster_info,
+]
