@@ -8,6 +8,18 @@ from pathlib import Path
 import pytest
 from servers import ServerProcess
 
+from vectorizer import Engine
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """An engine on durable storage in a fresh data dir."""
+    eng = Engine.open(tmp_path / "data")
+    try:
+        yield eng
+    finally:
+        eng.close()
+
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:

@@ -625,7 +625,20 @@ class _Index:
         return None
 
 
-class _CodedIndex(_Index, abc.ABC):
+class _ColumnIndex(_Index):
+    """Base of the indexes whose values live in one `_Column` (`self._col`)."""
+
+    _col: _Column
+
+    def remove(self, slot: int) -> None:
+        self._col.drop(slot)
+
+    @property
+    def points(self) -> int:
+        return len(self._col.live)
+
+
+class _CodedIndex(_ColumnIndex, abc.ABC):
     """Strings dictionary-encoded into one column: the keyword and uuid indexes."""
 
     def __init__(self, spec: IndexSpec) -> None:
@@ -640,13 +653,6 @@ class _CodedIndex(_Index, abc.ABC):
     def add(self, slot: int, values: list[Any]) -> None:
         keys = [k for v in values if (k := self._normalize(v)) is not None]
         self._col.set(slot, self._codes.encode(keys))
-
-    def remove(self, slot: int) -> None:
-        self._col.drop(slot)
-
-    @property
-    def points(self) -> int:
-        return len(self._col.live)
 
     def _query_codes(self, condition: Condition) -> np.ndarray | None:
         if isinstance(condition, MatchValue):
@@ -691,7 +697,7 @@ class UuidIndex(_CodedIndex):
         return value if canonical_uuid(value) is not None else None
 
 
-class BoolIndex(_Index):
+class BoolIndex(_ColumnIndex):
     """Booleans; answers MatchValue on a bool."""
 
     def __init__(self, spec: IndexSpec) -> None:
@@ -701,13 +707,6 @@ class BoolIndex(_Index):
     def add(self, slot: int, values: list[Any]) -> None:
         found = {int(v) for v in values if isinstance(v, bool)}
         self._col.set(slot, np.fromiter(found, dtype=np.int8, count=len(found)))
-
-    def remove(self, slot: int) -> None:
-        self._col.drop(slot)
-
-    @property
-    def points(self) -> int:
-        return len(self._col.live)
 
     def answer(self, condition: Condition) -> np.ndarray | None:
         if isinstance(condition, MatchValue) and isinstance(condition.value, bool):
@@ -797,7 +796,7 @@ class FloatIndex(_NumbersIndex):
         return self._nums.range_estimate(condition) if isinstance(condition, Range) else None
 
 
-class DatetimeIndex(_Index):
+class DatetimeIndex(_ColumnIndex):
     """Datetime strings as int64 microseconds; answers DatetimeRange."""
 
     def __init__(self, spec: IndexSpec) -> None:
@@ -807,13 +806,6 @@ class DatetimeIndex(_Index):
     def add(self, slot: int, values: list[Any]) -> None:
         found = {m for v in values if (m := datetime_value(v)) is not None}
         self._col.set(slot, np.fromiter(found, dtype=np.int64, count=len(found)))
-
-    def remove(self, slot: int) -> None:
-        self._col.drop(slot)
-
-    @property
-    def points(self) -> int:
-        return len(self._col.live)
 
     @staticmethod
     def _interval(cond: DatetimeRange) -> tuple[int, int] | None:
@@ -941,7 +933,7 @@ class TextIndex(_Index):
 EARTH_RADIUS_M = 6371008.8
 
 
-class GeoIndex(_Index):
+class GeoIndex(_ColumnIndex):
     """Geo points (``{"lat", "lon"}``); answers GeoBoundingBox, GeoRadius and GeoPolygon.
 
     Matches follow per-point evaluation (`vectorizer.filters.evaluate`): bounding boxes
@@ -959,13 +951,6 @@ class GeoIndex(_Index):
         lat = np.fromiter((p[0] for p in found), dtype=np.float64, count=len(found))
         lon = np.fromiter((p[1] for p in found), dtype=np.float64, count=len(found))
         self._col.set(slot, lat, lon)
-
-    def remove(self, slot: int) -> None:
-        self._col.drop(slot)
-
-    @property
-    def points(self) -> int:
-        return len(self._col.live)
 
     def _candidates(self, condition: Condition) -> np.ndarray | None:
         """Positions of the entries that may match: those in a latitude band."""

@@ -39,6 +39,10 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
     acknowledged: list[int] = []
     stop = threading.Event()
 
+    def batch_of(ids: list[int]) -> models.Batch:
+        payloads = [{"word": words[i], "rank": i} for i in ids]
+        return models.Batch(ids=ids, vectors=base[ids].tolist(), payloads=payloads)
+
     def writer() -> None:
         batch = 250
         for lo in range(0, n, batch):
@@ -46,15 +50,7 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
                 return
             ids = list(range(lo, min(lo + batch, n)))
             try:
-                client.upsert(
-                    "words",
-                    points=models.Batch(
-                        ids=ids,
-                        vectors=base[ids].tolist(),
-                        payloads=[{"word": words[i], "rank": i} for i in ids],
-                    ),
-                    wait=True,
-                )
+                client.upsert("words", points=batch_of(ids), wait=True)
             except Exception:
                 return  # the server died mid-request: this batch was never acknowledged
             acknowledged.extend(ids)
@@ -80,18 +76,10 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
             assert np.allclose(r.vector, base[r.id], atol=1e-3)
 
     # finish the load, wait for the index, check recall, and survive one more SIGKILL
-    rest = [i for i in range(n) if i not in set(acknowledged)]
+    done = set(acknowledged)
+    rest = [i for i in range(n) if i not in done]
     for lo in range(0, len(rest), 1000):
-        ids = rest[lo : lo + 1000]
-        client.upsert(
-            "words",
-            points=models.Batch(
-                ids=ids,
-                vectors=base[ids].tolist(),
-                payloads=[{"word": words[i], "rank": i} for i in ids],
-            ),
-            wait=True,
-        )
+        client.upsert("words", points=batch_of(rest[lo : lo + 1000]), wait=True)
     assert client.count("words").count == n
     assert _recall(client, base, queries) >= 0.95
     for _ in range(600):

@@ -7,22 +7,12 @@ from the `HttpApi` the plugin's `register_http_apis` hook returns.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 from rest_helpers import build_app
 
 from vectorizer import Engine
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = Engine.open(tmp_path / "data")
-    try:
-        yield eng
-    finally:
-        eng.close()
 
 
 @pytest.fixture
