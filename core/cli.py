@@ -119,6 +119,11 @@ disable_option = click.option(
     type=click.Path(path_type=Path),
     help="Where collections are stored.  [default: ./vectorizer_data]",
 )
+@click.option(
+    "--snapshots-dir",
+    type=click.Path(path_type=Path),
+    help="Where snapshots are written.  [default: DATA_DIR/snapshots]",
+)
 @config_option
 @disable_option
 @click.option("--storage", help="Storage backend.  [default: sqlite]")
@@ -128,6 +133,7 @@ def serve(
     host: str | None,
     ports: tuple[str, ...],
     data_dir: Path | None,
+    snapshots_dir: Path | None,
     config: Path | None,
     disabled: tuple[str, ...],
     storage: str | None,
@@ -142,6 +148,7 @@ def serve(
         host=host,
         ports=list(ports),
         data_dir=data_dir,
+        snapshots_dir=snapshots_dir,
         storage=storage,
         log_level=log_level,
     )

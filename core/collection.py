@@ -11,11 +11,13 @@ from __future__ import annotations
 import bisect
 import copy
 import dataclasses
+import datetime as dt
 import heapq
+import itertools
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,9 +30,15 @@ from vectorizer import distance as dist
 from vectorizer import payload as payload_ops
 from vectorizer.config_report import unimplemented_settings
 from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound
-from vectorizer.filters.ast import Filter
+from vectorizer.filters.ast import Filter, Range
 from vectorizer.filters.evaluate import EvalContext, values_at
-from vectorizer.filters.indexes import PayloadIndex, TextIndex, make_index, parse_index_spec
+from vectorizer.filters.indexes import (
+    PayloadIndex,
+    TextIndex,
+    datetime_micros,
+    make_index,
+    parse_index_spec,
+)
 from vectorizer.filters.planner import FilterScope, filter_mask, indexed_slots
 from vectorizer.hnsw import BATCH, HnswIndex
 from vectorizer.models import (
@@ -38,6 +46,8 @@ from vectorizer.models import (
     CollectionConfig,
     CollectionInfo,
     CollectionStatus,
+    Direction,
+    OrderBy,
     Payload,
     PointId,
     PointStruct,
@@ -53,6 +63,7 @@ from vectorizer.models import (
     normalize_point_id,
 )
 from vectorizer.storage import Store, StoredPoint
+from vectorizer.strict_mode import StrictMode
 from vectorizer.vectors import DenseColumn
 
 if TYPE_CHECKING:
@@ -64,11 +75,23 @@ def _order_key(point_id: PointId) -> tuple[int, int]:
     return (0, point_id) if isinstance(point_id, int) else (1, uuid.UUID(point_id).int)
 
 
+def _key_id(key: tuple[int, int]) -> PointId:
+    """The point id of an `_order_key`."""
+    return key[1] if key[0] == 0 else str(uuid.UUID(int=key[1]))
+
+
 def _check_filter(filter: Any) -> Filter | None:
     if filter is None or isinstance(filter, Filter):
         return filter
     raise BadRequest(f"Wrong input: filter must be a Filter, got {type(filter).__name__}")
 
+
+ORDER_BY_WITH_OFFSET = (
+    "Wrong input: Cannot use an `offset` when using `order_by`. The alternative for paging is "
+    "to use `order_by.start_from` and a filter to exclude the IDs that you've already seen for "
+    "the `order_by.start_from` value"
+)
+"""Qdrant's answer to a scroll with both `offset` and `order_by`."""
 
 OVERSAMPLE_FROM = 0.05
 """Filters keeping at least this share of the graph try an oversampled plain search first."""
@@ -98,6 +121,7 @@ class Collection:
     ) -> None:
         self.name = name
         self.config = config
+        self.strict = StrictMode(config.strict_mode_config)  # rebuilt when that config changes
         self._store = store
         self._pm = pm
         self._notify = notify_indexer or (lambda _c: None)
@@ -252,8 +276,10 @@ class Collection:
             heapq.heapify(self._free)
 
     def _encode_vectors(
-        self, vectors: dict[str, Any], op: int, where: str
+        self, vectors: dict[str, Any], op: int, where: str, whole: bool = False
     ) -> dict[str, tuple[int, bytes]]:
+        """Stored form of a point's vectors; `whole`: a whole point (the unnamed vector of
+        an unnamed collection is required)."""
         out = {}
         for vname, values in vectors.items():
             column = self.columns.get(vname)
@@ -261,20 +287,31 @@ class Collection:
                 self.config.vector_params(vname)  # raises the "not existing vector" error
                 raise AssertionError
             out[vname] = (op, column.prepare(values, where).tobytes())
+        if whole and self.config.unnamed and DEFAULT_VECTOR not in out:
+            raise BadRequest(f"Wrong input: {where}: the vector is missing")
         return out
+
+    def check_vectors(self, points: Sequence[PointStruct | PointVectors], whole: bool) -> None:
+        """Raise what `upsert` (`whole`) or `update_vectors` would for these points' vectors
+        (names, sizes, values) without writing anything: a batch checks before its writes."""
+        for i, point in enumerate(points):
+            where = f"points[{i}] (id {normalize_point_id(point.id)})"
+            self._encode_vectors(point.vectors, -1, where, whole)
 
     def upsert(self, points: list[PointStruct]) -> UpdateResult:
         """Insert or replace whole points (vectors and payload)."""
-        unnamed = self.config.unnamed
+        self.strict.check_upsert(self, len(points))
+        return self._upsert(points, whole=True)
+
+    def _upsert(self, points: list[PointStruct], whole: bool) -> UpdateResult:
+        """`upsert`; `whole=False` also takes points lacking the unnamed vector."""
         with self._writing():
             op = self._next_op
             by_id: dict[PointId, tuple[dict[str, tuple[int, bytes]], Payload | None]] = {}
             for i, point in enumerate(points):
                 point_id = normalize_point_id(point.id)
                 where = f"points[{i}] (id {point_id})"
-                vectors = self._encode_vectors(point.vectors, op, where)
-                if unnamed and DEFAULT_VECTOR not in vectors:
-                    raise BadRequest(f"Wrong input: {where}: the vector is missing")
+                vectors = self._encode_vectors(point.vectors, op, where, whole)
                 if point.payload is not None and not isinstance(point.payload, dict):
                     raise BadRequest(f"Wrong input: {where}: payload must be a JSON object")
                 by_id[point_id] = (vectors, copy.deepcopy(point.payload))
@@ -287,6 +324,23 @@ class Collection:
             result = self._commit("upsert", upserts, [])
             self._claim(new_slots.values())
             return result
+
+    def copy_points_from(self, source: Collection, batch: int = 1000) -> None:
+        """Upsert every point of `source` (its vectors and payload) in id order, `batch` at a
+        time, as Qdrant's `init_from` does; a point whose vectors were deleted stays so."""
+        after: tuple[int, int] | None = None
+        while True:
+            with source._lock.gen_rlock():
+                keys = source._order.irange(minimum=after, inclusive=(False, True))
+                points = []
+                for key in itertools.islice(keys, batch):
+                    slot = source._slot_of[_key_id(key)]
+                    vectors = {n: c.get(slot) for n, c in source.columns.items() if c.has(slot)}
+                    points.append(PointStruct(_key_id(key), vectors, source._payloads[slot]))
+                    after = key
+            if not points:
+                return
+            self._upsert(points, whole=False)
 
     def _existing_slots(self, ids: list[PointId]) -> list[int]:
         slots = []
@@ -314,7 +368,9 @@ class Collection:
         with self._writing():
             op = self._next_op
             upserts = []
-            for slot in self._selected_slots(ids, filter):
+            slots = self._selected_slots(ids, filter)
+            self.strict.charge_write(len(slots))
+            for slot in slots:
                 new = change(copy.deepcopy(self._payloads[slot] or {}))
                 upserts.append(self._stored(slot, op, new))
             return self._commit(operation, upserts, [])
@@ -327,6 +383,7 @@ class Collection:
         key: str | None = None,
     ) -> UpdateResult:
         """Merge `payload` into each point's payload (or into the object at `key`)."""
+        self.strict.check_set_payload(self, filter)
         if key is not None:
             payload_ops.parse_path(key)  # a bad path fails before anything is written
 
@@ -340,6 +397,7 @@ class Collection:
         self, payload: Payload, ids: list[PointId] | None = None, filter: Any = None
     ) -> UpdateResult:
         """Replace each point's payload with `payload`."""
+        self.strict.check_set_payload(self, filter)
         return self._rewrite_payloads(
             "overwrite_payload", ids, filter, lambda _old: copy.deepcopy(payload)
         )
@@ -348,6 +406,7 @@ class Collection:
         self, keys: list[str], ids: list[PointId] | None = None, filter: Any = None
     ) -> UpdateResult:
         """Remove the key paths `keys` from each point's payload."""
+        self.strict.check_filtered_write(self, filter)
         for key in keys:
             payload_ops.parse_path(key)
 
@@ -359,10 +418,12 @@ class Collection:
 
     def clear_payload(self, ids: list[PointId] | None = None, filter: Any = None) -> UpdateResult:
         """Remove every payload key of each point."""
+        self.strict.check_filtered_write(self, filter)
         return self._rewrite_payloads("clear_payload", ids, filter, lambda _old: {})
 
     def update_vectors(self, points: list[PointVectors]) -> UpdateResult:
         """Set the given named vectors of existing points, keeping their other vectors."""
+        self.strict.check_update_vectors(self, len(points))
         with self._writing():
             op = self._next_op
             upserts = []
@@ -378,12 +439,15 @@ class Collection:
         self, names: list[str], ids: list[PointId] | None = None, filter: Any = None
     ) -> UpdateResult:
         """Remove the named vectors from the points (the points stay)."""
+        self.strict.check_filtered_write(self, filter)
         for vname in names:
             self.config.vector_params(vname)
         with self._writing():
             op = self._next_op
             upserts = []
-            for slot in self._selected_slots(ids, filter):
+            slots = self._selected_slots(ids, filter)
+            self.strict.charge_write(len(slots))
+            for slot in slots:
                 stored = self._stored(slot, op, self._payloads[slot])
                 for vname in names:
                     stored.vectors.pop(vname, None)
@@ -392,13 +456,16 @@ class Collection:
 
     def delete(self, ids: list[PointId] | None = None, filter: Any = None) -> UpdateResult:
         """Delete points by id (missing ids are ignored, as in Qdrant) or by filter."""
+        self.strict.check_filtered_write(self, filter)
         flt = _check_filter(filter)
         wanted = list(dict.fromkeys(normalize_point_id(i) for i in ids or []))
         with self._writing():
             if flt is not None:
                 slots = self._matching(flt).tolist()
                 wanted = [self._ids[s] for s in slots]
-            return self._commit("delete", [], [i for i in wanted if i in self._slot_of])
+            gone = [i for i in wanted if i in self._slot_of]
+            self.strict.charge_write(len(gone))
+            return self._commit("delete", [], gone)
 
     # ------------------------------------------------------------------ reading
 
@@ -426,6 +493,7 @@ class Collection:
         with_vectors: WithVectors | None = None,
     ) -> list[Record]:
         """The points with these ids that exist, in the order asked."""
+        self.strict.check_retrieve(len(ids))
         wanted = list(dict.fromkeys(normalize_point_id(i) for i in ids))
         with_payload = with_payload or WithPayload(enabled=True)
         with_vectors = with_vectors or WithVectors()
@@ -443,13 +511,18 @@ class Collection:
         with_payload: WithPayload | None = None,
         with_vectors: WithVectors | None = None,
         filter: Any = None,
+        order_by: OrderBy | None = None,
     ) -> ScrollResult:
-        """A page of points in id order from `offset` (inclusive), and the next offset."""
+        """A page of points in id order from `offset` (inclusive), and the next offset;
+        with `order_by`, in payload value order instead (see `_scroll_ordered`)."""
+        self.strict.check_scroll(self, limit, filter)
         flt = _check_filter(filter)
         if limit < 1:
             raise BadRequest("Wrong input: limit must be at least 1")
         with_payload = with_payload or WithPayload(enabled=True)
         with_vectors = with_vectors or WithVectors()
+        if order_by is not None:
+            return self._scroll_ordered(order_by, offset, limit, with_payload, with_vectors, flt)
         with self._lock.gen_rlock():
             start_key = None if offset is None else _order_key(normalize_point_id(offset))
             if flt is None:
@@ -457,7 +530,7 @@ class Collection:
                 keys = list(self._order.islice(start, start + limit + 1))
             else:
                 keys = self._filtered_keys(flt, start_key, limit + 1)
-            ids = [k[1] if k[0] == 0 else str(uuid.UUID(int=k[1])) for k in keys]
+            ids = [_key_id(k) for k in keys]
             page = [self._record(self._slot_of[i], with_payload, with_vectors) for i in ids[:limit]]
             return ScrollResult(
                 points=page, next_page_offset=ids[limit] if len(ids) > limit else None
@@ -473,8 +546,69 @@ class Collection:
             keys = keys[bisect.bisect_left(keys, start_key) :]
         return keys[:limit]
 
+    def _scroll_ordered(
+        self,
+        order_by: OrderBy,
+        offset: PointId | None,
+        limit: int,
+        with_payload: WithPayload,
+        with_vectors: WithVectors,
+        flt: Filter | None,
+    ) -> ScrollResult:
+        """Qdrant's scroll `order_by`: one record per (value, point) of the key's range
+        index, ordered by (value, id), descending both for `DESC`, from `start_from`
+        (inclusive); `order_value` holds the value. No next page offset: a client pages
+        with `start_from` and a filter, as Qdrant has it."""
+        if offset is not None:
+            raise BadRequest(ORDER_BY_WITH_OFFSET)
+        payload_ops.parse_path(order_by.key)
+        start = order_by.start_from
+        if isinstance(start, dt.datetime):
+            start = datetime_micros(start)
+        desc = order_by.direction is Direction.DESC
+        bounds = Range(order_by.key, lte=start) if desc else Range(order_by.key, gte=start)
+        with self._lock.gen_rlock():
+            index = self.payload_indexes.get(order_by.key)
+            entries = index.order_entries(bounds) if index is not None else None
+            if entries is None:
+                raise BadRequest(
+                    f"Wrong input: No range index for `order_by` key: `{order_by.key}`. "
+                    "Please create one to use `order_by`. Check https://qdrant.tech/"
+                    "documentation/concepts/indexing/#payload-index to see which payload "
+                    "schemas support Range conditions"
+                )
+            values, slots = entries.values, entries.slots
+            if flt is not None:
+                allowed = np.zeros(len(self._ids), dtype=bool)
+                allowed[self._matching(flt)] = True
+                keep = allowed[slots]
+                values, slots = values[keep], slots[keep]
+            page = []
+            for value, slot in self._first_ordered(values, slots, limit, desc):
+                record = self._record(slot, with_payload, with_vectors)
+                record.order_value = value
+                page.append(record)
+            return ScrollResult(points=page, next_page_offset=None)
+
+    def _first_ordered(
+        self, values: np.ndarray, slots: np.ndarray, limit: int, desc: bool
+    ) -> list[tuple[int | float, int]]:
+        """The first `limit` (value, slot) pairs by (value, point id order), reversed for
+        `desc`: a partition keeps the values up to the limit-th, ties included, and only
+        those are sorted with their ids."""
+        if len(values) > limit:
+            kth = len(values) - limit if desc else limit - 1
+            cut = np.partition(values, kth)[kth]
+            keep = values >= cut if desc else values <= cut
+            values, slots = values[keep], slots[keep]
+        pairs = list(zip(values.tolist(), slots.tolist(), strict=True))
+        ids = self._ids
+        pairs.sort(key=lambda p: (p[0], _order_key(ids[p[1]])), reverse=desc)
+        return pairs[:limit]
+
     def count(self, filter: Any = None, exact: bool = True) -> int:
         """How many points match the filter (all points without one); always exact."""
+        self.strict.check_count(self, filter)
         flt = _check_filter(filter)
         with self._lock.gen_rlock():
             if flt is None:
@@ -516,6 +650,7 @@ class Collection:
 
     def search(self, request: SearchRequest) -> list[ScoredPoint]:
         """Nearest points to `request.vector` in the vector space `request.using`."""
+        self.strict.check_search(self, [request])
         if self._pm is not None:
             self._pm.hook.prepare_search(collection=self, request=request)
         flt = _check_filter(request.filter)
@@ -553,8 +688,33 @@ class Collection:
                 )
             return results
 
+    def search_near_point(self, point_id: PointId, request: SearchRequest) -> list[ScoredPoint]:
+        """Nearest neighbours of a stored point's `request.using` vector (Qdrant's query by
+        id): `request.vector` is ignored, and the point itself is left out of the results."""
+        self.strict.check_search(self, [request])  # strict mode: the query as sent
+        with self.strict.suspended():  # its lookup and search below are not requests
+            own = WithVectors(enabled=True, names=[request.using])
+            found = self.retrieve([point_id], WithPayload(enabled=False), own)
+            if not found:
+                raise PointNotFound(point_id)
+            vector = (found[0].vectors or {}).get(request.using)
+            if vector is None:
+                shown = request.using or "default (unnamed)"
+                raise BadRequest(f"Wrong input: point {point_id} has no vector {shown}")
+            # ask for one more, then drop the query point
+            wanted = dataclasses.replace(
+                request,
+                vector=np.asarray(vector, dtype=np.float32),
+                offset=0,
+                limit=request.offset + request.limit + 1,
+            )
+            points = [p for p in self.search(wanted) if p.id != point_id]
+        return points[request.offset : request.offset + request.limit]
+
     def search_batch(self, requests: list[SearchRequest]) -> list[list[ScoredPoint]]:
-        return [self.search(r) for r in requests]
+        self.strict.check_search(self, requests)  # the batch whole, as Qdrant checks it
+        with self.strict.suspended():
+            return [self.search(r) for r in requests]
 
     def _matching_slots(self, flt: Filter, column: DenseColumn) -> np.ndarray:
         """Sorted slots matching the filter that have a vector in `column`."""
@@ -741,17 +901,19 @@ class Collection:
 
     def create_field_index(self, field: str, schema: Any) -> UpdateResult:
         """Index a payload field (replacing any index on it) and keep it up to date."""
+        self.strict.check_create_index(self, field)
         spec = parse_index_spec(field, schema)
         with self._writing():
             index = make_index(spec)
             for slot in np.flatnonzero(self._live).tolist():
                 index.add(slot, values_at(self._payloads[slot] or {}, field))
-            self._save_index_specs({**self.config.payload_indexes, field: spec.params})
+            self._save_index_specs({**self.config.payload_indexes, field: spec.wire})
             self.payload_indexes[field] = index
             return UpdateResult(operation_id=self._next_op)
 
     def delete_field_index(self, field: str) -> UpdateResult:
         """Drop the index of a payload field; filters on it fall back to scanning."""
+        self.strict.charge_write(1)
         with self._writing():
             if field in self.payload_indexes:
                 specs = {k: v for k, v in self.config.payload_indexes.items() if k != field}
@@ -759,7 +921,7 @@ class Collection:
                 del self.payload_indexes[field]
             return UpdateResult(operation_id=self._next_op)
 
-    def _save_index_specs(self, specs: dict[str, dict[str, Any]]) -> None:
+    def _save_index_specs(self, specs: dict[str, str | dict[str, Any]]) -> None:
         if self.dropped:
             raise CollectionNotFound(self.name)
         config = dataclasses.replace(self.config, payload_indexes=specs)
@@ -767,15 +929,18 @@ class Collection:
         self.config = config
 
     def _payload_schema(self) -> dict[str, Any]:
-        """Each indexed field's type, params and number of points indexed (under the lock)."""
-        return {
-            field: {
-                "data_type": index.spec.type,
-                "params": index.spec.params,
-                "points": index.points,
-            }
-            for field, index in self.payload_indexes.items()
-        }
+        """Each indexed field's type, params and number of points indexed (under the lock).
+
+        Like Qdrant, `params` is the params object the index was created with (without the
+        defaults), and absent when it was created from a bare type name."""
+        schema: dict[str, Any] = {}
+        for field, index in self.payload_indexes.items():
+            entry: dict[str, Any] = {"data_type": index.spec.type}
+            if index.spec.given is not None:
+                entry["params"] = index.spec.given
+            entry["points"] = index.points
+            schema[field] = entry
+        return schema
 
     def status(self) -> CollectionStatus:
         with self._lock.gen_rlock():
@@ -815,3 +980,21 @@ class Collection:
                 payload_schema=self._payload_schema(),
                 warnings=unimplemented_settings(self.config),
             )
+
+    # ------------------------------------------------------------------ snapshots
+
+    @contextmanager
+    def snapshot_view(self) -> Iterator[tuple[CollectionConfig, int, Iterator[StoredPoint]]]:
+        """One consistent state, under the read lock (writes wait until the block ends):
+        the config, the next operation id, and every point as stored, in id order."""
+        with self._lock.gen_rlock():
+            if self.dropped:
+                raise CollectionNotFound(self.name)
+
+            def points() -> Iterator[StoredPoint]:
+                for kind, key in self._order:
+                    point_id: PointId = key if kind == 0 else str(uuid.UUID(int=key))
+                    slot = self._slot_of[point_id]
+                    yield self._stored(slot, self._versions[slot], self._payloads[slot])
+
+            yield self.config, self._next_op, points()

@@ -21,6 +21,7 @@ ENV_CONFIG = "VECTORIZER_CONFIG"
 ENV_VARS = {
     "host": "VECTORIZER_HOST",
     "data_dir": "VECTORIZER_DATA_DIR",
+    "snapshots_dir": "VECTORIZER_SNAPSHOTS_DIR",
     "ports": "VECTORIZER_PORTS",
     "disabled": "VECTORIZER_DISABLED_PLUGINS",
     "storage": "VECTORIZER_STORAGE",
@@ -38,17 +39,24 @@ class Settings:
 
     `ports` maps a plugin's entry-point name to the port it listens on (overriding the
     plugin's default; 0 picks a free port); `plugins` holds each plugin's own
-    `[plugins.NAME]` config-file table.
+    `[plugins.NAME]` config-file table. `snapshots_dir` None means `<data_dir>/snapshots`
+    (see `snapshots_path`).
     """
 
     host: str = "127.0.0.1"
     data_dir: Path = Path("vectorizer_data")
+    snapshots_dir: Path | None = None
     ports: dict[str, int] = field(default_factory=dict)
     disabled: list[str] = field(default_factory=list)
     storage: str = "sqlite"
     log_level: str = "info"
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
     config_file: Path | None = None
+
+    @property
+    def snapshots_path(self) -> Path:
+        """Where snapshots are written: `snapshots_dir`, by default `<data_dir>/snapshots`."""
+        return self.snapshots_dir if self.snapshots_dir is not None else self.data_dir / "snapshots"
 
     def plugin_config(self, name: str) -> dict[str, Any]:
         """The `[plugins.NAME]` table for plugin `name` (empty if there is none)."""
@@ -113,7 +121,7 @@ def _from_file(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
         where = f"{source}: {key}"
         if key in ("host", "storage"):
             out[key] = _name(value, where)
-        elif key == "data_dir":
+        elif key in ("data_dir", "snapshots_dir"):
             # relative paths are relative to the config file's folder
             out[key] = path.parent / _name(value, where)
         elif key == "log_level":
@@ -147,7 +155,7 @@ def _from_env(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str
             out[key] = parse_ports(value.split(","), where)
         elif key == "disabled":
             out[key] = [part.strip() for part in value.split(",") if part.strip()]
-        elif key == "data_dir":
+        elif key in ("data_dir", "snapshots_dir"):
             out[key] = Path(_name(value, where))
         elif key == "log_level":
             out[key] = _log_level(value, where)
@@ -159,6 +167,7 @@ def _from_env(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str
 CLI_FLAGS = {
     "host": "--host",
     "data_dir": "--data-dir",
+    "snapshots_dir": "--snapshots-dir",
     "ports": "--port",
     "disabled": "--disable",
     "storage": "--storage",
@@ -178,7 +187,7 @@ def _from_cli(overrides: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
             out[key] = dict(value) if isinstance(value, Mapping) else parse_ports(value, where)
         elif key == "disabled":
             out[key] = [_name(item, where) for item in value]
-        elif key == "data_dir":
+        elif key in ("data_dir", "snapshots_dir"):
             out[key] = Path(value)
         elif key == "log_level":
             out[key] = _log_level(value, where)

@@ -7,6 +7,7 @@ from typing import Any
 
 from vectorizer import distance as dist
 from vectorizer.models import CollectionConfig, OptimizersConfig
+from vectorizer.strict_mode import unenforced_settings
 
 # optimizer knobs of Qdrant's segment optimizer, which has no counterpart here
 _OPTIMIZER_NOOPS = [f.name for f in fields(OptimizersConfig) if f.name != "indexing_threshold"]
@@ -38,8 +39,8 @@ def unimplemented_settings(config: CollectionConfig) -> list[str]:
         note("hnsw_config.payload_m", _HNSW_WHY["payload_m"])
     if config.quantization_config:
         note("quantization_config", "quantization is not implemented")
-    if config.strict_mode_config and config.strict_mode_config.get("enabled"):
-        note("strict_mode_config", "strict mode limits are not enforced")
+    for path, why in unenforced_settings(config.strict_mode_config):
+        note(path, why)
     if params.shard_number != 1 or params.sharding_method not in (None, "auto"):
         note("shard_number/sharding_method", "a single node keeps one local shard")
     if params.replication_factor != 1 or params.write_consistency_factor != 1:

@@ -46,8 +46,9 @@ def scores(
 
 
 def passes_threshold(distance: Distance, score: np.ndarray, threshold: float) -> np.ndarray:
-    """`score_threshold` keeps scores at least as good as it: >= for similarities, <= else."""
-    return score >= threshold if higher_is_better(distance) else score <= threshold
+    """`score_threshold` keeps scores strictly better than it, as the Qdrant server does
+    (qdrant/qdrant-client#1386): > for similarities, < for distances."""
+    return score > threshold if higher_is_better(distance) else score < threshold
 
 
 def top_k(distance: Distance, score: np.ndarray, k: int) -> np.ndarray:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from vectorizer.errors import (
     NotFound,
     StorageError,
     Unsupported,
+    VectorizerError,
 )
 from vectorizer.filters.ast import ConditionKind
 from vectorizer.indexer import Indexer
@@ -34,7 +37,8 @@ from vectorizer.models import (
     config_from_dict,
     config_to_dict,
 )
-from vectorizer.storage import StorageBackend, Store
+from vectorizer.storage import StorageBackend, Store, StoredPoint
+from vectorizer.strict_mode import StrictMode, parse_settings
 
 __all__ = ["Collection", "Engine"]
 
@@ -64,6 +68,7 @@ def _check_supported(config: CollectionConfig) -> None:
         hnsw = config.hnsw_for(name)
         if (hnsw.m < 2 and hnsw.m != 0) or hnsw.ef_construct < 4:
             raise BadRequest("Wrong input: hnsw_config needs m >= 2 and ef_construct >= 4")
+    parse_settings(config.strict_mode_config)  # a strict mode setting of the wrong type: 400
 
 
 def _merge_diff(obj: Any, diff: dict[str, Any] | None, section: str) -> Any:
@@ -81,6 +86,36 @@ def _merge_diff(obj: Any, diff: dict[str, Any] | None, section: str) -> Any:
         return msgspec.convert(merged, type(obj))
     except msgspec.ValidationError as exc:
         raise BadRequest(f"Wrong input: {section}: {exc}") from None
+
+
+def _check_init_from(source: CollectionConfig, target: CollectionConfig) -> None:
+    """Qdrant's check of `init_from`: both unnamed or both named, and every vector of the
+    source in the target with the same size and distance (the target may have more)."""
+
+    def problem() -> str | None:
+        have, want = source.params.vectors, target.params.vectors
+        if source.unnamed != target.unnamed:
+            names, others = ", ".join(have), ", ".join(want)
+            return f"origin collection have vectors [{names}], while other vectors [{others}]"
+        for vname, params in have.items():
+            other = want.get(vname)
+            if other is None:
+                return f"origin collection have vector {vname}, while other collection does not"
+            if params.size != other.size:
+                return (
+                    f"origin vector {vname} size: {params.size}, "
+                    f"while other vector size: {other.size}"
+                )
+            if params.distance != other.distance:
+                return (
+                    f"origin vector {vname} distance: {params.distance}, "
+                    f"while other vector distance: {other.distance}"
+                )
+        return None
+
+    found = problem()
+    if found is not None:
+        raise BadRequest(f"Wrong input: Vectors configuration is not compatible: {found}")
 
 
 BUILTIN_CONDITION_KEYS = frozenset(
@@ -135,8 +170,10 @@ class Engine:
         *,
         pm: pluggy.PluginManager | None = None,
         storage: str = "sqlite",
+        snapshots_dir: Path | str | None = None,
     ) -> Engine:
-        """Open (creating if needed) the store in `data_dir` with the named backend."""
+        """Open (creating if needed) the store in `data_dir` with the named backend;
+        snapshots go to `snapshots_dir` (default `<data_dir>/snapshots`)."""
         backends: dict[str, StorageBackend] = {}
         if pm is None:
             from vectorizer.storage import builtin
@@ -147,7 +184,9 @@ class Engine:
         if storage not in backends:
             known = ", ".join(sorted(backends))
             raise StorageError(f"Unknown storage backend {storage!r} (known: {known})")
-        return cls(backends[storage].open(Path(data_dir)), pm=pm)
+        engine = cls(backends[storage].open(Path(data_dir)), pm=pm)
+        engine.snapshots_dir = Path(snapshots_dir or Path(data_dir) / "snapshots")
+        return engine
 
     def close(self) -> None:
         """Stop indexing, save every index that changed, close the store."""
@@ -197,19 +236,37 @@ class Engine:
 
     # ------------------------------------------------------------------ collections
 
-    def create_collection(self, name: str, config: CollectionConfig) -> None:
+    def create_collection(
+        self, name: str, config: CollectionConfig, init_from: str | None = None
+    ) -> None:
+        """Create a collection. `init_from` names a collection (or alias) whose payload
+        indexes and points (vectors and payload) are copied in, as Qdrant's `init_from`
+        does; its vectors must fit the new config. A failed copy removes the collection."""
         self.check_writable()
         validate_collection_name(name)
         _check_supported(config)
+        source = None
         with self._lock:
             if name in self._collections:
                 raise AlreadyExists(f"Wrong input: Collection `{name}` already exists!")
             if name in self._aliases:
                 raise AlreadyExists(f"Wrong input: Alias `{name}` already exists!")
+            if init_from is not None:
+                source = self.get_collection(init_from)
+                _check_init_from(source.config, config)
+                indexes = dict(source.config.payload_indexes)
+                config = dataclasses.replace(config, payload_indexes=indexes)
             self.store.create_collection(name, config_to_dict(config))
-            self._collections[name] = self._make(name, config)
+            self._collections[name] = collection = self._make(name, config)
         if self.pm is not None:
             self.pm.hook.collection_created(engine=self, name=name)
+        if source is not None:
+            try:
+                collection.copy_points_from(source)
+            except BaseException:
+                with contextlib.suppress(VectorizerError):
+                    self.delete_collection(name)
+                raise
 
     def delete_collection(self, name: str) -> bool:
         """Delete a collection and the aliases to it; False when there was none."""
@@ -261,9 +318,9 @@ class Engine:
             if update.disable_quantization:
                 new.quantization_config = None
             if update.strict_mode_config is not None:
-                new.strict_mode_config = {
+                new.strict_mode_config = {  # a null leaves a setting as it was, as in Qdrant
                     **(old.strict_mode_config or {}),
-                    **update.strict_mode_config,
+                    **{k: v for k, v in update.strict_mode_config.items() if v is not None},
                 }
             if update.metadata is not None:
                 new.metadata = {**(old.metadata or {}), **update.metadata}
@@ -287,6 +344,8 @@ class Engine:
             _check_supported(new)
             self.store.save_config(collection.name, config_to_dict(new))
             collection.config = new
+            if update.strict_mode_config is not None:
+                collection.strict = StrictMode(new.strict_mode_config)  # fresh rate limiters
         for vname in new.params.vectors:
             before, after = old.hnsw_for(vname), new.hnsw_for(vname)
             if (before.m, before.ef_construct) != (after.m, after.ef_construct):
@@ -329,3 +388,88 @@ class Engine:
             return sorted(
                 (a, c) for a, c in self._aliases.items() if collection is None or c == collection
             )
+
+    # ------------------------------------------------------------------ snapshots
+    # What `vectorizer.snapshots` needs from the engine; the archive format lives there.
+
+    snapshots_dir: Path | None = None
+    """Where snapshots are written (`Engine.open` sets it; None: a temporary folder)."""
+
+    def install_collection(
+        self,
+        name: str,
+        config: CollectionConfig,
+        next_operation_id: int,
+        batches: Iterable[list[StoredPoint]],
+        aliases: Iterable[str] = (),
+        *,
+        must_exist: bool = False,
+    ) -> None:
+        """Install a collection recovered from a snapshot, replacing the one called `name`
+        (whose vectors config must be the same, as Qdrant requires; its aliases stay).
+
+        The new collection is registered at once but write-locked until every batch is
+        stored and loaded, so other collections keep serving meanwhile. Each of `aliases`
+        is pointed at it unless it names another collection or an alias of one. Should a
+        write fail, the new collection is removed (the replaced one is gone by then, so
+        check `batches` beforehand). `must_exist`: refuse when there is no such collection.
+        """
+        self.check_writable()
+        validate_collection_name(name)
+        _check_supported(config)
+        aliases = list(aliases)
+        for alias in aliases:
+            validate_collection_name(alias)
+        with self._lock:
+            old = self._collections.get(name)
+            if old is None and (must_exist or name in self._aliases):
+                if must_exist:
+                    raise CollectionNotFound(name)
+                raise AlreadyExists(f"Wrong input: Alias `{name}` already exists!")
+            if old is not None and old.config.params.vectors != config.params.vectors:
+                have = msgspec.to_builtins(old.config.params.vectors)
+                got = msgspec.to_builtins(config.params.vectors)
+                raise BadRequest(
+                    "Wrong input: Snapshot is not compatible with existing collection: "
+                    f"Collection vectors: {have} Snapshot Vectors: {got}"
+                )
+            if old is not None:
+                self.store.drop_collection(name)
+                old.dropped = True
+                del self._collections[name]
+            self.store.create_collection(name, config_to_dict(config))
+            collection = self._make(name, config)
+            collection._next_op = next_operation_id
+            write_lock = collection._lock.gen_wlock()
+            write_lock.acquire()
+            self._collections[name] = collection
+        try:
+            for batch in batches:
+                self.store.write_points(name, next_operation_id, batch, [])
+            self.store.write_points(name, next_operation_id, [], [])
+            collection.load()
+        except BaseException:
+            collection.dropped = True
+            with self._lock:
+                if self._collections.get(name) is collection:
+                    del self._collections[name]
+                    self._aliases = {a: c for a, c in self._aliases.items() if c != name}
+                    with contextlib.suppress(VectorizerError):
+                        self.store.drop_collection(name)
+            raise
+        finally:
+            write_lock.release()
+        with self._lock:
+            merged = dict(self._aliases)  # the store dropped the old collection's aliases
+            for alias in aliases:
+                current = merged.get(alias, name)
+                if alias in self._collections or (current != name and current in self._collections):
+                    log.warning("Snapshot alias %s of %s is taken; not restored", alias, name)
+                    continue
+                merged[alias] = name
+            self.store.save_aliases(merged)
+            self._aliases = merged
+        if self.pm is not None:
+            if old is not None:
+                self.pm.hook.collection_deleted(engine=self, name=name)
+            self.pm.hook.collection_created(engine=self, name=name)

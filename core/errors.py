@@ -47,6 +47,25 @@ class Locked(VectorizerError):
     """Writes are locked on this server (Qdrant's `/locks`; Qdrant: 403)."""
 
 
+class StrictModeViolation(BadRequest):
+    """A request over one of the collection's strict mode limits.
+
+    Qdrant 1.14.0 answered 403; from qdrant/qdrant#6560 (the 1.14 line on) it is 400, so that
+    it is not mistaken for an API-key error.
+    """
+
+
+class RateLimited(VectorizerError):
+    """The collection's strict mode rate limit is used up (Qdrant: 429).
+
+    `retry_after`: whole seconds until the request could pass, or None when it never can.
+    """
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Unsupported(VectorizerError):
     """A feature that is not built yet (HTTP 501 / gRPC UNIMPLEMENTED)."""
 

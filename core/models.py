@@ -7,6 +7,7 @@ without re-deciding semantics. The default (unnamed) vector is stored under the 
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import uuid
 from dataclasses import dataclass, field
@@ -139,8 +140,8 @@ class CollectionConfig:
     quantization_config: dict[str, Any] | None = None
     strict_mode_config: dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
-    payload_indexes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Payload field indexes: field name -> {"type": ..., "params": {...}}."""
+    payload_indexes: dict[str, str | dict[str, Any]] = field(default_factory=dict)
+    """Payload field indexes: field name -> its `field_schema` as created (type or params)."""
 
     @property
     def unnamed(self) -> bool:
@@ -274,11 +275,15 @@ class WithVectors:
 
 @dataclass
 class Record:
-    """A point as read back: id, selected payload and vectors."""
+    """A point as read back: id, selected payload and vectors.
+
+    `order_value` is the payload value a scroll `order_by` placed it by (else None).
+    """
 
     id: PointId
     payload: Payload | None = None
     vectors: VectorStruct | None = None
+    order_value: int | float | None = None
 
 
 @dataclass
@@ -292,9 +297,13 @@ class ScoredPoint:
 
 @dataclass
 class SearchParams:
+    """`oversampling` is the `quantization.oversampling` asked for (only strict mode reads
+    it: quantization is not implemented)."""
+
     hnsw_ef: int | None = None
     exact: bool = False
     indexed_only: bool = False
+    oversampling: float | None = None
 
 
 @dataclass
@@ -310,6 +319,24 @@ class SearchRequest:
     with_payload: WithPayload = field(default_factory=WithPayload)
     with_vectors: WithVectors = field(default_factory=WithVectors)
     filter: Any = None
+
+
+class Direction(enum.StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@dataclass
+class OrderBy:
+    """Scroll in the order of the values at payload `key` (Qdrant's `order_by`).
+
+    `start_from` is the first value to return (inclusive; the lowest for `ASC`, the
+    highest for `DESC` when None); a datetime counts as its microseconds since the epoch.
+    """
+
+    key: str
+    direction: Direction = Direction.ASC
+    start_from: int | float | dt.datetime | None = None
 
 
 @dataclass

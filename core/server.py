@@ -67,7 +67,12 @@ class Listener:
 
 def open_engine(settings: Settings, pm: pluggy.PluginManager) -> Engine:
     """The default engine opener: `Engine.open` on the settings' data dir and storage."""
-    return Engine.open(settings.data_dir, pm=pm, storage=settings.storage)
+    return Engine.open(
+        settings.data_dir,
+        pm=pm,
+        storage=settings.storage,
+        snapshots_dir=settings.snapshots_path,
+    )
 
 
 def check_data_dir(path: Path) -> None:

@@ -98,6 +98,11 @@ class IndexSpec:
     params: dict[str, Any]
     given: dict[str, Any] | None = None
 
+    @property
+    def wire(self) -> str | dict[str, Any]:
+        """The `field_schema` as the request gave it: what is stored, to report it back."""
+        return self.type if self.given is None else self.given
+
 
 def _bad(where: str, problem: str) -> BadRequest:
     return BadRequest(f"Wrong input: {where}: {problem}")
@@ -376,6 +381,10 @@ class _Column:
     def values_at(self, pos: np.ndarray) -> np.ndarray:
         return self._vals[pos]
 
+    def slots_at(self, pos: np.ndarray) -> np.ndarray:
+        """The slot of each entry at `pos` (not deduplicated, in the order of `pos`)."""
+        return self._slots[pos]
+
     def aux_at(self, pos: np.ndarray) -> np.ndarray:
         assert self._aux is not None
         return self._aux[pos]
@@ -611,6 +620,22 @@ class PayloadIndex(Protocol):
     def estimate(self, condition: Condition) -> int | None:
         """An upper bound of `len(answer(condition))`, cheaply; None when `answer` is None."""
 
+    def order_entries(self, bounds: Range) -> OrderEntries | None:
+        """Every (value, slot) entry within `bounds`, for scrolling in value order; None
+        when the index cannot order (Qdrant: the field has no range-capable index)."""
+
+
+@dataclass(frozen=True)
+class OrderEntries:
+    """Entries of a range-capable index: `values[i]` is a value of the point in `slots[i]`.
+
+    Unsorted; each (value, slot) pair appears once. Integer and datetime indexes give
+    int64 values (datetimes as microseconds since the epoch), the float index float64.
+    """
+
+    values: np.ndarray
+    slots: np.ndarray
+
 
 class _Index:
     spec: IndexSpec
@@ -623,6 +648,16 @@ class _Index:
 
     def estimate(self, condition: Condition) -> int | None:
         return None
+
+    def order_entries(self, bounds: Range) -> OrderEntries | None:
+        return None
+
+
+def _int_entries(col: _Column, bounds: Range) -> OrderEntries:
+    """The entries of an int64 column within `bounds` (compared exactly)."""
+    iv = _int_interval(bounds)
+    pos = _EMPTY if iv is None else col.between(iv[0], False, iv[1], False)
+    return OrderEntries(col.values_at(pos), col.slots_at(pos))
 
 
 class _ColumnIndex(_Index):
@@ -764,6 +799,10 @@ class IntegerIndex(_NumbersIndex):
             return None
         return _unique_sorted(np.array(values, dtype=np.int64))
 
+    def order_entries(self, bounds: Range) -> OrderEntries | None:
+        """Integer values only, as Qdrant's integer index (floats are kept for ranges)."""
+        return _int_entries(self._nums.ints, bounds) if self._range else None
+
     def answer(self, condition: Condition) -> np.ndarray | None:
         if isinstance(condition, Range):
             return self._nums.range_slots(condition) if self._range else None
@@ -789,6 +828,29 @@ class FloatIndex(_NumbersIndex):
     def points(self) -> int:
         return self._nums.slots_with_values()
 
+    def order_entries(self, bounds: Range) -> OrderEntries | None:
+        """Every number as a float (Qdrant's float index reads integers as floats too)."""
+        nums = self._nums
+        ints = _int_entries(nums.ints, bounds)
+        values = [ints.values.astype(np.float64), np.empty(0, dtype=np.float64)]
+        slots = [ints.slots, _EMPTY]
+        fv = _float_interval(bounds)
+        if fv is not None:
+            pos = nums.floats.between(*fv)
+            values[1], slots[1] = nums.floats.values_at(pos), nums.floats.slots_at(pos)
+        big = [(float(v), s) for s, vs in nums.big.items() for v in vs if _in_range(bounds, v)]
+        if big:
+            values.append(np.array([v for v, _ in big], dtype=np.float64))
+            slots.append(np.array([s for _, s in big], dtype=np.int64))
+        vals, where = np.concatenate(values), np.concatenate(slots)
+        if len(values[0]) and len(vals) > len(values[0]):  # 1 and 1.0 of one point: once
+            order = np.lexsort((where, vals))
+            vals, where = vals[order], where[order]
+            keep = np.ones(len(vals), dtype=bool)
+            keep[1:] = (vals[1:] != vals[:-1]) | (where[1:] != where[:-1])
+            vals, where = vals[keep], where[keep]
+        return OrderEntries(vals, where)
+
     def answer(self, condition: Condition) -> np.ndarray | None:
         return self._nums.range_slots(condition) if isinstance(condition, Range) else None
 
@@ -806,6 +868,10 @@ class DatetimeIndex(_ColumnIndex):
     def add(self, slot: int, values: list[Any]) -> None:
         found = {m for v in values if (m := datetime_value(v)) is not None}
         self._col.set(slot, np.fromiter(found, dtype=np.int64, count=len(found)))
+
+    def order_entries(self, bounds: Range) -> OrderEntries | None:
+        """Datetimes as microseconds since the epoch (`bounds` in microseconds too)."""
+        return _int_entries(self._col, bounds)
 
     @staticmethod
     def _interval(cond: DatetimeRange) -> tuple[int, int] | None:

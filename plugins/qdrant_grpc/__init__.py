@@ -1,7 +1,12 @@
 """Qdrant's gRPC API (`qdrant.Qdrant`, `qdrant.Collections`, `qdrant.Points`, `qdrant.Snapshots`).
 
-First version: the server starts, `Qdrant/HealthCheck` answers, and every other RPC
-answers UNIMPLEMENTED naming itself (see `services.py`).
+Modules: `server.py` (the grpc.aio lifecycle, 64 MiB messages), `services.py` (HealthCheck
+and the registration of every service), `collections.py` and `points.py` (the servicers),
+`base.py` (UNIMPLEMENTED scheme, engine work in worker threads), `values.py`, `convert.py`,
+`config.py` and `filters.py` (protobuf <-> core types, each direction once), `errors.py`
+(domain errors -> status codes). An RPC whose feature is not built (snapshots, shard keys,
+cluster setup, recommend, discover, groups, facets, distance matrix) answers UNIMPLEMENTED
+naming the feature and itself.
 """
 
 from __future__ import annotations

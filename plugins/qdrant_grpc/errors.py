@@ -13,7 +13,9 @@ from vectorizer import (
     AlreadyExists,
     BadRequest,
     Conflict,
+    Locked,
     NotFound,
+    RateLimited,
     StorageError,
     Unsupported,
     VectorizerError,
@@ -28,6 +30,8 @@ STATUS_CODES: list[tuple[type[VectorizerError], grpc.StatusCode]] = [
     (NotFound, grpc.StatusCode.NOT_FOUND),
     (AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
     (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
+    (Locked, grpc.StatusCode.FAILED_PRECONDITION),
+    (RateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (StorageError, grpc.StatusCode.INTERNAL),
 ]
 
@@ -43,6 +47,13 @@ def status_code(error: VectorizerError) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
+def message(error: VectorizerError) -> str:
+    """The status message Qdrant would send for a domain error."""
+    if isinstance(error, Locked):
+        return f"Storage locked: {error.message}"  # Qdrant's StorageError::Locked
+    return error.message
+
+
 def domain_errors(handler: Handler[R]) -> Handler[R]:
     """Wrap an async servicer method: a domain error aborts the call with its status."""
 
@@ -54,7 +65,10 @@ def domain_errors(handler: Handler[R]) -> Handler[R]:
             code = status_code(e)
             if code is grpc.StatusCode.INTERNAL:
                 logger.exception("gRPC %s failed", handler.__qualname__)
-            await context.abort(code, e.message)
+            # Qdrant sends a rate limit's wait as `retry-after` metadata (whole seconds)
+            wait = getattr(e, "retry_after", None)
+            metadata = (("retry-after", str(wait)),) if wait is not None else ()
+            await context.abort(code, message(e), trailing_metadata=metadata)
             raise AssertionError("unreachable: context.abort raises") from e
 
     return wrapper

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 import msgspec
-import numpy as np
 from litestar import Request, Response, Router, delete, get, patch, post, put
 
 import vectorizer
@@ -65,11 +64,16 @@ class EngineRef:
 
 @dataclasses.dataclass(frozen=True)
 class Call:
-    """What an endpoint's work sees: the engine, the path parameters and the raw body."""
+    """What an endpoint's work sees: the engine, the path parameters and the raw body.
+
+    `timeout` is the raw `timeout` query parameter of a point read (search, scroll,
+    count, query, retrieve): `collection()` checks it against strict mode's `max_timeout`.
+    """
 
     engine: Engine
     params: dict[str, Any]
     body: bytes
+    timeout: str | None = None
 
     @property
     def collection_name(self) -> str:
@@ -78,7 +82,10 @@ class Call:
 
     def collection(self) -> vectorizer.Collection:
         """The collection the path names (`CollectionNotFound`, 404, when there is none)."""
-        return self.engine.get_collection(self.collection_name)
+        collection = self.engine.get_collection(self.collection_name)
+        if self.timeout is not None:
+            collection.strict.check_timeout(parse_timeout(self.timeout))
+        return collection
 
     def decode(self, type_: type[T]) -> T:
         """The body as the msgspec Struct `type_` (400 when not JSON, 422 when misshapen).
@@ -133,9 +140,12 @@ def parse_wait(request: Request[Any, Any, Any]) -> bool:
 
 
 async def respond_update(
-    request: Request[Any, Any, Any], compute: Callable[[], UpdateResult], started: float
+    request: Request[Any, Any, Any],
+    compute: Callable[[], UpdateResult | list[UpdateResult]],
+    started: float,
 ) -> Response[bytes]:
-    """A write: `completed` and 200 with wait=true, `acknowledged` and 202 without.
+    """A write: `completed` with wait=true, `acknowledged` without; HTTP 200 either way,
+    as Qdrant answers (its spec lists only 200). A batch of writes answers a list.
 
     The core applies writes synchronously either way.
     """
@@ -145,10 +155,28 @@ async def respond_update(
         return error_response(exc, started)
     status = "completed" if wait else "acknowledged"
 
-    def compute_update() -> dict[str, Any]:
-        return {"operation_id": compute().operation_id, "status": status}
+    def compute_update() -> dict[str, Any] | list[dict[str, Any]]:
+        result = compute()
+        if isinstance(result, list):
+            return [{"operation_id": r.operation_id, "status": status} for r in result]
+        return {"operation_id": result.operation_id, "status": status}
 
-    return await respond(compute_update, started, 200 if wait else 202)
+    return await respond(compute_update, started)
+
+
+def parse_timeout(raw: str) -> int:
+    """The `timeout` query parameter: whole seconds."""
+    if not raw.isdigit():
+        raise BadRequest(f"Query deserialize error: timeout: invalid digit found in {raw!r}")
+    return int(raw)
+
+
+def _read_timeout(request: Request[Any, Any, Any]) -> str | None:
+    """The `timeout` of a point read (a POST under `/points`), the requests Qdrant checks
+    against strict mode's `max_timeout`; None for any other request."""
+    if request.method != "POST" or not any("/points" in p for p in request.route_handler.paths):
+        return None
+    return request.query_params.get("timeout")
 
 
 def _endpoint(work: Callable[[Call], Any], update: bool) -> Handler:
@@ -158,7 +186,7 @@ def _endpoint(work: Callable[[Call], Any], update: bool) -> Handler:
         started = time.perf_counter()
         body = await request.body() if request.method in _BODY_METHODS else b""
         engine = request.route_handler.opt[ENGINE_OPT].engine
-        call = Call(engine, request.path_params, body)
+        call = Call(engine, request.path_params, body, None if update else _read_timeout(request))
         if update:
             return await respond_update(request, lambda: work(call), started)
         return await respond(lambda: work(call), started)
@@ -177,6 +205,11 @@ def answer(work: Callable[[Call], Any]) -> Handler:
 
 def answer_update(work: Callable[[Call], UpdateResult]) -> Handler:
     """A write endpoint: `work(call)`'s operation answered as `respond_update` does."""
+    return _endpoint(work, update=True)
+
+
+def answer_updates(work: Callable[[Call], list[UpdateResult]]) -> Handler:
+    """A batch write endpoint: `work(call)`'s operations, a list of UpdateResult."""
     return _endpoint(work, update=True)
 
 
@@ -224,8 +257,10 @@ def get_collections(call: Call) -> dict[str, Any]:
 @put(C)
 @answer
 def create_collection(call: Call) -> bool:
-    config = convert.collection_config(call.decode(structs.CreateCollection))
-    call.engine.create_collection(call.collection_name, config)
+    req = call.decode(structs.CreateCollection)
+    config = convert.collection_config(req)
+    init_from = req.init_from.collection if req.init_from is not None else None
+    call.engine.create_collection(call.collection_name, config, init_from=init_from)
     return True
 
 
@@ -285,8 +320,7 @@ def get_collection_aliases(call: Call) -> dict[str, Any]:
 @put(P)
 @answer_update
 def upsert_points(call: Call) -> UpdateResult:
-    points = convert.points_in(call.decode(structs.UpsertPoints))
-    return call.collection().upsert(points)
+    return convert.upsert_write(call.decode(structs.UpsertPoints)).apply(call.collection())
 
 
 @get(P + "/{id:str}")
@@ -320,57 +354,67 @@ def get_points(call: Call) -> list[dict[str, Any]]:
 @post(P + "/delete")
 @answer_update
 def delete_points(call: Call) -> UpdateResult:
-    ids, filter = convert.selection(call.decode(structs.PointsSelector))
-    return call.collection().delete(ids=ids, filter=filter)
+    return convert.delete_write(call.decode(structs.PointsSelector)).apply(call.collection())
 
 
 @post(P + "/payload")
 @answer_update
 def set_payload(call: Call) -> UpdateResult:
-    req = call.decode(structs.SetPayload)
-    ids, filter = convert.selection(req)
-    return call.collection().set_payload(req.payload, ids=ids, filter=filter, key=req.key)
+    return convert.set_payload_write(call.decode(structs.SetPayload)).apply(call.collection())
 
 
 @put(P + "/payload")
 @answer_update
 def overwrite_payload(call: Call) -> UpdateResult:
-    req = call.decode(structs.SetPayload)
-    convert.no_shard_key(req.shard_key)
-    if req.key is not None:
-        raise BadRequest("Wrong input: `key` is not allowed when overwriting the payload")
-    ids, filter = convert.selected(req.points, req.filter)
-    return call.collection().overwrite_payload(req.payload, ids=ids, filter=filter)
+    write = convert.overwrite_payload_write(call.decode(structs.SetPayload))
+    return write.apply(call.collection())
 
 
 @post(P + "/payload/delete")
 @answer_update
 def delete_payload(call: Call) -> UpdateResult:
-    req = call.decode(structs.DeletePayload)
-    ids, filter = convert.selection(req)
-    return call.collection().delete_payload(req.keys, ids=ids, filter=filter)
+    write = convert.delete_payload_write(call.decode(structs.DeletePayload))
+    return write.apply(call.collection())
 
 
 @post(P + "/payload/clear")
 @answer_update
 def clear_payload(call: Call) -> UpdateResult:
-    ids, filter = convert.selection(call.decode(structs.PointsSelector))
-    return call.collection().clear_payload(ids=ids, filter=filter)
+    write = convert.clear_payload_write(call.decode(structs.PointsSelector))
+    return write.apply(call.collection())
 
 
 @put(P + "/vectors")
 @answer_update
 def update_vectors(call: Call) -> UpdateResult:
-    points = convert.point_vectors_in(call.decode(structs.UpdateVectors))
-    return call.collection().update_vectors(points)
+    write = convert.update_vectors_write(call.decode(structs.UpdateVectors))
+    return write.apply(call.collection())
 
 
 @post(P + "/vectors/delete")
 @answer_update
 def delete_vectors(call: Call) -> UpdateResult:
-    req = call.decode(structs.DeleteVectors)
-    ids, filter = convert.selection(req)
-    return call.collection().delete_vectors(req.vector, ids=ids, filter=filter)
+    write = convert.delete_vectors_write(call.decode(structs.DeleteVectors))
+    return write.apply(call.collection())
+
+
+@post(P + "/batch")
+@answer_updates
+def batch_update(call: Call) -> list[UpdateResult]:
+    """Operations applied in order, each as its own endpoint would. All of them are
+    converted and checked against the collection's config first, so a malformed or
+    misfitting operation fails the batch before anything is written; a failure that
+    depends on the points (a missing id) stops it there, as in Qdrant."""
+    writes = convert.update_operations(call.decode(structs.UpdateOperations))
+    collection = call.collection()
+    for write in writes:
+        with convert.located(write.where):
+            write.check(collection)
+    results = []
+    for write in writes:
+        with convert.located(write.where):
+            results.append(write.apply(collection))
+    return results
 
 
 @post(P + "/scroll")
@@ -378,8 +422,7 @@ def delete_vectors(call: Call) -> UpdateResult:
 def scroll_points(call: Call) -> dict[str, Any]:
     req = call.decode(structs.ScrollRequest)
     convert.no_shard_key(req.shard_key)
-    if req.order_by is not None:
-        raise vectorizer.Unsupported("order_by (scrolling in payload order)")
+    order_by = convert.order_by(req.order_by) if req.order_by is not None else None
     offset = convert.point_id(req.offset, "offset") if req.offset is not None else None
     collection = call.collection()
     page = collection.scroll(
@@ -388,6 +431,7 @@ def scroll_points(call: Call) -> dict[str, Any]:
         with_payload=convert.with_payload(req.with_payload, default=True),
         with_vectors=convert.with_vectors(req.with_vector),
         filter=req.filter,
+        order_by=order_by,
     )
     unnamed = collection.config.unnamed
     return {
@@ -430,28 +474,10 @@ def search_batch_points(call: Call) -> list[list[dict[str, Any]]]:
 
 
 def run_query(collection: vectorizer.Collection, plan: convert.QueryPlan) -> list[ScoredPoint]:
-    """A nearest-neighbour query; by point id, that point's vector and never the point."""
-    request = plan.request
+    """A nearest-neighbour query, by vector or by point id."""
     if plan.by_id is None:
-        return collection.search(request)
-    found = collection.retrieve(
-        [plan.by_id], WithPayload(enabled=False), WithVectors(enabled=True, names=[request.using])
-    )
-    if not found:
-        raise PointNotFound(plan.by_id)
-    vector = (found[0].vectors or {}).get(request.using)
-    if vector is None:
-        shown = request.using or "default (unnamed)"
-        raise BadRequest(f"Wrong input: point {plan.by_id} has no vector {shown}")
-    # Qdrant leaves the query point out of the results: ask for one more, then drop it
-    wanted = dataclasses.replace(
-        request,
-        vector=np.asarray(vector, dtype=np.float32),
-        offset=0,
-        limit=request.offset + request.limit + 1,
-    )
-    points = [p for p in collection.search(wanted) if p.id != plan.by_id]
-    return points[request.offset : request.offset + request.limit]
+        return collection.search(plan.request)
+    return collection.search_near_point(plan.by_id, plan.request)
 
 
 @post(P + "/query")
@@ -514,6 +540,7 @@ HANDLERS = [
     clear_payload,
     update_vectors,
     delete_vectors,
+    batch_update,
     scroll_points,
     count_points,
     search_points,
@@ -528,6 +555,10 @@ HANDLERS = [
 from vectorizer_qdrant_rest import service  # noqa: E402
 
 HANDLERS += service.HANDLERS
+
+from vectorizer_qdrant_rest import snapshots  # noqa: E402
+
+HANDLERS += snapshots.HANDLERS
 
 
 def build_router(engine: Engine) -> Router:

@@ -12,13 +12,17 @@ allow, `Unsupported` (501) for a valid request using a feature not built yet.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
-from typing import Any, TypeAlias, TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import msgspec
 import numpy as np
 
-from vectorizer.errors import Unsupported
+from vectorizer.errors import BadRequest, Unsupported, VectorizerError
+from vectorizer.filters.evaluate import parse_datetime
 from vectorizer.models import (
     DEFAULT_VECTOR,
     AliasAction,
@@ -29,9 +33,11 @@ from vectorizer.models import (
     CreateAlias,
     Datatype,
     DeleteAlias,
+    Direction,
     Distance,
     HnswConfig,
     OptimizersConfig,
+    OrderBy,
     PointId,
     PointStruct,
     PointVectors,
@@ -40,14 +46,19 @@ from vectorizer.models import (
     ScoredPoint,
     SearchParams,
     SearchRequest,
+    UpdateResult,
     VectorParams,
     WalConfig,
     WithPayload,
     WithVectors,
     normalize_point_id,
 )
+from vectorizer.payload import parse_path
 from vectorizer_qdrant_rest import structs
 from vectorizer_qdrant_rest.errors import JsonError, ValidationFailed
+
+if TYPE_CHECKING:
+    from vectorizer import Collection
 
 T = TypeVar("T")
 
@@ -268,12 +279,14 @@ def no_shard_key(shard_key: Any) -> None:
 
 
 def selected(
-    points: list[Any] | None, filter: Any, where: str = "points"
+    points: list[Any] | None, filter: Any, where: str = ""
 ) -> tuple[list[PointId] | None, Any]:
-    """The (ids, filter) a request selects points by; one of them must be given."""
+    """The (ids, filter) a request (at `where` in the body) selects points by; one of
+    them must be given."""
     if points is None and filter is None:
-        raise ValidationFailed("", "expected `points` (a list of point ids) or `filter`")
-    return (point_ids(points, where) if points is not None else None), filter
+        raise ValidationFailed(where, "expected `points` (a list of point ids) or `filter`")
+    ids = point_ids(points, _join(where, "points")) if points is not None else None
+    return ids, filter
 
 
 Selector: TypeAlias = (
@@ -282,38 +295,41 @@ Selector: TypeAlias = (
 """The write requests that select points by `points` ids or `filter`."""
 
 
-def selection(req: Selector) -> tuple[list[PointId] | None, Any]:
+def selection(req: Selector, where: str = "") -> tuple[list[PointId] | None, Any]:
     """The (ids, filter) a write request selects points by, after refusing a shard key."""
     no_shard_key(req.shard_key)
-    return selected(req.points, req.filter)
+    return selected(req.points, req.filter, where)
 
 
 # ----------------------------------------------------------------------------- points in
 
 
-def points_in(req: structs.UpsertPoints) -> list[PointStruct]:
-    """PointInsertOperations: `{"points": [...]}` or `{"batch": {...}}`."""
+def points_in(req: structs.UpsertPoints, where: str = "") -> list[PointStruct]:
+    """PointInsertOperations (at `where` in the body): `{"points": [...]}` or
+    `{"batch": {...}}`."""
     no_shard_key(req.shard_key)
     if (req.points is None) == (req.batch is None):
-        raise ValidationFailed("", "expected exactly one of `points` or `batch`")
+        raise ValidationFailed(where, "expected exactly one of `points` or `batch`")
     if req.points is not None:
+        at = _join(where, "points")
         return [
             PointStruct(
-                id=point_id(p.id, f"points[{i}].id"),
-                vectors=vector_struct(p.vector, f"points[{i}].vector"),
+                id=point_id(p.id, f"{at}[{i}].id"),
+                vectors=vector_struct(p.vector, f"{at}[{i}].vector"),
                 payload=p.payload,
             )
             for i, p in enumerate(req.points)
         ]
     batch = req.batch
     assert batch is not None
-    ids = point_ids(batch.ids, "batch.ids")
-    vectors = batch_vectors(batch.vectors, len(ids), "batch.vectors")
+    at = _join(where, "batch")
+    ids = point_ids(batch.ids, f"{at}.ids")
+    vectors = batch_vectors(batch.vectors, len(ids), f"{at}.vectors")
     payloads: list[dict[str, Any] | None] = [None] * len(ids)
     if batch.payloads is not None:
         if len(batch.payloads) != len(ids):
             raise ValidationFailed(
-                "batch.payloads",
+                f"{at}.payloads",
                 f"expected {len(ids)} payloads (one per id), got {len(batch.payloads)}",
             )
         payloads = batch.payloads
@@ -323,26 +339,176 @@ def points_in(req: structs.UpsertPoints) -> list[PointStruct]:
     ]
 
 
-def point_vectors_in(req: structs.UpdateVectors) -> list[PointVectors]:
+def point_vectors_in(req: structs.UpdateVectors, where: str = "") -> list[PointVectors]:
     no_shard_key(req.shard_key)
+    at = _join(where, "points")
     return [
         PointVectors(
-            id=point_id(p.id, f"points[{i}].id"),
-            vectors=vector_struct(p.vector, f"points[{i}].vector"),
+            id=point_id(p.id, f"{at}[{i}].id"),
+            vectors=vector_struct(p.vector, f"{at}[{i}].vector"),
         )
         for i, p in enumerate(req.points)
     ]
+
+
+# ----------------------------------------------------------------------------- point writes
+
+
+def _no_check(collection: Collection) -> None:
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class PointsWrite:
+    """One converted write to a collection's points: a write endpoint's body, or one
+    operation of a batch (`where`: its place in the batch body, "" for an endpoint).
+
+    `check` raises what the collection would refuse that does not depend on its points
+    (vector names and sizes, ...), writing nothing; `apply` performs the write.
+    """
+
+    where: str
+    apply: Callable[[Collection], UpdateResult]
+    check: Callable[[Collection], None] = _no_check
+
+
+@contextmanager
+def located(where: str) -> Iterator[None]:
+    """Name `where` (a batch operation) in the message of a domain error raised inside."""
+    try:
+        yield
+    except VectorizerError as exc:
+        if where:
+            exc.message = f"{exc.message} (in {where})"
+            exc.args = (exc.message,)
+        raise
+
+
+def upsert_write(req: structs.UpsertPoints, where: str = "") -> PointsWrite:
+    points = points_in(req, where)
+    return PointsWrite(
+        where, lambda c: c.upsert(points), lambda c: c.check_vectors(points, whole=True)
+    )
+
+
+def delete_write(req: structs.PointsSelector, where: str = "") -> PointsWrite:
+    ids, filter = selection(req, where)
+    return PointsWrite(where, lambda c: c.delete(ids=ids, filter=filter))
+
+
+def set_payload_write(req: structs.SetPayload, where: str = "") -> PointsWrite:
+    ids, filter = selection(req, where)
+    payload, key = req.payload, req.key
+    if key is not None:
+        parse_path(key)
+
+    def apply(c: Collection) -> UpdateResult:
+        return c.set_payload(payload, ids=ids, filter=filter, key=key)
+
+    return PointsWrite(where, apply)
+
+
+def overwrite_payload_write(req: structs.SetPayload, where: str = "") -> PointsWrite:
+    if req.key is not None:
+        raise BadRequest("Wrong input: `key` is not allowed when overwriting the payload")
+    ids, filter = selection(req, where)
+    payload = req.payload
+    return PointsWrite(where, lambda c: c.overwrite_payload(payload, ids=ids, filter=filter))
+
+
+def delete_payload_write(req: structs.DeletePayload, where: str = "") -> PointsWrite:
+    ids, filter = selection(req, where)
+    keys = req.keys
+    for key in keys:
+        parse_path(key)
+    return PointsWrite(where, lambda c: c.delete_payload(keys, ids=ids, filter=filter))
+
+
+def clear_payload_write(req: structs.PointsSelector, where: str = "") -> PointsWrite:
+    ids, filter = selection(req, where)
+    return PointsWrite(where, lambda c: c.clear_payload(ids=ids, filter=filter))
+
+
+def update_vectors_write(req: structs.UpdateVectors, where: str = "") -> PointsWrite:
+    points = point_vectors_in(req, where)
+    return PointsWrite(
+        where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points, whole=False)
+    )
+
+
+def delete_vectors_write(req: structs.DeleteVectors, where: str = "") -> PointsWrite:
+    ids, filter = selection(req, where)
+    names = req.vector
+
+    def check(c: Collection) -> None:
+        for name in names:
+            c.config.vector_params(name)
+
+    return PointsWrite(where, lambda c: c.delete_vectors(names, ids=ids, filter=filter), check)
+
+
+_OPERATIONS: dict[str, Callable[[Any, str], PointsWrite]] = {
+    "upsert": upsert_write,
+    "delete": delete_write,
+    "set_payload": set_payload_write,
+    "overwrite_payload": overwrite_payload_write,
+    "delete_payload": delete_payload_write,
+    "clear_payload": clear_payload_write,
+    "update_vectors": update_vectors_write,
+    "delete_vectors": delete_vectors_write,
+}
+"""UpdateOperation's keys and the converter of the body each one holds."""
+
+
+def update_operations(req: structs.UpdateOperations) -> list[PointsWrite]:
+    """UpdateOperations: each operation converted (errors name `operations[i]...`)."""
+    writes = []
+    for i, op in enumerate(req.operations):
+        given = [(name, body) for name in _OPERATIONS if (body := getattr(op, name)) is not None]
+        if len(given) != 1:
+            raise ValidationFailed(
+                f"operations[{i}]", f"expected exactly one of {', '.join(_OPERATIONS)}"
+            )
+        ((name, body),) = given
+        where = f"operations[{i}].{name}"
+        with located(where):
+            writes.append(_OPERATIONS[name](body, where))
+    return writes
 
 
 # ----------------------------------------------------------------------------- points out
 
 
 def record_out(record: Record, unnamed: bool) -> dict[str, Any]:
-    return {
+    out = {
         "id": record.id,
         "payload": record.payload,
         "vector": vectors_out(record.vectors, unnamed),
     }
+    if record.order_value is not None:
+        out["order_value"] = record.order_value
+    return out
+
+
+def order_by(value: Any, where: str = "order_by") -> OrderBy:
+    """OrderByInterface: a payload key, or `{"key", "direction", "start_from"}` where
+    `start_from` is a number or an RFC 3339 datetime."""
+    if isinstance(value, str):
+        return OrderBy(key=value)
+    if not isinstance(value, dict):
+        raise ValidationFailed(
+            where, 'expected a payload key or {"key": ..., "direction": ..., "start_from": ...}'
+        )
+    req = convert_struct(value, structs.OrderBy, where)
+    start: int | float | str | dt.datetime | None = req.start_from
+    if isinstance(start, str):
+        try:
+            start = parse_datetime(start)
+        except ValueError:
+            raise ValidationFailed(
+                f"{where}.start_from", f"expected a number or an RFC 3339 datetime, got {start!r}"
+            ) from None
+    return OrderBy(req.key, Direction(req.direction or "asc"), start)
 
 
 def scored_out(point: ScoredPoint, unnamed: bool) -> dict[str, Any]:
@@ -361,8 +527,16 @@ def scored_out(point: ScoredPoint, unnamed: bool) -> dict[str, Any]:
 def search_params(params: structs.SearchParams | None) -> SearchParams:
     if params is None:
         return SearchParams()
+    oversampling = (params.quantization or {}).get("oversampling")
+    if oversampling is not None and (
+        isinstance(oversampling, bool) or not isinstance(oversampling, int | float)
+    ):
+        raise ValidationFailed("params.quantization.oversampling", "expected a number")
     return SearchParams(
-        hnsw_ef=params.hnsw_ef, exact=params.exact, indexed_only=params.indexed_only
+        hnsw_ef=params.hnsw_ef,
+        exact=params.exact,
+        indexed_only=params.indexed_only,
+        oversampling=oversampling,
     )
 
 
@@ -422,7 +596,7 @@ class QueryPlan:
 def query_request(req: structs.QueryRequest) -> QueryPlan:
     """QueryRequest, for its nearest-neighbour cases (a vector, {"nearest": ...}, a point id)."""
     no_shard_key(req.shard_key)
-    if req.prefetch is not None:
+    if req.prefetch:  # qdrant-client 1.12 sends an empty list for none
         raise Unsupported("prefetch (multi-stage and hybrid queries)")
     if req.lookup_from is not None:
         raise Unsupported("lookup_from (query vectors from another collection)")
@@ -514,9 +688,8 @@ def vectors_config(value: Any, where: str = "vectors") -> dict[str, VectorParams
 
 
 def collection_config(req: structs.CreateCollection) -> CollectionConfig:
-    """CreateCollection -> the domain config (defaults as Qdrant's)."""
-    if req.init_from is not None:
-        raise Unsupported("init_from (creating a collection from another collection's points)")
+    """CreateCollection -> the domain config (defaults as Qdrant's; `init_from` is the
+    engine's argument, not part of the config)."""
     params = CollectionParams(
         vectors=vectors_config(req.vectors),
         shard_number=req.shard_number or 1,

@@ -20,6 +20,7 @@ from vectorizer.errors import (
     Conflict,
     Locked,
     NotFound,
+    RateLimited,
     StorageError,
     Unsupported,
     VectorizerError,
@@ -56,6 +57,7 @@ _STATUS: list[tuple[type[BaseException], int]] = [
     (NotFound, 404),
     (AlreadyExists, 409),
     (Conflict, 409),
+    (RateLimited, 429),
     (Unsupported, 501),
     (StorageError, 500),
 ]
@@ -103,7 +105,12 @@ def error_response(exc: BaseException, started: float | None = None) -> Response
     code, message = status_and_message(exc)
     if code == 500:
         log.error("Internal error: %s", message, exc_info=exc)
-    return Response(content=error_body(message, started), status_code=code, media_type=JSON)
+    headers = {}
+    if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)  # whole seconds, as Qdrant sends it
+    return Response(
+        content=error_body(message, started), status_code=code, media_type=JSON, headers=headers
+    )
 
 
 def exception_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:

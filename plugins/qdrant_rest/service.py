@@ -60,7 +60,8 @@ APP_NAME = "vectorizer"
 STATE_OPT = "vectorizer_service_state"
 """The router's `opt` key holding this app's `ServiceState`."""
 
-METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4"
+"""Prometheus text format; Litestar appends the `charset=utf-8`."""
 
 C = "/collections/{collection_name:str}"
 

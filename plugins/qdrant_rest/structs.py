@@ -194,11 +194,35 @@ class DeleteVectors(Body):
     shard_key: Any = None
 
 
+class UpdateOperation(Body):
+    """One operation of a batch update: exactly one of its fields is set (each field is
+    Qdrant's `*Operation` object, e.g. `{"upsert": {...}}`)."""
+
+    upsert: UpsertPoints | None = None
+    delete: PointsSelector | None = None
+    set_payload: SetPayload | None = None
+    overwrite_payload: SetPayload | None = None
+    delete_payload: DeletePayload | None = None
+    clear_payload: PointsSelector | None = None
+    update_vectors: UpdateVectors | None = None
+    delete_vectors: DeleteVectors | None = None
+
+
+class UpdateOperations(Body):
+    operations: list[UpdateOperation]
+
+
 class PointRequest(Body):
     ids: list[Any]
     with_payload: Any = None
     with_vector: Any = None
     shard_key: Any = None
+
+
+class OrderBy(Body):
+    key: str
+    direction: Literal["asc", "desc"] | None = None
+    start_from: int | float | str | None = None  # StartFrom: a number or an RFC 3339 datetime
 
 
 class ScrollRequest(Body):
@@ -207,7 +231,7 @@ class ScrollRequest(Body):
     filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
     with_payload: Any = None
     with_vector: Any = None
-    order_by: Any = None
+    order_by: Any = None  # OrderByInterface: a payload key, or an OrderBy object
     shard_key: Any = None
 
 

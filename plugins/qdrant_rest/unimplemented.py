@@ -15,7 +15,6 @@ from vectorizer.errors import Unsupported
 from vectorizer_qdrant_rest.errors import error_response
 
 C = "/collections/{collection_name:str}"
-SHARD = C + "/shards/{shard_id:str}"
 
 # (HTTP method, path, Qdrant operationId, feature)
 OPERATIONS: list[tuple[str, str, str, str]] = [
@@ -25,25 +24,7 @@ OPERATIONS: list[tuple[str, str, str, str]] = [
     ("POST", C + "/cluster", "update_collection_cluster", "distributed mode"),
     ("PUT", C + "/shards", "create_shard_key", "shard keys"),
     ("POST", C + "/shards/delete", "delete_shard_key", "shard keys"),
-    # snapshots
-    ("POST", C + "/snapshots/upload", "recover_from_uploaded_snapshot", "snapshots"),
-    ("PUT", C + "/snapshots/recover", "recover_from_snapshot", "snapshots"),
-    ("GET", C + "/snapshots", "list_snapshots", "snapshots"),
-    ("POST", C + "/snapshots", "create_snapshot", "snapshots"),
-    ("DELETE", C + "/snapshots/{snapshot_name:str}", "delete_snapshot", "snapshots"),
-    ("GET", C + "/snapshots/{snapshot_name:str}", "get_snapshot", "snapshots"),
-    ("GET", "/snapshots", "list_full_snapshots", "snapshots"),
-    ("POST", "/snapshots", "create_full_snapshot", "snapshots"),
-    ("DELETE", "/snapshots/{snapshot_name:str}", "delete_full_snapshot", "snapshots"),
-    ("GET", "/snapshots/{snapshot_name:str}", "get_full_snapshot", "snapshots"),
-    ("POST", SHARD + "/snapshots/upload", "recover_shard_from_uploaded_snapshot", "snapshots"),
-    ("PUT", SHARD + "/snapshots/recover", "recover_shard_from_snapshot", "snapshots"),
-    ("GET", SHARD + "/snapshots", "list_shard_snapshots", "snapshots"),
-    ("POST", SHARD + "/snapshots", "create_shard_snapshot", "snapshots"),
-    ("DELETE", SHARD + "/snapshots/{snapshot_name:str}", "delete_shard_snapshot", "snapshots"),
-    ("GET", SHARD + "/snapshots/{snapshot_name:str}", "get_shard_snapshot", "snapshots"),
     # points and search
-    ("POST", C + "/points/batch", "batch_update", "batch updates of points"),
     ("POST", C + "/points/search/groups", "search_point_groups", "grouped search"),
     ("POST", C + "/points/recommend", "recommend_points", "recommendations"),
     ("POST", C + "/points/recommend/batch", "recommend_batch_points", "recommendations"),

@@ -1,59 +1,49 @@
 """A real socket server for the official clients, and qdrant-client's local mode as oracle.
 
-The server is the Qdrant REST plugin's app, built the way the host builds it, served by
-uvicorn in a background thread on a free port over an engine in a temporary directory.
+The server (`compat_helpers.ThreadedServer`) is the Qdrant REST plugin's app, built the
+way the host builds it, served by uvicorn in a background thread on a free port over an
+engine in a temporary directory. The app is wrapped in `SpecCheck`: every response body
+is validated against Qdrant's OpenAPI spec, and a test whose requests got a body off the
+spec fails, naming the operation, the JSON path and the reason.
+
+The hooks below also record, per test, the spec operations it exercised (with the HTTP
+statuses seen) and its outcome. With `VECTORIZER_COMPAT_RESULTS` set to a directory (the
+tox matrix sets it), the session writes `<dir>/<qdrant-client version>.json`, which
+`tests/compat/report.py` merges into `docs/compatibility.md`.
+
+Tests that need a client method some qdrant-client versions do not have carry
+`@pytest.mark.client_method("name", ...)`; with such a version they are deselected, and
+the reason goes into the results file.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-import warnings
-from collections.abc import Iterator
+import datetime as dt
+import json
+import os
+import platform
+from collections import Counter, defaultdict
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-import uvicorn
-from litestar import Litestar
+from compat_helpers import (
+    CLIENT_VERSION,
+    EXCHANGES,
+    SPEC_PATH,
+    ThreadedServer,
+    client_has,
+    connect,
+    operations,
+)
 from qdrant_client import QdrantClient
 
+import vectorizer
 from vectorizer import Engine
-from vectorizer.config import Settings
-from vectorizer_qdrant_rest import register_http_apis
+from vectorizer_qdrant_rest import unimplemented
 
-
-class ThreadedServer:
-    """uvicorn serving the Qdrant REST app in a daemon thread."""
-
-    def __init__(self, engine: Engine) -> None:
-        (api,) = register_http_apis(engine=engine, settings=Settings())
-        app = Litestar(route_handlers=api.route_handlers, **api.app_options)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> ThreadedServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the Qdrant REST test server did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        self.sock.close()
+RESULTS_ENV = "VECTORIZER_COMPAT_RESULTS"
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +59,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedServer]
 
 @pytest.fixture
 def remote(server: ThreadedServer) -> Iterator[QdrantClient]:
-    """The official client over REST against our server; collections removed afterwards."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a failed version check must fail the test
-        client = QdrantClient(url=server.url, prefer_grpc=False, timeout=60)
+    """The official client over REST against our server; collections removed afterwards.
+
+    Clients within one minor version of the server's reported Qdrant version check it,
+    and any warning fails the test; the others (which would warn against a real Qdrant
+    1.14 too) are built with `check_compatibility=False` where they have it.
+    """
+    client, caught = connect(server.url)
+    assert caught == [], f"qdrant-client {CLIENT_VERSION} warned on connecting: {caught}"
     try:
         yield client
     finally:
@@ -89,3 +83,142 @@ def local() -> Iterator[QdrantClient]:
         yield client
     finally:
         client.close()
+
+
+# ----------------------------------------------------------------------------- client versions
+
+DESELECTED: dict[str, str] = {}
+"""nodeid -> why the test does not apply to this qdrant-client version."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "client_method(*names): needs these QdrantClient methods (`http.NAME`: operations "
+        "of its generated REST API); deselected for qdrant-client versions without them",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    keep, drop = [], []
+    for item in items:
+        missing = [
+            name
+            for marker in item.iter_markers("client_method")
+            for name in marker.args
+            if not client_has(name)
+        ]
+        if missing:
+            DESELECTED[item.nodeid] = f"qdrant-client {CLIENT_VERSION} has no " + ", ".join(
+                f"REST operation {n[5:]}" if n.startswith("http.") else f"QdrantClient.{n}"
+                for n in missing
+            )
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+# ----------------------------------------------------------------------------- spec check, results
+
+OPERATIONS_SEEN: dict[str, Counter[tuple[str, int]]] = defaultdict(Counter)
+"""nodeid -> (operationId, status) -> requests."""
+OUTSIDE_SPEC: Counter[str] = Counter()
+"""'METHOD path' of requests that match no operation of the spec."""
+OUTCOMES: dict[str, str] = {}
+
+
+def _checked(item: pytest.Item) -> Generator[None, Any, Any]:
+    """Run one test phase; fail it if a response it got does not conform to the spec."""
+    start = len(EXCHANGES)
+    try:
+        return (yield)
+    finally:
+        seen = EXCHANGES[start:]
+        for exchange in seen:
+            if exchange.operation_id is None:
+                OUTSIDE_SPEC[f"{exchange.method} {exchange.path}"] += 1
+            else:
+                OPERATIONS_SEEN[item.nodeid][exchange.operation_id, exchange.status] += 1
+        problems = [f"{e.method} {e.path} -> {p}" for e in seen for p in e.problems]
+        if problems:
+            raise AssertionError(
+                "responses that do not conform to Qdrant's OpenAPI spec v1.14.x:\n  "
+                + "\n  ".join(dict.fromkeys(problems))
+            )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, Any]:
+    return (yield from _checked(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
+    return (yield from _checked(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, Any, Any]:
+    return (yield from _checked(item))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    previous = OUTCOMES.get(report.nodeid)
+    if report.when == "call":
+        outcome = "xfailed" if hasattr(report, "wasxfail") else report.outcome
+    elif report.failed:
+        outcome = "error"
+    elif report.skipped:
+        outcome = "skipped"
+    else:
+        outcome = previous or "passed"
+    if previous not in ("failed", "error"):
+        OUTCOMES[report.nodeid] = outcome
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.failed:  # a test module that does not import with this client version
+        OUTCOMES[report.nodeid] = "error"
+
+
+def results() -> dict[str, Any]:
+    """This session's results for `report.py`."""
+    counts = Counter(OUTCOMES.values())
+    counts["deselected"] = len(DESELECTED)
+    return {
+        "client_version": CLIENT_VERSION,
+        "python": platform.python_version(),
+        "vectorizer_version": vectorizer.__version__,
+        "qdrant_version": vectorizer.QDRANT_VERSION,
+        "spec": SPEC_PATH.name,
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "operations": [
+            {"operation_id": op.operation_id, "method": op.method, "path": op.path}
+            for op in sorted(operations(), key=lambda o: (o.path, o.method))
+        ],
+        "unimplemented": {op[2]: op[3] for op in sorted(unimplemented.OPERATIONS)},
+        "counts": dict(sorted(counts.items())),
+        "tests": {
+            nodeid: {
+                "outcome": outcome,
+                "operations": [
+                    [op, status, n] for (op, status), n in sorted(OPERATIONS_SEEN[nodeid].items())
+                ],
+            }
+            for nodeid, outcome in sorted(OUTCOMES.items())
+        },
+        "deselected": dict(sorted(DESELECTED.items())),
+        "outside_spec": dict(sorted(OUTSIDE_SPEC.items())),
+    }
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    target = os.environ.get(RESULTS_ENV)
+    if not target or not OUTCOMES:
+        return
+    path = Path(target) / f"{CLIENT_VERSION}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results(), indent=1) + "\n", encoding="utf-8")

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 import warnings
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
+from compat_helpers import (
+    CLIENT_VERSION,
+    ThreadedServer,
+    client_is_compatible,
+    connect,
+    has_version_check,
+    http_operation,
+    version_tuple,
+)
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import UnexpectedResponse
 
@@ -92,6 +104,46 @@ def test_client_version_check_passes(remote: QdrantClient) -> None:
     info = remote.info()
     assert info.version.startswith("1.14.")
     assert "vectorizer" in info.title
+
+
+def test_version_check_warns_exactly_outside_one_minor(server: ThreadedServer) -> None:
+    """Our server reports Qdrant 1.14.x: like a real Qdrant 1.14, clients 1.13-1.15 accept
+    it silently and others warn (qdrant-client before 1.13 has no version check at all)."""
+    assert [client_is_compatible(v) for v in ("1.12.2", "1.13.0", "1.15.9", "1.16.0")] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    client, caught = connect(server.url, check=True)
+    client.close()
+    incompatible = [m for m in caught if "is incompatible with server version" in m]
+    assert not [m for m in caught if "Failed to obtain server version" in m]
+    if not has_version_check():
+        assert version_tuple(CLIENT_VERSION) < (1, 13)
+        assert caught == []
+    elif client_is_compatible():
+        assert caught == []
+    else:
+        assert len(incompatible) == 1, caught
+        assert f"Qdrant client version {CLIENT_VERSION} " in incompatible[0]
+        assert "server version 1.14." in incompatible[0]
+    if has_version_check():
+        client, caught = connect(server.url, check=False)
+        client.close()
+        assert caught == []
+
+
+@pytest.mark.parametrize(
+    "plugin", ["vectorizer_qdrant_rest", "vectorizer_qdrant_grpc", "vectorizer_api"]
+)
+def test_server_plugins_import_with_this_client(plugin: str) -> None:
+    """The server runs in the same environment as the client under test, and the gRPC
+    plugin takes its messages from `qdrant_client.grpc`: it must import with every version."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {plugin}"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, f"{plugin} with qdrant-client {CLIENT_VERSION}:\n{done.stderr}"
 
 
 # ----------------------------------------------------------------------------- collections
@@ -268,9 +320,12 @@ def test_scroll_pagination(remote: QdrantClient, local: QdrantClient) -> None:
 def test_count_and_delete(remote: QdrantClient, local: QdrantClient) -> None:
     setup(remote, local)
     assert both(remote, local, lambda c: c.count("c").count) == (40, 40)
-    selector = models.PointIdsList(points=[point_id(0), point_id(1), point_id(2), 123456])
+    selector = models.PointIdsList(points=[point_id(0), point_id(1), point_id(2)])
     ours, theirs = both(remote, local, lambda c: c.delete("c", points_selector=selector))
     assert ours.status == theirs.status == models.UpdateStatus.COMPLETED
+    # Qdrant ignores unknown ids (local mode before qdrant-client 1.13 raises KeyError)
+    unknown = models.PointIdsList(points=[point_id(0), 123456])
+    assert remote.delete("c", points_selector=unknown).status == models.UpdateStatus.COMPLETED
     assert both(remote, local, lambda c: c.count("c", exact=True).count) == (37, 37)
     ours, theirs = both(remote, local, lambda c: c.scroll("c", limit=100)[0])
     assert_records_equal(ours, theirs)
@@ -351,6 +406,7 @@ def test_query_points_matches_local_mode(
             np.testing.assert_allclose(a.vector, b.vector, atol=1e-5)
 
 
+@pytest.mark.client_method("search", "search_batch")  # removed in qdrant-client 1.16
 @pytest.mark.parametrize("distance", DISTANCES)
 def test_deprecated_search_matches_local_mode(
     remote: QdrantClient, local: QdrantClient, distance: models.Distance
@@ -378,7 +434,7 @@ def test_score_threshold_matches_local_mode(
 ) -> None:
     setup(remote, local, distance)
     probe = local.query_points("c", query=QUERIES[0].tolist(), limit=40).points
-    threshold = probe[12].score
+    threshold = (probe[12].score + probe[13].score) / 2  # on no point's score: see below
     ours, theirs = both(
         remote,
         local,
@@ -407,6 +463,122 @@ def test_query_by_point_id_and_batch(remote: QdrantClient, local: QdrantClient) 
     ours, theirs = both(remote, local, lambda c: c.query_batch_points("c", requests=requests))
     for a, b in zip(ours, theirs, strict=True):
         assert_scored_equal(a.points, b.points)
+
+
+@pytest.mark.parametrize(
+    ("distance", "kept"),
+    [(models.Distance.DOT, [2]), (models.Distance.EUCLID, [1]), (models.Distance.MANHATTAN, [1])],
+)
+def test_score_threshold_excludes_a_score_equal_to_it(
+    remote: QdrantClient, distance: models.Distance, kept: list[int]
+) -> None:
+    """Qdrant keeps only scores strictly better than `score_threshold` (local mode agrees
+    from qdrant-client 1.19, qdrant/qdrant-client#1386; before, it kept equal scores)."""
+    remote.create_collection("c", vectors_config=models.VectorParams(size=2, distance=distance))
+    vectors = {1: [0.0, 0.0], 2: [2.0, 0.0], 3: [1.0, 0.0]}  # exact scores: no rounding
+    remote.upsert("c", points=[models.PointStruct(id=i, vector=v) for i, v in vectors.items()])
+    query = [1.0, 0.0] if distance == models.Distance.DOT else [0.0, 0.0]
+    hits = remote.query_points("c", query=query, score_threshold=1.0, limit=10).points
+    assert [p.id for p in hits] == kept
+
+
+# ----------------------------------------------------------------------------- the rest of the API
+
+
+@pytest.mark.client_method("http.get_point")
+def test_get_point_by_id(remote: QdrantClient, local: QdrantClient) -> None:
+    setup(remote, local)
+    get_point = http_operation(remote, "get_point")
+    for pid in (point_id(0), point_id(1), point_id(38)):
+        ours = get_point("c", pid).result
+        theirs = local.retrieve("c", [pid], with_payload=True, with_vectors=True)
+        assert_records_equal([ours], theirs)
+    with pytest.raises(UnexpectedResponse) as missing:
+        get_point("c", 123456)
+    assert missing.value.status_code == 404
+
+
+def test_delete_payload_index(remote: QdrantClient) -> None:
+    remote.create_collection(
+        "c", vectors_config=models.VectorParams(size=4, distance=models.Distance.DOT)
+    )
+    for field, schema in (("tag", models.PayloadSchemaType.KEYWORD), ("n", "integer")):
+        result = remote.create_payload_index("c", field, schema, wait=True)
+        assert result.status == models.UpdateStatus.COMPLETED
+    assert set(remote.get_collection("c").payload_schema) == {"tag", "n"}
+    result = remote.delete_payload_index("c", "tag", wait=True)
+    assert result.status == models.UpdateStatus.COMPLETED
+    schema = remote.get_collection("c").payload_schema
+    assert set(schema) == {"n"}
+    assert schema["n"].data_type == models.PayloadSchemaType.INTEGER
+
+
+@pytest.mark.client_method("lock_storage", "unlock_storage", "get_locks")  # gone in 1.16
+def test_locks(remote: QdrantClient) -> None:
+    remote.create_collection(
+        "c", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT)
+    )
+    point = models.PointStruct(id=1, vector=[1.0, 2.0])
+    try:
+        before = remote.lock_storage("maintenance")
+        assert before.write is False
+        locks = remote.get_locks()
+        assert locks.write is True
+        assert locks.error_message == "maintenance"
+        with pytest.raises(UnexpectedResponse) as locked:
+            remote.upsert("c", points=[point])
+        assert locked.value.status_code == 403
+        assert b"maintenance" in locked.value.content
+        assert remote.count("c").count == 0  # reads go on
+    finally:
+        after = remote.unlock_storage()
+    assert after.write is True
+    assert remote.get_locks().write is False
+    assert remote.upsert("c", points=[point]).status == models.UpdateStatus.COMPLETED
+
+
+@pytest.mark.client_method("http.telemetry")
+def test_telemetry(remote: QdrantClient) -> None:
+    remote.create_collection(
+        "c", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT)
+    )
+    telemetry = http_operation(remote, "telemetry")()
+    assert telemetry.status == "ok"
+    assert telemetry.result.id
+    assert telemetry.result.app.version
+
+
+@pytest.mark.client_method("http.get_issues", "http.cluster_status", "http.collection_cluster_info")
+def test_service_and_cluster_info(remote: QdrantClient, server: ThreadedServer) -> None:
+    remote.create_collection(
+        "c", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT)
+    )
+    remote.upsert("c", points=[models.PointStruct(id=1, vector=[1.0, 2.0], payload={"a": 1})])
+    issues = http_operation(remote, "get_issues")()  # typed `object`: the raw envelope
+    assert issues["result"] == {"issues": []}
+    assert http_operation(remote, "cluster_status")().result.status == "disabled"
+    cluster = http_operation(remote, "collection_cluster_info")("c").result
+    assert cluster.shard_count == 1
+    assert [(s.shard_id, s.points_count) for s in cluster.local_shards] == [(0, 1)]
+    assert cluster.remote_shards == []
+    # qdrant-client's generated methods for these JSON-decode the answer, which real Qdrant
+    # (and Vectorizer) send as text, or, for DELETE /issues, type it as a bare boolean
+    # where Qdrant sends its usual envelope: plain HTTP here, still checked by the spec
+    with httpx.Client(base_url=server.url) as http:
+        for path, text in (
+            ("/healthz", "healthz check passed"),
+            ("/livez", "healthz check passed"),
+            ("/readyz", "all shards are ready"),
+        ):
+            answer = http.get(path)
+            assert (answer.status_code, answer.text) == (200, text)
+        metrics = http.get("/metrics")
+        assert metrics.status_code == 200
+        assert 'app_info{name="vectorizer"' in metrics.text
+        assert "collections_total 1" in metrics.text
+        cleared = http.delete("/issues")
+        assert cleared.status_code == 200
+        assert cleared.json()["result"] is True
 
 
 # ----------------------------------------------------------------------------- errors

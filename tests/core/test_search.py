@@ -56,9 +56,12 @@ def test_exact_scores_follow_qdrant(engine: Engine, rng, distance: Distance) -> 
     # offset skips, score_threshold cuts on the right side for the distance
     page2 = col.search(SearchRequest(vector=q, limit=2, offset=2))
     assert [h.id for h in page2] == order[2:4].tolist()
-    cut = float(expected[order[2]])
+    cut = float(expected[order[2]] + expected[order[3]]) / 2
     kept = col.search(SearchRequest(vector=q, limit=10, score_threshold=cut))
     assert [h.id for h in kept] == order[:3].tolist()
+    # a score equal to the threshold is left out, as the Qdrant server does
+    equal = col.search(SearchRequest(vector=q, limit=10, score_threshold=hits[2].score))
+    assert [h.id for h in equal] == order[:2].tolist()
 
 
 def _recall(col: Collection, data: np.ndarray, queries: np.ndarray, **params) -> float:

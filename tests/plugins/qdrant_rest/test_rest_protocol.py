@@ -249,7 +249,7 @@ def test_invalid_collection_config_is_422_naming_the_field(client: TestClient) -
 
 @pytest.mark.parametrize(
     ("wait", "status", "state"),
-    [("true", 200, "completed"), ("false", 202, "acknowledged"), (None, 202, "acknowledged")],
+    [("true", 200, "completed"), ("false", 200, "acknowledged"), (None, 200, "acknowledged")],
 )
 def test_write_wait_parameter(
     client: TestClient, wait: str | None, status: int, state: str
@@ -369,7 +369,6 @@ def test_other_query_kinds_are_501(client: TestClient, body: dict, feature: str)
 def test_collection_features_not_built_are_501(client: TestClient) -> None:
     vectors = {"size": 4, "distance": "Dot"}
     cases = [
-        ({"vectors": vectors, "init_from": {"collection": "x"}}, "init_from"),
         ({"vectors": vectors, "sparse_vectors": {"text": {}}}, "sparse vectors"),
         (
             {"vectors": {**vectors, "multivector_config": {"comparator": "max_sim"}}},

@@ -1,0 +1,547 @@
+"""Qdrant's strict mode: the limits a collection's `strict_mode_config` puts on requests.
+
+Nothing is enforced unless `enabled` is true. Checks follow Qdrant 1.14
+(`lib/collection/src/operations/verification/`): a request over a limit fails with
+`StrictModeViolation` (400, "<problem>. Help: <solution>"), a collection over a size limit
+refuses inserts with `BadRequest` ("Bad request: Max ... reached!"), and the read and
+write rate limits are token buckets refilled per minute that answer `RateLimited` (429)
+with the seconds to wait. Read costs: 1 per search, scroll or count plus one per filter
+condition, one per id retrieved; write cost: the number of points a write touches (1 at
+least).
+
+The rate limiter is the small token bucket below rather than `limits` or
+`pyrate-limiter`: Qdrant's answer needs the fractional tokens left and the wait until
+enough have refilled, which those libraries' window and leaky-bucket models do not give.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+import msgspec
+import numpy as np
+
+from vectorizer.errors import BadRequest, RateLimited, StrictModeViolation
+from vectorizer.filters.ast import (
+    Condition,
+    Custom,
+    DatetimeRange,
+    Filter,
+    GeoBoundingBox,
+    GeoPolygon,
+    GeoRadius,
+    HasId,
+    IsEmpty,
+    IsNull,
+    MatchAny,
+    MatchExcept,
+    MatchText,
+    MatchValue,
+    Nested,
+    Range,
+    ValuesCount,
+)
+from vectorizer.filters.indexes import canonical_uuid
+
+if TYPE_CHECKING:
+    from vectorizer.collection import Collection
+    from vectorizer.filters.indexes import PayloadIndex
+    from vectorizer.models import SearchRequest
+
+Clock = Callable[[], float]
+
+_U = Annotated[int, msgspec.Meta(ge=0)]
+_U1 = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class StrictModeSettings(msgspec.Struct, kw_only=True):
+    """Qdrant 1.14's StrictModeConfig (all optional), plus the later
+    `max_payload_index_count`."""
+
+    enabled: bool | None = None
+    max_query_limit: _U1 | None = None
+    max_timeout: _U1 | None = None
+    unindexed_filtering_retrieve: bool | None = None
+    unindexed_filtering_update: bool | None = None
+    search_max_hnsw_ef: _U | None = None
+    search_allow_exact: bool | None = None
+    search_max_oversampling: float | None = None
+    upsert_max_batchsize: _U | None = None
+    max_collection_vector_size_bytes: _U | None = None
+    read_rate_limit: _U1 | None = None
+    write_rate_limit: _U1 | None = None
+    max_collection_payload_size_bytes: _U | None = None
+    max_points_count: _U1 | None = None
+    filter_max_conditions: _U | None = None
+    condition_max_size: _U | None = None
+    multivector_config: dict[str, Any] | None = None
+    sparse_config: dict[str, Any] | None = None
+    max_payload_index_count: _U | None = None
+
+
+SETTINGS = frozenset(StrictModeSettings.__struct_fields__)
+
+NO_EFFECT = {
+    "multivector_config": "multivectors are not supported by Vectorizer yet",
+    "sparse_config": "sparse vectors are not supported by Vectorizer yet",
+}
+"""Settings stored and reported but without effect, and why."""
+
+
+def parse_settings(config: Mapping[str, Any] | None) -> StrictModeSettings:
+    """The known settings of a `strict_mode_config` (unknown keys are left out);
+    a setting of the wrong type is a BadRequest naming it."""
+    known = {k: v for k, v in (config or {}).items() if k in SETTINGS}
+    try:
+        return msgspec.convert(known, StrictModeSettings)
+    except msgspec.ValidationError as exc:
+        where = str(exc).replace("`$.", "`strict_mode_config.")
+        raise BadRequest(f"Wrong input: strict_mode_config: {where}") from None
+
+
+def unenforced_settings(config: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """(setting, why) for each stored strict mode setting that has no effect."""
+    if not config:
+        return []
+    notes = [(f"strict_mode_config.{k}", why) for k, why in NO_EFFECT.items() if config.get(k)]
+    notes += [
+        (f"strict_mode_config.{k}", "not a strict mode setting of Qdrant 1.14")
+        for k in config
+        if k not in SETTINGS
+    ]
+    try:
+        parse_settings(config)
+    except BadRequest as exc:
+        notes.append(("strict_mode_config", f"it is invalid, so nothing is enforced ({exc})"))
+    return notes
+
+
+# ----------------------------------------------------------------------------- rate limiting
+
+
+@dataclass(frozen=True)
+class Denied:
+    """Why a token bucket refused: the tokens it had, and the wait until it has enough
+    (None: the cost is over the bucket's capacity, waiting never helps)."""
+
+    available: float
+    retry_after: float | None
+
+
+class TokenBucket:
+    """Qdrant's RateLimiter: `per_minute` tokens at most, starting full, refilled
+    continuously at `per_minute / 60` a second."""
+
+    def __init__(self, per_minute: int, clock: Clock = time.monotonic) -> None:
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.tokens = self.capacity
+        self._clock = clock
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def take(self, cost: float) -> Denied | None:
+        """Consume `cost` tokens, or leave the bucket as it is and say why not."""
+        with self._lock:
+            if cost > self.capacity:
+                return Denied(self.tokens, None)
+            now = self._clock()
+            self.tokens = min(self.capacity, self.tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self.tokens >= cost:
+                self.tokens -= cost
+                return None
+            return Denied(self.tokens, (cost - self.tokens) / self.rate)
+
+
+def _rate_limited(kind: str, cost: int, denied: Denied) -> RateLimited:
+    if denied.retry_after is None:
+        detail = (
+            f"{kind} rate limit exceeded, request larger than rate limiter capacity, "
+            "please try to split your request"
+        )
+        return RateLimited(f"Rate limiting exceeded: {detail}", None)
+    wait = math.ceil(denied.retry_after)
+    detail = (
+        f"{kind} rate limit exceeded: Operation requires {cost} tokens but only "
+        f"{denied.available:.1f} were available. Retry after {wait}s"
+    )
+    return RateLimited(f"Rate limiting exceeded: {detail}", wait)
+
+
+# ----------------------------------------------------------------------------- messages
+
+
+def _num(value: float) -> str:
+    """A number as Rust's `Display` writes it (no exponent, no trailing `.0`)."""
+    if isinstance(value, int):
+        return str(value)
+    return np.format_float_positional(value, trim="-")
+
+
+def _forbidden(problem: str, solution: str) -> StrictModeViolation:
+    """Qdrant's `CollectionError::strict_mode(problem, solution)`."""
+    return StrictModeViolation(f"{problem}. Help: {solution}")
+
+
+def _check_limit(value: float | None, limit: float | None, name: str) -> None:
+    if value is not None and limit is not None and value > limit:
+        raise _forbidden(
+            f'Limit exceeded {_num(value)} > {_num(limit)} for "{name}"',
+            f'Reduce the "{name}" parameter to or below {_num(limit)}.',
+        )
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def _conditions(flt: Filter) -> Iterator[Condition]:
+    """The conditions of one filter level: must, must_not, should, then min_should."""
+    yield from flt.must
+    yield from flt.must_not
+    yield from flt.should
+    if flt.min_should is not None:
+        yield from flt.min_should.conditions
+
+
+def total_conditions(flt: Filter) -> int:
+    """Qdrant's `Filter::total_conditions_count`: leaf conditions, nested ones included."""
+    total = 0
+    for cond in _conditions(flt):
+        if isinstance(cond, Filter):
+            total += total_conditions(cond)
+        elif isinstance(cond, Nested):
+            total += total_conditions(cond.filter)
+        else:
+            total += 1
+    return total
+
+
+def max_condition_size(flt: Filter) -> int:
+    """Qdrant's `Filter::max_condition_input_size`: the most values one condition lists
+    (`match.any`, `match.except`, `has_id`)."""
+    sizes = [0]
+    for cond in _conditions(flt):
+        if isinstance(cond, MatchAny | MatchExcept):
+            sizes.append(len(cond.values))
+        elif isinstance(cond, HasId):
+            sizes.append(len(cond.ids))
+        elif isinstance(cond, Filter):
+            sizes.append(max_condition_size(cond))
+        elif isinstance(cond, Nested):
+            sizes.append(max_condition_size(cond.filter))
+    return max(sizes)
+
+
+# Qdrant's internal index capabilities (FieldIndexType) and the schema that provides each
+_SCHEMA_OF = {
+    "int_match": "integer",
+    "int_range": "integer",
+    "keyword_match": "keyword",
+    "float_range": "float",
+    "text": "text",
+    "bool_match": "bool",
+    "uuid_match": "uuid",
+    "uuid_range": "uuid",
+    "datetime_range": "datetime",
+    "geo": "geo",
+}
+_ALL = tuple(_SCHEMA_OF)
+
+
+def _capabilities(index: PayloadIndex) -> set[str]:
+    """What an index of the collection can answer (Qdrant's `schema_capabilities`)."""
+    spec = index.spec
+    if spec.type == "integer":
+        caps = set()
+        if spec.params.get("lookup", True):
+            caps.add("int_match")
+        if spec.params.get("range", True):
+            caps.add("int_range")
+        return caps
+    return {cap for cap, schema in _SCHEMA_OF.items() if schema == spec.type}
+
+
+def _strings_need(values: Iterable[Any]) -> list[str]:
+    strings = list(values)
+    uuid = ["uuid_match"] if all(canonical_uuid(v) is not None for v in strings) else []
+    return [*uuid, "keyword_match"]
+
+
+def _required(cond: Condition) -> list[str] | None:
+    """Index capabilities any one of which serves the condition; None when it needs none."""
+    if isinstance(cond, MatchValue):
+        if isinstance(cond.value, bool):
+            return ["bool_match"]
+        if isinstance(cond.value, int):
+            return ["int_match"]
+        return _strings_need([cond.value])
+    if isinstance(cond, MatchAny | MatchExcept):
+        if all(isinstance(v, str) for v in cond.values):
+            return _strings_need(cond.values)
+        return ["int_match"]
+    if isinstance(cond, MatchText):
+        return ["text"]
+    if isinstance(cond, Range):
+        return ["float_range", "int_range"]
+    if isinstance(cond, DatetimeRange):
+        return ["datetime_range"]
+    if isinstance(cond, GeoBoundingBox | GeoRadius | GeoPolygon):
+        return ["geo"]
+    if isinstance(cond, ValuesCount | IsEmpty | IsNull | Custom):
+        return list(_ALL)  # any index will do
+    return None
+
+
+def unindexed_key(
+    flt: Filter, indexes: Mapping[str, PayloadIndex], prefix: str = ""
+) -> tuple[str, list[str]] | None:
+    """The first payload key the filter uses without an index able to serve it, with the
+    index types that would (Qdrant's `Collection::one_unindexed_key`)."""
+    for cond in _conditions(flt):
+        if isinstance(cond, Filter):
+            found = unindexed_key(cond, indexes, prefix)
+        elif isinstance(cond, Nested):
+            found = unindexed_key(cond.filter, indexes, f"{prefix}{cond.key}.")
+        else:
+            found = None
+            needed = _required(cond)
+            key = getattr(cond, "key", None)
+            if needed is not None and isinstance(key, str):
+                full = prefix + key
+                index = indexes.get(full)
+                if index is None or not _capabilities(index) & set(needed):
+                    found = (full, sorted({_SCHEMA_OF[n] for n in needed}))
+        if found is not None:
+            return found
+    return None
+
+
+# ----------------------------------------------------------------------------- sizes
+
+
+@dataclass(frozen=True)
+class _Stats:
+    points: int
+    vector_bytes: int
+    payload_bytes: int
+
+
+def _stats(collection: Collection, payloads: bool) -> _Stats:
+    """Points, vector and (when asked) payload bytes of a collection, read under its lock.
+
+    Reads the collection's internals: this module is the collection's own helper."""
+    with collection._lock.gen_rlock():
+        points = len(collection._slot_of)
+        vector_bytes = sum(
+            c.count * c.dim * np.dtype(c.dtype).itemsize for c in collection.columns.values()
+        )
+        payload_bytes = 0
+        if payloads:
+            encode = msgspec.json.encode
+            payload_bytes = sum(len(encode(p)) for p in collection._payloads if p)
+    return _Stats(points, vector_bytes, payload_bytes)
+
+
+def _mb(size_bytes: int) -> str:
+    """Bytes as MB the way Qdrant writes its `f32` (shortest form that reads back)."""
+    return np.format_float_positional(np.float32(size_bytes / (1024 * 1024)), trim="-")
+
+
+# ----------------------------------------------------------------------------- the checks
+
+
+class StrictMode:
+    """The strict mode of one collection, built from its `strict_mode_config`.
+
+    Holds the rate limiters, so it is rebuilt (buckets full again) only when the strict
+    mode config changes, as Qdrant does. An invalid stored config enforces nothing (the
+    collection info says so); creating or updating a collection validates it first.
+    """
+
+    def __init__(self, config: Mapping[str, Any] | None, clock: Clock = time.monotonic) -> None:
+        self.config = dict(config) if config else None
+        try:
+            self.settings = parse_settings(config)
+        except BadRequest:
+            self.settings = StrictModeSettings()
+        self.enabled = self.settings.enabled is True
+        read, write = self.settings.read_rate_limit, self.settings.write_rate_limit
+        self.read_limiter = TokenBucket(read, clock) if self.enabled and read else None
+        self.write_limiter = TokenBucket(write, clock) if self.enabled and write else None
+        self._local = threading.local()
+
+    @property
+    def active(self) -> bool:
+        """Enabled, and not suspended in this thread."""
+        return self.enabled and not getattr(self._local, "suspended", 0)
+
+    @contextmanager
+    def suspended(self) -> Iterator[None]:
+        """Skip the checks in this thread (for calls that carry out one request already
+        checked, such as the lookup and search of a query by point id)."""
+        self._local.suspended = getattr(self._local, "suspended", 0) + 1
+        try:
+            yield
+        finally:
+            self._local.suspended -= 1
+
+    # ---------------------------------------------------------------- rate limits
+
+    def charge_read(self, cost: int) -> None:
+        """Take `cost` tokens from the read bucket, else RateLimited."""
+        if self.read_limiter is not None and self.active:
+            denied = self.read_limiter.take(cost)
+            if denied is not None:
+                raise _rate_limited("Read", cost, denied)
+
+    def charge_write(self, cost: int) -> None:
+        """Take `cost` tokens (at least 1) from the write bucket, else RateLimited."""
+        if self.write_limiter is not None and self.active:
+            cost = max(1, cost)
+            denied = self.write_limiter.take(cost)
+            if denied is not None:
+                raise _rate_limited("Write", cost, denied)
+
+    # ---------------------------------------------------------------- filters
+
+    def _check_filter(self, collection: Collection, flt: Any, allow_unindexed: bool | None) -> None:
+        if not isinstance(flt, Filter):
+            return
+        s = self.settings
+        if s.filter_max_conditions is not None:
+            count = total_conditions(flt)
+            if count > s.filter_max_conditions:
+                raise _forbidden(
+                    f"Filter condition limit reached ({count} > {s.filter_max_conditions})",
+                    "Reduce the amount of conditions of your filter.",
+                )
+        if s.condition_max_size is not None:
+            size = max_condition_size(flt)
+            if size > s.condition_max_size:
+                raise _forbidden(
+                    f"Condition size limit reached ({size} > {s.condition_max_size})",
+                    "Reduce the size of your condition.",
+                )
+        if allow_unindexed is False:
+            found = unindexed_key(flt, collection.payload_indexes)
+            if found is not None:
+                key, schemas = found
+                raise _forbidden(
+                    f'Index required but not found for "{key}" of one of the following '
+                    f"types: [{', '.join(schemas)}]",
+                    "Create an index for this key or use a different filter.",
+                )
+
+    @staticmethod
+    def _read_cost(flt: Any) -> int:
+        return 1 + (total_conditions(flt) if isinstance(flt, Filter) else 0)
+
+    # ---------------------------------------------------------------- reads
+
+    def check_timeout(self, timeout: int) -> None:
+        """The `timeout` request parameter (seconds) against `max_timeout`."""
+        if self.active:
+            _check_limit(timeout, self.settings.max_timeout, "timeout")
+
+    def check_search(self, collection: Collection, requests: list[SearchRequest]) -> None:
+        """Searches (a batch is checked whole, then charged at once)."""
+        if not self.active:
+            return
+        s = self.settings
+        for request in requests:
+            _check_limit(request.limit, s.max_query_limit, "limit")
+            self._check_filter(collection, request.filter, s.unindexed_filtering_retrieve)
+            params = request.params
+            _check_limit(params.oversampling, s.search_max_oversampling, "oversampling")
+            _check_limit(params.hnsw_ef, s.search_max_hnsw_ef, "hnsw_ef")
+            if params.exact and s.search_allow_exact is False:
+                raise _forbidden("Exact search disabled!", "Set exact=false.")
+        self.charge_read(sum(self._read_cost(r.filter) for r in requests))
+
+    def check_scroll(self, collection: Collection, limit: int, flt: Any) -> None:
+        if self.active:
+            _check_limit(limit, self.settings.max_query_limit, "limit")
+            self._check_filter(collection, flt, self.settings.unindexed_filtering_retrieve)
+            self.charge_read(self._read_cost(flt))
+
+    def check_count(self, collection: Collection, flt: Any) -> None:
+        if self.active:
+            self._check_filter(collection, flt, self.settings.unindexed_filtering_retrieve)
+            self.charge_read(self._read_cost(flt))
+
+    def check_retrieve(self, ids: int) -> None:
+        """Retrieving points by id costs one read token per id."""
+        self.charge_read(ids)
+
+    # ---------------------------------------------------------------- writes
+
+    def _check_sizes(self, collection: Collection) -> None:
+        s = self.settings
+        vector_limit = s.max_collection_vector_size_bytes
+        payload_limit = s.max_collection_payload_size_bytes
+        points_limit = s.max_points_count
+        if vector_limit is None and payload_limit is None and points_limit is None:
+            return
+        stats = _stats(collection, payloads=payload_limit is not None)
+        if vector_limit is not None and stats.vector_bytes >= vector_limit:
+            raise BadRequest(
+                f"Bad request: Max vector storage size limit of {_mb(vector_limit)}MB reached!"
+            )
+        if payload_limit is not None and stats.payload_bytes >= payload_limit:
+            raise BadRequest(
+                f"Bad request: Max payload storage size limit of {_mb(payload_limit)}MB reached!"
+            )
+        if points_limit is not None and stats.points >= points_limit:
+            raise BadRequest(f"Bad request: Max points count limit of {points_limit} reached!")
+
+    def check_upsert(self, collection: Collection, count: int) -> None:
+        """An upsert of `count` points: the batch size, the collection's size limits, then
+        `count` write tokens."""
+        if self.active:
+            _check_limit(count, self.settings.upsert_max_batchsize, "upsert limit")
+            self._check_sizes(collection)
+            self.charge_write(count)
+
+    def check_update_vectors(self, collection: Collection, count: int) -> None:
+        """Setting the vectors of `count` points: as an upsert."""
+        if self.active:
+            _check_limit(count, self.settings.upsert_max_batchsize, "update limit")
+            self._check_sizes(collection)
+            self.charge_write(count)
+
+    def check_filtered_write(self, collection: Collection, flt: Any) -> None:
+        """A write selecting points by filter (delete, payload and vector removal)."""
+        if self.active:
+            self._check_filter(collection, flt, self.settings.unindexed_filtering_update)
+
+    def check_set_payload(self, collection: Collection, flt: Any) -> None:
+        """Setting payloads: the filter, then the payload storage size limit."""
+        if not self.active:
+            return
+        self._check_filter(collection, flt, self.settings.unindexed_filtering_update)
+        limit = self.settings.max_collection_payload_size_bytes
+        if limit is not None and _stats(collection, payloads=True).payload_bytes >= limit:
+            raise BadRequest(
+                f"Bad request: Max payload storage size limit of {_mb(limit)}MB reached!"
+            )
+
+    def check_create_index(self, collection: Collection, field: str) -> None:
+        """A new payload index: `max_payload_index_count` (a setting Qdrant added after
+        1.14), then one write token."""
+        if not self.active:
+            return
+        limit = self.settings.max_payload_index_count
+        indexes = collection.payload_indexes
+        if limit is not None and field not in indexes and len(indexes) >= limit:
+            raise _forbidden(
+                f"Collection already has the maximum number of payload indices ({limit})",
+                "Please delete an existing index before creating a new one.",
+            )
+        self.charge_write(1)

@@ -1,0 +1,606 @@
+"""Protobuf messages <-> core domain types for collections: configs, updates, info,
+aliases and payload index params.
+
+The core keeps the parts it does not interpret (quantization, strict mode, multivector
+and payload index params) as dicts in Qdrant's REST JSON shape, so the REST plugin reports
+them as given; here they are converted to and from their protobuf messages, each
+direction once. Requests are validated as Qdrant validates them (bounds of the config
+diffs, enum values); errors name the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from google.protobuf.message import Message
+from qdrant_client import grpc as pb
+
+from vectorizer.errors import Unsupported
+from vectorizer.models import (
+    DEFAULT_VECTOR,
+    AliasAction,
+    CollectionConfig,
+    CollectionInfo,
+    CollectionParams,
+    CollectionStatus,
+    CollectionUpdate,
+    CreateAlias,
+    Datatype,
+    DeleteAlias,
+    Distance,
+    HnswConfig,
+    OptimizersConfig,
+    RenameAlias,
+    VectorParams,
+    WalConfig,
+)
+from vectorizer_qdrant_grpc.values import invalid
+
+# ----------------------------------------------------------------------------- enums
+
+DISTANCES = {
+    pb.Distance.Cosine: Distance.COSINE,
+    pb.Distance.Euclid: Distance.EUCLID,
+    pb.Distance.Dot: Distance.DOT,
+    pb.Distance.Manhattan: Distance.MANHATTAN,
+}
+DATATYPES = {
+    pb.Datatype.Float32: Datatype.FLOAT32,
+    pb.Datatype.Uint8: Datatype.UINT8,
+    pb.Datatype.Float16: Datatype.FLOAT16,
+}
+STATUSES = {
+    CollectionStatus.GREEN: pb.CollectionStatus.Green,
+    CollectionStatus.YELLOW: pb.CollectionStatus.Yellow,
+    CollectionStatus.RED: pb.CollectionStatus.Red,
+    CollectionStatus.GREY: pb.CollectionStatus.Grey,
+}
+SHARDING = {pb.ShardingMethod.Auto: "auto", pb.ShardingMethod.Custom: "custom"}
+COMPRESSIONS = {
+    pb.CompressionRatio.x4: "x4",
+    pb.CompressionRatio.x8: "x8",
+    pb.CompressionRatio.x16: "x16",
+    pb.CompressionRatio.x32: "x32",
+    pb.CompressionRatio.x64: "x64",
+}
+# binary quantization encodings came with the stubs of qdrant-client 1.15; older stubs
+# (which the compatibility matrix installs) have none, and then none are converted
+_ENCODING = getattr(pb, "BinaryQuantizationEncoding", None)
+_QUERY_ENCODING = getattr(pb, "BinaryQuantizationQueryEncoding", None)
+BINARY_ENCODINGS = (
+    {
+        _ENCODING.OneBit: "one_bit",
+        _ENCODING.TwoBits: "two_bits",
+        _ENCODING.OneAndHalfBits: "one_and_half_bits",
+    }
+    if _ENCODING is not None
+    else {}
+)
+QUERY_ENCODINGS = (
+    {
+        _QUERY_ENCODING.Setting.Default: "default",
+        _QUERY_ENCODING.Setting.Binary: "binary",
+        _QUERY_ENCODING.Setting.Scalar4Bits: "scalar4bits",
+        _QUERY_ENCODING.Setting.Scalar8Bits: "scalar8bits",
+    }
+    if _QUERY_ENCODING is not None
+    else {}
+)
+FIELD_TYPES = {
+    pb.FieldType.FieldTypeKeyword: "keyword",
+    pb.FieldType.FieldTypeInteger: "integer",
+    pb.FieldType.FieldTypeFloat: "float",
+    pb.FieldType.FieldTypeGeo: "geo",
+    pb.FieldType.FieldTypeText: "text",
+    pb.FieldType.FieldTypeBool: "bool",
+    pb.FieldType.FieldTypeDatetime: "datetime",
+    pb.FieldType.FieldTypeUuid: "uuid",
+}
+SCHEMA_TYPES = {
+    "keyword": pb.PayloadSchemaType.Keyword,
+    "integer": pb.PayloadSchemaType.Integer,
+    "float": pb.PayloadSchemaType.Float,
+    "geo": pb.PayloadSchemaType.Geo,
+    "text": pb.PayloadSchemaType.Text,
+    "bool": pb.PayloadSchemaType.Bool,
+    "datetime": pb.PayloadSchemaType.Datetime,
+    "uuid": pb.PayloadSchemaType.Uuid,
+}
+INDEX_PARAMS = {  # PayloadIndexParams' oneof field of each index type
+    "keyword": "keyword_index_params",
+    "integer": "integer_index_params",
+    "float": "float_index_params",
+    "geo": "geo_index_params",
+    "text": "text_index_params",
+    "bool": "bool_index_params",
+    "datetime": "datetime_index_params",
+    "uuid": "uuid_index_params",
+}
+TOKENIZERS = {
+    pb.TokenizerType.Prefix: "prefix",
+    pb.TokenizerType.Whitespace: "whitespace",
+    pb.TokenizerType.Word: "word",
+    pb.TokenizerType.Multilingual: "multilingual",
+}
+
+
+def _reverse(mapping: Mapping[Any, Any]) -> dict[Any, Any]:
+    return {v: k for k, v in mapping.items()}
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def given(message: Message) -> dict[str, Any]:
+    """The scalar fields a message sets, by name (nested messages and maps left out)."""
+    return {
+        field.name: value
+        for field, value in message.ListFields()
+        if field.type != field.TYPE_MESSAGE
+    }
+
+
+# Qdrant's validation bounds of the config diffs: field -> (minimum, maximum)
+_BOUNDS: dict[str, dict[str, tuple[float | None, float | None]]] = {
+    "hnsw_config": {"ef_construct": (4, None), "full_scan_threshold": (10, None)},
+    "optimizers_config": {"deleted_threshold": (0, 1), "max_segment_size": (1, None)},
+    "wal_config": {"wal_capacity_mb": (1, None)},
+    "params": {
+        "shard_number": (1, None),
+        "replication_factor": (1, None),
+        "write_consistency_factor": (1, None),
+    },
+}
+
+
+def _checked(values: dict[str, Any], section: str, where: str) -> dict[str, Any]:
+    for name, (low, high) in _BOUNDS[section].items():
+        value = values.get(name)
+        at = f"{where}.{name}" if where else name
+        if value is None:
+            continue
+        if low is not None and value < low:
+            raise invalid(at, f"value {value} invalid, must be {low} or larger")
+        if high is not None and value > high:
+            raise invalid(at, f"value {value} invalid, must be {high} or smaller")
+    return values
+
+
+def hnsw_diff_in(value: pb.HnswConfigDiff, where: str = "hnsw_config") -> dict[str, Any]:
+    return _checked(given(value), "hnsw_config", where)
+
+
+def wal_diff_in(value: pb.WalConfigDiff, where: str = "wal_config") -> dict[str, Any]:
+    return _checked(given(value), "wal_config", where)
+
+
+def optimizers_diff_in(
+    value: pb.OptimizersConfigDiff, where: str = "optimizers_config"
+) -> dict[str, Any]:
+    """OptimizersConfigDiff; `max_optimization_threads` "auto" is the domain's None."""
+    diff = given(value)
+    deprecated = diff.pop("deprecated_max_optimization_threads", None)
+    if value.HasField("max_optimization_threads"):
+        threads = value.max_optimization_threads
+        if threads.WhichOneof("variant") == "value":
+            diff["max_optimization_threads"] = int(threads.value)
+    elif deprecated is not None:
+        diff["max_optimization_threads"] = int(deprecated)
+    return _checked(diff, "optimizers_config", where)
+
+
+# ----------------------------------------------------------------------------- quantization
+
+
+def quantization_in(value: pb.QuantizationConfig | pb.QuantizationConfigDiff, where: str) -> Any:
+    """A quantization config as its REST JSON dict; "Disabled" for a diff's `disabled`."""
+    kind = value.WhichOneof("quantization")
+    if kind == "scalar":
+        scalar = value.scalar
+        if scalar.type != pb.QuantizationType.Int8:
+            raise invalid(f"{where}.scalar.type", "unknown quantization type (expected Int8)")
+        return {"scalar": {**given(scalar), "type": "int8"}}
+    if kind == "product":
+        product = given(value.product)
+        product["compression"] = COMPRESSIONS[value.product.compression]
+        return {"product": product}
+    if kind == "binary":
+        binary = value.binary
+        out = {k: v for k, v in given(binary).items() if k != "encoding"}
+        if binary.HasField("encoding"):
+            out["encoding"] = BINARY_ENCODINGS[binary.encoding]
+        if binary.HasField("query_encoding"):
+            setting = binary.query_encoding
+            if setting.WhichOneof("variant") == "setting":
+                out["query_encoding"] = QUERY_ENCODINGS[setting.setting]
+        return {"binary": out}
+    if kind == "disabled":
+        return "Disabled"
+    raise invalid(where, "empty quantization config: expected scalar, product or binary")
+
+
+def quantization_out(value: Mapping[str, Any]) -> pb.QuantizationConfig:
+    """A quantization config stored as REST JSON, as its protobuf message."""
+    if "scalar" in value:
+        scalar = {k: v for k, v in value["scalar"].items() if v is not None and k != "type"}
+        return pb.QuantizationConfig(
+            scalar=pb.ScalarQuantization(type=pb.QuantizationType.Int8, **scalar)
+        )
+    if "product" in value:
+        product = {k: v for k, v in value["product"].items() if v is not None}
+        product["compression"] = _reverse(COMPRESSIONS)[product.get("compression", "x4")]
+        return pb.QuantizationConfig(product=pb.ProductQuantization(**product))
+    binary = {k: v for k, v in value.get("binary", {}).items() if v is not None}
+    if "encoding" in binary:
+        binary["encoding"] = _reverse(BINARY_ENCODINGS)[binary["encoding"]]
+    if "query_encoding" in binary:
+        setting = _reverse(QUERY_ENCODINGS)[binary["query_encoding"]]
+        binary["query_encoding"] = pb.BinaryQuantizationQueryEncoding(setting=setting)  # type: ignore[attr-defined]
+    return pb.QuantizationConfig(binary=pb.BinaryQuantization(**binary))
+
+
+# ----------------------------------------------------------------------------- strict mode
+
+
+def strict_mode_in(value: pb.StrictModeConfig) -> dict[str, Any]:
+    """StrictModeConfig as its REST JSON dict (only the fields given)."""
+    out = given(value)
+    if value.HasField("multivector_config"):
+        out["multivector_config"] = {
+            name: given(v) for name, v in value.multivector_config.multivector_config.items()
+        }
+    if value.HasField("sparse_config"):
+        out["sparse_config"] = {
+            name: given(v) for name, v in value.sparse_config.sparse_config.items()
+        }
+    return out
+
+
+def strict_mode_out(value: Mapping[str, Any]) -> pb.StrictModeConfig:
+    fields = pb.StrictModeConfig.DESCRIPTOR.fields_by_name
+    scalars = {
+        k: v
+        for k, v in value.items()
+        if v is not None and k in fields and k not in ("multivector_config", "sparse_config")
+    }
+    out = pb.StrictModeConfig(**scalars)
+    for name, limits in (value.get("multivector_config") or {}).items():
+        out.multivector_config.multivector_config[name].CopyFrom(
+            pb.StrictModeMultivector(**{k: v for k, v in limits.items() if v is not None})
+        )
+    for name, limits in (value.get("sparse_config") or {}).items():
+        out.sparse_config.sparse_config[name].CopyFrom(
+            pb.StrictModeSparse(**{k: v for k, v in limits.items() if v is not None})
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------- vectors config
+
+
+def vector_params_in(value: pb.VectorParams, where: str) -> VectorParams:
+    if value.distance not in DISTANCES:
+        raise invalid(
+            f"{where}.distance", "unknown distance (expected Cosine, Euclid, Dot or Manhattan)"
+        )
+    datatype = DATATYPES.get(value.datatype) if value.HasField("datatype") else None
+    multivector = None
+    if value.HasField("multivector_config"):
+        multivector = {"comparator": "max_sim"}
+    return VectorParams(
+        size=int(value.size),
+        distance=DISTANCES[value.distance],
+        hnsw_config=(
+            hnsw_diff_in(value.hnsw_config, f"{where}.hnsw_config") or None
+            if value.HasField("hnsw_config")
+            else None
+        ),
+        quantization_config=(
+            quantization_in(value.quantization_config, f"{where}.quantization_config")
+            if value.HasField("quantization_config")
+            else None
+        ),
+        on_disk=value.on_disk if value.HasField("on_disk") else None,
+        datatype=datatype,
+        multivector_config=multivector,
+    )
+
+
+def vectors_config_in(value: pb.VectorsConfig, where: str) -> dict[str, VectorParams]:
+    """VectorsConfig: one VectorParams (the unnamed vector) or a map of named ones."""
+    kind = value.WhichOneof("config")
+    if kind == "params":
+        return {DEFAULT_VECTOR: vector_params_in(value.params, f"{where}.params")}
+    if kind == "params_map":
+        at = f"{where}.params_map.map"
+        return {
+            name: vector_params_in(params, f"{at}.{name}")
+            for name, params in value.params_map.map.items()
+        }
+    return {}
+
+
+def _vector_params_out(params: VectorParams) -> pb.VectorParams:
+    out = pb.VectorParams(size=params.size, distance=_reverse(DISTANCES)[params.distance])
+    if params.hnsw_config:
+        out.hnsw_config.CopyFrom(
+            pb.HnswConfigDiff(**{k: v for k, v in params.hnsw_config.items() if v is not None})
+        )
+    if params.quantization_config:
+        out.quantization_config.CopyFrom(quantization_out(params.quantization_config))
+    if params.on_disk is not None:
+        out.on_disk = params.on_disk
+    if params.datatype is not None:
+        out.datatype = _reverse(DATATYPES)[params.datatype]
+    if params.multivector_config:
+        out.multivector_config.CopyFrom(
+            pb.MultiVectorConfig(comparator=pb.MultiVectorComparator.MaxSim)
+        )
+    return out
+
+
+def vectors_config_out(config: CollectionConfig) -> pb.VectorsConfig:
+    vectors = config.params.vectors
+    if config.unnamed:
+        return pb.VectorsConfig(params=_vector_params_out(vectors[DEFAULT_VECTOR]))
+    named = {name: _vector_params_out(vp) for name, vp in vectors.items()}
+    return pb.VectorsConfig(params_map=pb.VectorParamsMap(map=named))
+
+
+# ----------------------------------------------------------------------------- collections in
+
+
+def collection_config_in(value: pb.CreateCollection) -> CollectionConfig:
+    """CreateCollection -> the domain config (defaults as Qdrant's; `init_from_collection`
+    is the engine's argument, not part of the config)."""
+    if value.HasField("sparse_vectors_config") and value.sparse_vectors_config.map:
+        raise Unsupported("sparse vectors (sparse_vectors_config)")
+    params = _checked(
+        {
+            k: getattr(value, k)
+            for k in ("shard_number", "replication_factor", "write_consistency_factor")
+            if value.HasField(k)
+        },
+        "params",
+        "",
+    )
+    collection = CollectionParams(
+        vectors=(
+            vectors_config_in(value.vectors_config, "vectors_config")
+            if value.HasField("vectors_config")
+            else {}
+        ),
+        shard_number=params.get("shard_number", 1),
+        sharding_method=SHARDING.get(value.sharding_method)
+        if value.HasField("sharding_method")
+        else None,
+        replication_factor=params.get("replication_factor", 1),
+        write_consistency_factor=params.get("write_consistency_factor", 1),
+        on_disk_payload=value.on_disk_payload if value.HasField("on_disk_payload") else True,
+    )
+    return CollectionConfig(
+        params=collection,
+        hnsw_config=HnswConfig(**hnsw_diff_in(value.hnsw_config)),
+        optimizer_config=OptimizersConfig(**optimizers_diff_in(value.optimizers_config)),
+        wal_config=WalConfig(**wal_diff_in(value.wal_config)),
+        quantization_config=(
+            quantization_in(value.quantization_config, "quantization_config")
+            if value.HasField("quantization_config")
+            else None
+        ),
+        strict_mode_config=(
+            strict_mode_in(value.strict_mode_config)
+            if value.HasField("strict_mode_config")
+            else None
+        ),
+    )
+
+
+def _vector_diff_in(value: pb.VectorParamsDiff, where: str) -> dict[str, Any]:
+    change: dict[str, Any] = {}
+    if value.HasField("hnsw_config"):
+        change["hnsw_config"] = hnsw_diff_in(value.hnsw_config, f"{where}.hnsw_config")
+    if value.HasField("on_disk"):
+        change["on_disk"] = value.on_disk
+    if value.HasField("quantization_config"):
+        quantization = quantization_in(value.quantization_config, f"{where}.quantization_config")
+        if quantization == "Disabled":
+            raise Unsupported(
+                f"disabling quantization of one vector ({where}.quantization_config.disabled)"
+            )
+        change["quantization_config"] = quantization
+    return change
+
+
+def collection_update_in(value: pb.UpdateCollection) -> CollectionUpdate:
+    """UpdateCollection -> the domain's partial update."""
+    if value.HasField("sparse_vectors_config"):
+        raise Unsupported("sparse vectors (sparse_vectors_config)")
+    vectors: dict[str, dict[str, Any]] | None = None
+    if value.HasField("vectors_config"):
+        diff = value.vectors_config
+        kind = diff.WhichOneof("config")
+        if kind == "params":
+            vectors = {DEFAULT_VECTOR: _vector_diff_in(diff.params, "vectors_config.params")}
+        elif kind == "params_map":
+            at = "vectors_config.params_map.map"
+            vectors = {
+                name: _vector_diff_in(d, f"{at}.{name}") for name, d in diff.params_map.map.items()
+            }
+    quantization: Any = None
+    if value.HasField("quantization_config"):
+        quantization = quantization_in(value.quantization_config, "quantization_config")
+    disable = quantization == "Disabled"
+    return CollectionUpdate(
+        vectors=vectors,
+        params=_checked(given(value.params), "params", "params") or None,
+        hnsw_config=hnsw_diff_in(value.hnsw_config) or None,
+        optimizers_config=optimizers_diff_in(value.optimizers_config) or None,
+        quantization_config=None if disable else quantization,
+        disable_quantization=disable,
+        strict_mode_config=(
+            strict_mode_in(value.strict_mode_config)
+            if value.HasField("strict_mode_config")
+            else None
+        ),
+    )
+
+
+def alias_actions_in(value: pb.ChangeAliases) -> list[AliasAction]:
+    actions: list[AliasAction] = []
+    for i, op in enumerate(value.actions):
+        kind = op.WhichOneof("action")
+        if kind == "create_alias":
+            actions.append(CreateAlias(op.create_alias.collection_name, op.create_alias.alias_name))
+        elif kind == "delete_alias":
+            actions.append(DeleteAlias(op.delete_alias.alias_name))
+        elif kind == "rename_alias":
+            rename = op.rename_alias
+            actions.append(RenameAlias(rename.old_alias_name, rename.new_alias_name))
+        else:
+            raise invalid(
+                f"actions[{i}]", "expected exactly one of create_alias, rename_alias, delete_alias"
+            )
+    return actions
+
+
+# ----------------------------------------------------------------------------- collections out
+
+
+def _optimizers_out(config: OptimizersConfig) -> pb.OptimizersConfigDiff:
+    out = pb.OptimizersConfigDiff(
+        deleted_threshold=config.deleted_threshold,
+        vacuum_min_vector_number=config.vacuum_min_vector_number,
+        default_segment_number=config.default_segment_number,
+        flush_interval_sec=config.flush_interval_sec,
+    )
+    for name in ("max_segment_size", "memmap_threshold", "indexing_threshold"):
+        value = getattr(config, name)
+        if value is not None:
+            setattr(out, name, value)
+    threads = config.max_optimization_threads
+    if threads is None:
+        auto = pb.MaxOptimizationThreads.Setting.Auto
+        out.max_optimization_threads.CopyFrom(pb.MaxOptimizationThreads(setting=auto))
+    else:
+        out.max_optimization_threads.CopyFrom(pb.MaxOptimizationThreads(value=threads))
+    return out
+
+
+def _hnsw_out(config: HnswConfig) -> pb.HnswConfigDiff:
+    values = {k: v for k, v in vars(config).items() if v is not None}
+    return pb.HnswConfigDiff(**values)
+
+
+def collection_config_out(config: CollectionConfig) -> pb.CollectionConfig:
+    """The `config` of CollectionInfo."""
+    p = config.params
+    params = pb.CollectionParams(
+        shard_number=p.shard_number,
+        on_disk_payload=p.on_disk_payload,
+        vectors_config=vectors_config_out(config),
+        replication_factor=p.replication_factor,
+        write_consistency_factor=p.write_consistency_factor,
+    )
+    if p.read_fan_out_factor is not None:
+        params.read_fan_out_factor = p.read_fan_out_factor
+    if p.sharding_method is not None:
+        params.sharding_method = _reverse(SHARDING)[p.sharding_method]
+    out = pb.CollectionConfig(
+        params=params,
+        hnsw_config=_hnsw_out(config.hnsw_config),
+        optimizer_config=_optimizers_out(config.optimizer_config),
+        wal_config=pb.WalConfigDiff(**vars(config.wal_config)),
+    )
+    if config.quantization_config:
+        out.quantization_config.CopyFrom(quantization_out(config.quantization_config))
+    if config.strict_mode_config is not None:
+        out.strict_mode_config.CopyFrom(strict_mode_out(config.strict_mode_config))
+    return out
+
+
+def _vectors_count(info: CollectionInfo) -> dict[str, int]:
+    """`vectors_count`, where the stubs still have it (Qdrant 1.14 does; later protos not)."""
+    if "vectors_count" in pb.CollectionInfo.DESCRIPTOR.fields_by_name:
+        return {"vectors_count": info.vectors_count}
+    return {}
+
+
+def collection_info_out(info: CollectionInfo) -> pb.CollectionInfo:
+    """CollectionInfo (its `warnings` have no field here: the servicer sends them as
+    trailing metadata)."""
+    ok = info.optimizer_status == "ok"
+    return pb.CollectionInfo(
+        status=STATUSES[info.status],
+        optimizer_status=pb.OptimizerStatus(ok=ok, error="" if ok else str(info.optimizer_status)),
+        **_vectors_count(info),
+        segments_count=info.segments_count,
+        config=collection_config_out(info.config),
+        payload_schema={
+            field: payload_schema_out(schema) for field, schema in info.payload_schema.items()
+        },
+        points_count=info.points_count,
+        indexed_vectors_count=info.indexed_vectors_count,
+    )
+
+
+# ----------------------------------------------------------------------------- payload indexes
+
+
+def field_schema_in(value: pb.CreateFieldIndexCollection) -> str | dict[str, Any] | None:
+    """`field_type` and `field_index_params` as the REST `field_schema` the core reads: a
+    type name, or a params object with its `type`."""
+    if not value.HasField("field_type"):
+        if value.HasField("field_index_params"):
+            raise invalid("field_type", "field type is missing")
+        return None
+    kind = FIELD_TYPES.get(value.field_type)
+    if kind is None:
+        raise invalid("field_type", "cannot convert field_type")
+    params = value.field_index_params if value.HasField("field_index_params") else None
+    which = params.WhichOneof("index_params") if params is not None else None
+    if which is None:
+        return kind
+    if which != INDEX_PARAMS[kind]:
+        raise invalid(
+            "field_index_params", f"field_type ({kind}) and field_index_params do not match"
+        )
+    message = getattr(params, which)
+    schema: dict[str, Any] = {"type": kind, **given(message)}
+    if kind == "text":
+        tokenizer = TOKENIZERS.get(message.tokenizer)
+        if tokenizer is None:
+            raise invalid(
+                "field_index_params.text_index_params.tokenizer", "unknown tokenizer type"
+            )
+        schema["tokenizer"] = tokenizer
+        for later in ("stopwords", "stemmer"):
+            if later in message.DESCRIPTOR.fields_by_name and message.HasField(later):
+                raise Unsupported(f"text index option {later!r} (added after Qdrant 1.14)")
+    return schema
+
+
+def payload_schema_out(schema: Mapping[str, Any]) -> pb.PayloadSchemaInfo:
+    """One entry of a collection's payload schema: type, params (when reported), points."""
+    kind = schema["data_type"]
+    out = pb.PayloadSchemaInfo(data_type=SCHEMA_TYPES[kind])
+    params = schema.get("params")
+    if params:
+        out.params.CopyFrom(index_params_out(kind, params))
+    if schema.get("points") is not None:
+        out.points = schema["points"]
+    return out
+
+
+def index_params_out(kind: str, params: Mapping[str, Any]) -> pb.PayloadIndexParams:
+    field = INDEX_PARAMS[kind]
+    message_type = getattr(
+        pb, pb.PayloadIndexParams.DESCRIPTOR.fields_by_name[field].message_type.name
+    )
+    known = message_type.DESCRIPTOR.fields_by_name
+    values = {k: v for k, v in params.items() if v is not None and k in known}
+    if kind == "text":
+        values["tokenizer"] = _reverse(TOKENIZERS)[params.get("tokenizer", "word")]
+        values = {k: v for k, v in values.items() if k not in ("stopwords", "stemmer")}
+    return pb.PayloadIndexParams(**{field: message_type(**values)})

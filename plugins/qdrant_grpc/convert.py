@@ -1,0 +1,376 @@
+"""Protobuf messages <-> core domain types for the points side of Qdrant's gRPC API.
+
+Each conversion is written once here: request messages become core models (`*_in`),
+core results become response messages (`*_out`). Collection configs and payload index
+params live in `config.py`, filters in `filters.py`, point ids and payload values in
+`values.py`.
+
+Dense vectors are accepted in every form the protos allow (the deprecated `data`, the
+`dense` oneof, named maps, `VectorInput` by id); sparse and multi vectors and
+server-side inference answer UNIMPLEMENTED naming the field. Errors name the field
+path: `points[3].vectors.vector`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+from qdrant_client import grpc as pb
+
+from vectorizer.errors import BadRequest, Unsupported, VectorizerError
+from vectorizer.filters.evaluate import parse_datetime
+from vectorizer.models import (
+    DEFAULT_VECTOR,
+    Direction,
+    OrderBy,
+    PointId,
+    PointStruct,
+    PointVectors,
+    Record,
+    ScoredPoint,
+    SearchParams,
+    SearchRequest,
+    UpdateResult,
+    WithPayload,
+    WithVectors,
+)
+from vectorizer_qdrant_grpc.filters import filter_in
+from vectorizer_qdrant_grpc.values import (
+    INT64_MAX,
+    INT64_MIN,
+    invalid,
+    opt,
+    payload_in,
+    payload_out,
+    point_id_in,
+    point_id_out,
+    point_ids_in,
+)
+
+# ----------------------------------------------------------------------------- vectors
+
+
+def dense_in(values: Any) -> np.ndarray:
+    """A `repeated float` as a float32 vector (its size is the core's to check)."""
+    return np.array(values, dtype=np.float32)
+
+
+def _vector_oneof(kind: str, value: Any, where: str) -> np.ndarray:
+    """The `dense` variant, or UNIMPLEMENTED naming the other variants."""
+    if kind == "dense":
+        return dense_in(value.data)
+    if kind == "sparse":
+        raise Unsupported(f"sparse vectors ({where}.sparse)")
+    if kind == "multi_dense":
+        raise Unsupported(f"multivectors ({where}.multi_dense)")
+    raise Unsupported(f"server-side inference: Document/Image/InferenceObject ({where}.{kind})")
+
+
+def vector_in(value: pb.Vector, where: str) -> np.ndarray:
+    """A Vector: its `vector` oneof, else the deprecated `data` (with `indices`: sparse,
+    with `vectors_count`: multi)."""
+    kind = value.WhichOneof("vector")
+    if kind is not None:
+        return _vector_oneof(kind, getattr(value, kind), where)
+    if value.HasField("indices"):
+        raise Unsupported(f"sparse vectors ({where}.indices)")
+    if value.HasField("vectors_count"):
+        raise Unsupported(f"multivectors ({where}.vectors_count)")
+    return dense_in(value.data)
+
+
+def vectors_in(value: pb.Vectors | None, where: str) -> dict[str, np.ndarray]:
+    """Vectors: one unnamed Vector or a map of named ones (absent: no vectors)."""
+    if value is None:
+        return {}
+    kind = value.WhichOneof("vectors_options")
+    if kind == "vector":
+        return {DEFAULT_VECTOR: vector_in(value.vector, f"{where}.vector")}
+    if kind == "vectors":
+        at = f"{where}.vectors.vectors"
+        return {name: vector_in(v, f"{at}.{name}") for name, v in value.vectors.vectors.items()}
+    return {}
+
+
+def vector_input_in(value: pb.VectorInput, where: str) -> np.ndarray | PointId:
+    """A VectorInput: a dense vector, or the id of the point whose vector to use."""
+    kind = value.WhichOneof("variant")
+    if kind == "id":
+        return point_id_in(value.id, f"{where}.id")
+    if kind is None:
+        raise invalid(where, "VectorInput is empty: expected a vector or a point id")
+    return _vector_oneof(kind, getattr(value, kind), where)
+
+
+def vectors_out(vectors: Mapping[str, np.ndarray] | None, unnamed: bool) -> pb.VectorsOutput | None:
+    """A point's vectors as Qdrant 1.14 sends them (dense values in `data`): the unnamed
+    vector of an unnamed collection, else the map of named vectors."""
+    if vectors is None:
+        return None
+    if unnamed:
+        vec = vectors.get(DEFAULT_VECTOR)
+        if vec is None:
+            return None
+        return pb.VectorsOutput(vector=pb.VectorOutput(data=vec.tolist()))
+    named = {name: pb.VectorOutput(data=vec.tolist()) for name, vec in vectors.items()}
+    return pb.VectorsOutput(vectors=pb.NamedVectorsOutput(vectors=named))
+
+
+# ----------------------------------------------------------------------------- selectors
+
+
+def with_payload_in(value: pb.WithPayloadSelector | None, default: bool) -> WithPayload:
+    """WithPayloadSelector: `enable`, `include` keys or `exclude` keys (absent: `default`)."""
+    kind = value.WhichOneof("selector_options") if value is not None else None
+    if value is None or kind is None:
+        return WithPayload(enabled=default)
+    if kind == "include":
+        return WithPayload(enabled=True, include=list(value.include.fields))
+    if kind == "exclude":
+        return WithPayload(enabled=True, exclude=list(value.exclude.fields))
+    return WithPayload(enabled=value.enable)
+
+
+def with_vectors_in(value: pb.WithVectorsSelector | None) -> WithVectors:
+    """WithVectorsSelector: `enable`, or `include` vector names (absent: no vectors)."""
+    kind = value.WhichOneof("selector_options") if value is not None else None
+    if value is None or kind is None:
+        return WithVectors(enabled=False)
+    if kind == "include":
+        return WithVectors(enabled=True, names=list(value.include.names))
+    return WithVectors(enabled=value.enable)
+
+
+def search_params_in(value: pb.SearchParams | None) -> SearchParams:
+    """SearchParams (`quantization` has no effect: Vectorizer keeps no quantized vectors)."""
+    if value is None:
+        return SearchParams()
+    return SearchParams(
+        hnsw_ef=opt(value, "hnsw_ef"),
+        exact=bool(value.exact),
+        indexed_only=bool(value.indexed_only),
+    )
+
+
+def no_shard_key(request: Any, field: str = "shard_key_selector") -> None:
+    """UNIMPLEMENTED when the request selects shard keys."""
+    if field in request.DESCRIPTOR.fields_by_name and request.HasField(field):
+        raise Unsupported(f"shard keys ({field})")
+
+
+def selector_in(value: pb.PointsSelector | None, where: str) -> tuple[list[PointId] | None, Any]:
+    """A PointsSelector as (ids, filter): exactly one of them is given."""
+    kind = value.WhichOneof("points_selector_one_of") if value is not None else None
+    if value is None or kind is None:
+        raise invalid(where, "PointsSelector is missing: expected `points` (ids) or `filter`")
+    if kind == "points":
+        return point_ids_in(value.points.ids, f"{where}.points.ids"), None
+    return None, filter_in(value.filter, f"{where}.filter")
+
+
+def filter_field(request: Any, field: str = "filter", where: str | None = None) -> Any:
+    """The core AST of the request's `filter` (None when absent)."""
+    if not request.HasField(field):
+        return None
+    return filter_in(getattr(request, field), where or field)
+
+
+# ----------------------------------------------------------------------------- points in
+
+
+def point_in(value: pb.PointStruct, where: str) -> PointStruct:
+    if not value.HasField("id"):
+        raise invalid(f"{where}.id", "Empty ID is not allowed")
+    return PointStruct(
+        id=point_id_in(value.id, f"{where}.id"),
+        vectors=vectors_in(opt(value, "vectors"), f"{where}.vectors"),
+        payload=payload_in(value.payload),
+    )
+
+
+def points_in(values: Iterable[pb.PointStruct], where: str = "points") -> list[PointStruct]:
+    return [point_in(p, f"{where}[{i}]") for i, p in enumerate(values)]
+
+
+def point_vectors_in(
+    values: Iterable[pb.PointVectors], where: str = "points"
+) -> list[PointVectors]:
+    out = []
+    for i, p in enumerate(values):
+        at = f"{where}[{i}]"
+        if not p.HasField("id"):
+            raise invalid(f"{at}.id", "id is expected")
+        if not p.HasField("vectors"):
+            raise invalid(f"{at}.vectors", "vectors is expected")
+        out.append(
+            PointVectors(
+                id=point_id_in(p.id, f"{at}.id"), vectors=vectors_in(p.vectors, f"{at}.vectors")
+            )
+        )
+    return out
+
+
+def order_by_in(value: pb.OrderBy, where: str = "order_by") -> OrderBy:
+    """OrderBy: key, direction, and `start_from` (a number, a timestamp or an RFC 3339
+    datetime string)."""
+    direction = Direction.DESC if value.direction == pb.Direction.Desc else Direction.ASC
+    start: int | float | dt.datetime | None = None
+    if value.HasField("start_from"):
+        sf = value.start_from
+        kind = sf.WhichOneof("value")
+        if kind == "float":
+            start = float(sf.float)
+        elif kind == "integer":
+            start = int(sf.integer)
+        elif kind == "timestamp":
+            start = sf.timestamp.ToDatetime(tzinfo=dt.UTC)
+        elif kind == "datetime":
+            try:
+                start = parse_datetime(sf.datetime)
+            except (ValueError, BadRequest):
+                raise invalid(
+                    f"{where}.start_from.datetime",
+                    f"expected an RFC 3339 datetime, got {sf.datetime!r}",
+                ) from None
+    return OrderBy(key=value.key, direction=direction, start_from=start)
+
+
+# ----------------------------------------------------------------------------- results out
+
+
+def _order_value_out(value: int | float) -> pb.OrderValue:
+    if isinstance(value, int) and INT64_MIN <= value <= INT64_MAX:
+        return pb.OrderValue(int=value)
+    return pb.OrderValue(float=float(value))
+
+
+def record_out(record: Record, unnamed: bool) -> pb.RetrievedPoint:
+    out = pb.RetrievedPoint(id=point_id_out(record.id), payload=payload_out(record.payload))
+    vectors = vectors_out(record.vectors, unnamed)
+    if vectors is not None:
+        out.vectors.CopyFrom(vectors)
+    if record.order_value is not None:
+        out.order_value.CopyFrom(_order_value_out(record.order_value))
+    return out
+
+
+def scored_out(point: ScoredPoint, unnamed: bool) -> pb.ScoredPoint:
+    out = pb.ScoredPoint(
+        id=point_id_out(point.id),
+        payload=payload_out(point.payload),
+        score=point.score,
+        version=point.version,
+    )
+    vectors = vectors_out(point.vectors, unnamed)
+    if vectors is not None:
+        out.vectors.CopyFrom(vectors)
+    return out
+
+
+def scored_list_out(points: Iterable[ScoredPoint], unnamed: bool) -> list[pb.ScoredPoint]:
+    return [scored_out(p, unnamed) for p in points]
+
+
+def update_result_out(result: UpdateResult, wait: bool) -> pb.UpdateResult:
+    """An operation's result: `Completed` when the request waited, else `Acknowledged`
+    (the core applies writes synchronously either way)."""
+    status = pb.UpdateStatus.Completed if wait else pb.UpdateStatus.Acknowledged
+    return pb.UpdateResult(operation_id=result.operation_id, status=status)
+
+
+def waits(request: Any) -> bool:
+    """The request's `wait` (default false, as in Qdrant)."""
+    return bool(request.HasField("wait") and request.wait)
+
+
+# ----------------------------------------------------------------------------- search and query
+
+
+def search_in(value: pb.SearchPoints, where: str = "") -> SearchRequest:
+    """SearchPoints (`collection_name` is the caller's to read)."""
+    at = f"{where}." if where else ""
+    no_shard_key(value)
+    if value.HasField("sparse_indices"):
+        raise Unsupported(f"sparse vectors ({at}sparse_indices)")
+    return SearchRequest(
+        vector=dense_in(value.vector),
+        using=value.vector_name if value.HasField("vector_name") else DEFAULT_VECTOR,
+        limit=int(value.limit),
+        offset=int(value.offset) if value.HasField("offset") else 0,
+        score_threshold=opt(value, "score_threshold"),
+        params=search_params_in(opt(value, "params")),
+        with_payload=with_payload_in(opt(value, "with_payload"), default=False),
+        with_vectors=with_vectors_in(opt(value, "with_vectors")),
+        filter=filter_field(value, where=f"{at}filter"),
+    )
+
+
+_QUERY_KINDS = {
+    "recommend": "recommend queries",
+    "discover": "discover queries",
+    "context": "context queries",
+    "order_by": "order_by queries",
+    "fusion": "fusion queries",
+    "sample": "random sample queries",
+    "formula": "formula (score boosting) queries",
+    "nearest_with_mmr": "MMR re-ranking",
+}
+
+
+@dataclasses.dataclass
+class QueryPlan:
+    """A nearest-neighbour query: `request.vector` is empty while `by_id` is to be resolved."""
+
+    request: SearchRequest
+    by_id: PointId | None = None
+
+
+def query_in(value: pb.QueryPoints, where: str = "") -> QueryPlan:
+    """QueryPoints, for what the core answers: nearest neighbours of a vector or of a point."""
+    at = f"{where}." if where else ""
+    no_shard_key(value)
+    if len(value.prefetch):
+        raise Unsupported(f"prefetch (multi-stage and hybrid queries) ({at}prefetch)")
+    if value.HasField("lookup_from"):
+        raise Unsupported(f"lookup_from (query vectors from another collection) ({at}lookup_from)")
+    if not value.HasField("query"):
+        raise Unsupported(f"query without `query` (listing points by id) ({at}query); use Scroll")
+    kind = value.query.WhichOneof("variant")
+    if kind is None:
+        raise invalid(f"{at}query", "Query is empty: expected one of its variants")
+    if kind != "nearest":
+        feature = _QUERY_KINDS.get(kind, f"{kind} queries")
+        raise Unsupported(f"{feature} ({at}query.{kind}); only nearest-neighbour queries")
+    target = vector_input_in(value.query.nearest, f"{at}query.nearest")
+    request = SearchRequest(
+        vector=target if isinstance(target, np.ndarray) else np.zeros(0, dtype=np.float32),
+        using=value.using if value.HasField("using") else DEFAULT_VECTOR,
+        limit=int(value.limit) if value.HasField("limit") else 10,
+        offset=int(value.offset) if value.HasField("offset") else 0,
+        score_threshold=opt(value, "score_threshold"),
+        params=search_params_in(opt(value, "params")),
+        with_payload=with_payload_in(opt(value, "with_payload"), default=False),
+        with_vectors=with_vectors_in(opt(value, "with_vectors")),
+        filter=filter_field(value, where=f"{at}filter"),
+    )
+    return QueryPlan(request, None if isinstance(target, np.ndarray) else target)
+
+
+# ----------------------------------------------------------------------------- errors in batches
+
+
+@contextmanager
+def located(where: str) -> Iterator[None]:
+    """Name `where` (a batch operation) in the message of a domain error raised inside."""
+    try:
+        yield
+    except VectorizerError as exc:
+        if where:
+            exc.message = f"{exc.message} (in {where})"
+            exc.args = (exc.message,)
+        raise

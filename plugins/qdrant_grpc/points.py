@@ -1,0 +1,357 @@
+"""`qdrant.Points`: point writes, reads, search and query over the engine.
+
+Every RPC converts its request (`convert.py`, `filters.py`, `config.py`), calls the
+engine and builds its response in a worker thread (`base.threaded`). Writes answer
+`Completed` with `wait`, `Acknowledged` without, as the REST plugin does. Queries answer
+what the core can: nearest neighbours of a vector or of a stored point; every other query
+kind, and the RPCs below in `FEATURES`, answer UNIMPLEMENTED naming the feature.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from qdrant_client import grpc as pb
+
+from vectorizer import Collection, Engine
+from vectorizer.errors import BadRequest
+from vectorizer.models import ScoredPoint, UpdateResult
+from vectorizer.payload import parse_path
+from vectorizer_qdrant_grpc import config, convert
+from vectorizer_qdrant_grpc.base import Service, threaded, unimplemented
+from vectorizer_qdrant_grpc.values import invalid, opt, payload_in, point_id_in, point_id_out
+
+FEATURES = {
+    "SearchGroups": "grouped search",
+    "QueryGroups": "grouped search",
+    "Recommend": "recommendations",
+    "RecommendBatch": "recommendations",
+    "RecommendGroups": "recommendations",
+    "Discover": "discovery search",
+    "DiscoverBatch": "discovery search",
+    "Facet": "facets",
+    "SearchMatrixPairs": "distance matrix",
+    "SearchMatrixOffsets": "distance matrix",
+}
+
+
+# ----------------------------------------------------------------------------- writes
+
+
+def _no_check(collection: Collection) -> None:
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Write:
+    """One converted write: an RPC's request, or one operation of `UpdateBatch` (`where`:
+    its place in the batch, "" for an RPC).
+
+    `check` raises what the collection would refuse that does not depend on its points
+    (vector names and sizes), writing nothing; `apply` performs the write.
+    """
+
+    where: str
+    apply: Callable[[Collection], UpdateResult]
+    check: Callable[[Collection], None] = _no_check
+
+
+def _at(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def upsert_write(msg: Any, where: str = "") -> Write:
+    """UpsertPoints, or a batch's PointStructList."""
+    convert.no_shard_key(msg)
+    points = convert.points_in(msg.points, _at(where, "points"))
+    return Write(where, lambda c: c.upsert(points), lambda c: c.check_vectors(points, whole=True))
+
+
+def delete_write(msg: Any, where: str = "") -> Write:
+    """DeletePoints (or its batch form): points by id or by filter."""
+    convert.no_shard_key(msg)
+    ids, flt = convert.selector_in(opt(msg, "points"), _at(where, "points"))
+    return Write(where, lambda c: c.delete(ids=ids, filter=flt))
+
+
+def delete_deprecated_write(msg: pb.PointsSelector, where: str) -> Write:
+    ids, flt = convert.selector_in(msg, where)
+    return Write(where, lambda c: c.delete(ids=ids, filter=flt))
+
+
+def _payload_key(msg: Any, where: str) -> str | None:
+    if not msg.HasField("key"):
+        return None
+    try:
+        parse_path(msg.key)
+    except BadRequest as exc:
+        raise invalid(_at(where, "key"), exc.message) from None
+    return str(msg.key)
+
+
+def set_payload_write(msg: Any, where: str = "") -> Write:
+    """SetPayloadPoints (or its batch form): merge the payload, at `key` when given."""
+    convert.no_shard_key(msg)
+    key = _payload_key(msg, where)
+    ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
+    payload = payload_in(msg.payload)
+    return Write(where, lambda c: c.set_payload(payload, ids=ids, filter=flt, key=key))
+
+
+def overwrite_payload_write(msg: Any, where: str = "") -> Write:
+    """SetPayloadPoints / OverwritePayload: replace the whole payload (no `key`)."""
+    convert.no_shard_key(msg)
+    if msg.HasField("key"):
+        raise invalid(_at(where, "key"), "`key` is not allowed when overwriting the payload")
+    ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
+    payload = payload_in(msg.payload)
+    return Write(where, lambda c: c.overwrite_payload(payload, ids=ids, filter=flt))
+
+
+def delete_payload_write(msg: Any, where: str = "") -> Write:
+    convert.no_shard_key(msg)
+    keys = list(msg.keys)
+    for i, key in enumerate(keys):
+        try:
+            parse_path(key)
+        except BadRequest as exc:
+            raise invalid(_at(where, f"keys[{i}]"), exc.message) from None
+    ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
+    return Write(where, lambda c: c.delete_payload(keys, ids=ids, filter=flt))
+
+
+def clear_payload_write(msg: Any, where: str = "") -> Write:
+    convert.no_shard_key(msg)
+    ids, flt = convert.selector_in(opt(msg, "points"), _at(where, "points"))
+    return Write(where, lambda c: c.clear_payload(ids=ids, filter=flt))
+
+
+def clear_payload_deprecated_write(msg: pb.PointsSelector, where: str) -> Write:
+    ids, flt = convert.selector_in(msg, where)
+    return Write(where, lambda c: c.clear_payload(ids=ids, filter=flt))
+
+
+def update_vectors_write(msg: Any, where: str = "") -> Write:
+    convert.no_shard_key(msg)
+    points = convert.point_vectors_in(msg.points, _at(where, "points"))
+    return Write(
+        where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points, whole=False)
+    )
+
+
+def delete_vectors_write(msg: Any, where: str = "") -> Write:
+    convert.no_shard_key(msg)
+    ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
+    if not msg.HasField("vectors"):
+        raise invalid(_at(where, "vectors"), "vectors is expected")
+    names = list(msg.vectors.names)
+
+    def check(c: Collection) -> None:
+        for name in names:
+            c.config.vector_params(name)
+
+    return Write(where, lambda c: c.delete_vectors(names, ids=ids, filter=flt), check)
+
+
+_OPERATIONS: dict[str, Callable[[Any, str], Write]] = {
+    "upsert": upsert_write,
+    "delete_deprecated": delete_deprecated_write,
+    "set_payload": set_payload_write,
+    "overwrite_payload": overwrite_payload_write,
+    "delete_payload": delete_payload_write,
+    "clear_payload_deprecated": clear_payload_deprecated_write,
+    "update_vectors": update_vectors_write,
+    "delete_vectors": delete_vectors_write,
+    "delete_points": delete_write,
+    "clear_payload": clear_payload_write,
+}
+"""PointsUpdateOperation's oneof variants and the converter of each."""
+
+
+def batch_writes(operations: Iterable[pb.PointsUpdateOperation]) -> list[Write]:
+    """UpdateBatch's operations, each converted (errors name `operations[i]...`)."""
+    writes = []
+    for i, op in enumerate(operations):
+        kind = op.WhichOneof("operation")
+        if kind is None:
+            raise invalid(f"operations[{i}]", "Operation is missing")
+        where = f"operations[{i}].{kind}"
+        with convert.located(where):
+            writes.append(_OPERATIONS[kind](getattr(op, kind), where))
+    return writes
+
+
+def _write_rpc(converter: Callable[[Any], Write], name: str) -> Callable[[Engine, Any], Any]:
+    """The work of a write RPC: convert, apply, answer the operation."""
+
+    def work(engine: Engine, request: Any) -> pb.PointsOperationResponse:
+        write = converter(request)
+        result = write.apply(engine.get_collection(request.collection_name))
+        return pb.PointsOperationResponse(
+            result=convert.update_result_out(result, convert.waits(request))
+        )
+
+    work.__name__ = name
+    work.__doc__ = converter.__doc__
+    return work
+
+
+def update_batch(engine: Engine, request: pb.UpdateBatchPoints) -> Any:
+    """Operations applied in order, each as its own RPC would. All are converted and
+    checked against the collection's config first, so a malformed or misfitting one fails
+    the batch before anything is written (as the REST plugin does)."""
+    writes = batch_writes(request.operations)
+    collection = engine.get_collection(request.collection_name)
+    for write in writes:
+        with convert.located(write.where):
+            write.check(collection)
+    results = []
+    for write in writes:
+        with convert.located(write.where):
+            results.append(write.apply(collection))
+    wait = convert.waits(request)
+    return pb.UpdateBatchResponse(result=[convert.update_result_out(r, wait) for r in results])
+
+
+def create_field_index(engine: Engine, request: pb.CreateFieldIndexCollection) -> Any:
+    schema = config.field_schema_in(request)
+    result = engine.get_collection(request.collection_name).create_field_index(
+        request.field_name, schema
+    )
+    return pb.PointsOperationResponse(
+        result=convert.update_result_out(result, convert.waits(request))
+    )
+
+
+def delete_field_index(engine: Engine, request: pb.DeleteFieldIndexCollection) -> Any:
+    result = engine.get_collection(request.collection_name).delete_field_index(request.field_name)
+    return pb.PointsOperationResponse(
+        result=convert.update_result_out(result, convert.waits(request))
+    )
+
+
+# ----------------------------------------------------------------------------- reads
+
+
+def get(engine: Engine, request: pb.GetPoints) -> Any:
+    convert.no_shard_key(request)
+    ids = convert.point_ids_in(request.ids, "ids")
+    payload = convert.with_payload_in(opt(request, "with_payload"), default=True)
+    vectors = convert.with_vectors_in(opt(request, "with_vectors"))
+    collection = engine.get_collection(request.collection_name)
+    unnamed = collection.config.unnamed
+    records = collection.retrieve(ids, payload, vectors)
+    return pb.GetResponse(result=[convert.record_out(r, unnamed) for r in records])
+
+
+def scroll(engine: Engine, request: pb.ScrollPoints) -> Any:
+    convert.no_shard_key(request)
+    order_by = convert.order_by_in(request.order_by) if request.HasField("order_by") else None
+    offset = point_id_in(request.offset, "offset") if request.HasField("offset") else None
+    flt = convert.filter_field(request)
+    collection = engine.get_collection(request.collection_name)
+    page = collection.scroll(
+        offset=offset,
+        limit=request.limit if request.HasField("limit") else 10,
+        with_payload=convert.with_payload_in(opt(request, "with_payload"), default=True),
+        with_vectors=convert.with_vectors_in(opt(request, "with_vectors")),
+        filter=flt,
+        order_by=order_by,
+    )
+    unnamed = collection.config.unnamed
+    response = pb.ScrollResponse(result=[convert.record_out(r, unnamed) for r in page.points])
+    if page.next_page_offset is not None:
+        response.next_page_offset.CopyFrom(point_id_out(page.next_page_offset))
+    return response
+
+
+def count(engine: Engine, request: pb.CountPoints) -> Any:
+    convert.no_shard_key(request)
+    flt = convert.filter_field(request)
+    exact = request.exact if request.HasField("exact") else True
+    total = engine.get_collection(request.collection_name).count(filter=flt, exact=exact)
+    return pb.CountResponse(result=pb.CountResult(count=total))
+
+
+# ----------------------------------------------------------------------------- search and query
+
+
+def search(engine: Engine, request: pb.SearchPoints) -> Any:
+    searched = convert.search_in(request)
+    collection = engine.get_collection(request.collection_name)
+    points = collection.search(searched)
+    return pb.SearchResponse(result=convert.scored_list_out(points, collection.config.unnamed))
+
+
+def search_batch(engine: Engine, request: pb.SearchBatchPoints) -> Any:
+    """Every search runs on the batch's collection (their own `collection_name` is unused,
+    as in Qdrant)."""
+    searches = [
+        convert.search_in(s, f"search_points[{i}]") for i, s in enumerate(request.search_points)
+    ]
+    collection = engine.get_collection(request.collection_name)
+    unnamed = collection.config.unnamed
+    return pb.SearchBatchResponse(
+        result=[
+            pb.BatchResult(result=convert.scored_list_out(found, unnamed))
+            for found in collection.search_batch(searches)
+        ]
+    )
+
+
+def run_query(collection: Collection, plan: convert.QueryPlan) -> list[ScoredPoint]:
+    """A nearest-neighbour query, by vector or by point id."""
+    if plan.by_id is None:
+        return collection.search(plan.request)
+    return collection.search_near_point(plan.by_id, plan.request)
+
+
+def query(engine: Engine, request: pb.QueryPoints) -> Any:
+    plan = convert.query_in(request)
+    collection = engine.get_collection(request.collection_name)
+    points = run_query(collection, plan)
+    return pb.QueryResponse(result=convert.scored_list_out(points, collection.config.unnamed))
+
+
+def query_batch(engine: Engine, request: pb.QueryBatchPoints) -> Any:
+    """Every query runs on the batch's collection."""
+    plans = [convert.query_in(q, f"query_points[{i}]") for i, q in enumerate(request.query_points)]
+    collection = engine.get_collection(request.collection_name)
+    unnamed = collection.config.unnamed
+    return pb.QueryBatchResponse(
+        result=[
+            pb.BatchResult(result=convert.scored_list_out(run_query(collection, p), unnamed))
+            for p in plans
+        ]
+    )
+
+
+# ----------------------------------------------------------------------------- the servicer
+
+
+class PointsService(
+    Service,
+    unimplemented(pb.PointsServicer, "Points", FEATURES),  # type: ignore[misc]
+):
+    """`qdrant.Points`: writes, reads, search and nearest-neighbour query."""
+
+    Upsert = threaded(_write_rpc(upsert_write, "upsert"))
+    Delete = threaded(_write_rpc(delete_write, "delete"))
+    SetPayload = threaded(_write_rpc(set_payload_write, "set_payload"))
+    OverwritePayload = threaded(_write_rpc(overwrite_payload_write, "overwrite_payload"))
+    DeletePayload = threaded(_write_rpc(delete_payload_write, "delete_payload"))
+    ClearPayload = threaded(_write_rpc(clear_payload_write, "clear_payload"))
+    UpdateVectors = threaded(_write_rpc(update_vectors_write, "update_vectors"))
+    DeleteVectors = threaded(_write_rpc(delete_vectors_write, "delete_vectors"))
+    UpdateBatch = threaded(update_batch)
+    CreateFieldIndex = threaded(create_field_index)
+    DeleteFieldIndex = threaded(delete_field_index)
+    Get = threaded(get)
+    Scroll = threaded(scroll)
+    Count = threaded(count)
+    Search = threaded(search)
+    SearchBatch = threaded(search_batch)
+    Query = threaded(query)
+    QueryBatch = threaded(query_batch)

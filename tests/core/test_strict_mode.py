@@ -1,0 +1,452 @@
+"""Strict mode (`strict_mode_config`): each limit Qdrant 1.14 enforces, in the core."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pytest
+from core_helpers import make_config
+
+from vectorizer import BadRequest, Engine, RateLimited, StrictModeViolation
+from vectorizer.collection import Collection
+from vectorizer.filters.ast import (
+    Filter,
+    HasId,
+    IsEmpty,
+    MatchAny,
+    MatchText,
+    MatchValue,
+    MinShould,
+    Nested,
+    Range,
+)
+from vectorizer.models import (
+    CollectionUpdate,
+    PointStruct,
+    PointVectors,
+    SearchParams,
+    SearchRequest,
+)
+from vectorizer.strict_mode import (
+    StrictMode,
+    TokenBucket,
+    max_condition_size,
+    total_conditions,
+    unindexed_key,
+)
+
+Q = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
+CITY = Filter(must=(MatchValue("city", "Berlin"),))
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _points(ids: range, city: str = "Berlin") -> list[PointStruct]:
+    return [
+        PointStruct(id=i, vectors={"": np.array([1.0, i, 0.0, 0.0])}, payload={"city": city})
+        for i in ids
+    ]
+
+
+def _collection(engine: Engine, strict: dict[str, Any] | None, points: int = 10) -> Collection:
+    config = dataclasses.replace(make_config(4), strict_mode_config=strict)
+    engine.create_collection("c", config)
+    col = engine.get_collection("c")
+    if points:
+        col.strict = StrictMode(None)  # filling is not what is under test
+        col.upsert(_points(range(points)))
+        col.strict = StrictMode(strict)
+    return col
+
+
+def _strict(engine: Engine, **settings: Any) -> Collection:
+    return _collection(engine, {"enabled": True, **settings})
+
+
+def _search(**kw: Any) -> SearchRequest:
+    return SearchRequest(vector=Q, **kw)
+
+
+# ----------------------------------------------------------------------------- reads
+
+
+def test_max_query_limit_on_search_scroll_and_batch(engine: Engine) -> None:
+    col = _strict(engine, max_query_limit=3)
+    assert len(col.search(_search(limit=3))) == 3
+    with pytest.raises(StrictModeViolation) as exc:
+        col.search(_search(limit=4))
+    assert exc.value.message == (
+        'Limit exceeded 4 > 3 for "limit". Help: Reduce the "limit" parameter to or below 3.'
+    )
+    with pytest.raises(StrictModeViolation, match='for "limit"'):
+        col.scroll(limit=5)
+    assert len(col.scroll(limit=3).points) == 3
+    with pytest.raises(StrictModeViolation, match="4 > 3"):
+        col.search_batch([_search(limit=1), _search(limit=4)])
+
+
+def test_disabled_strict_mode_enforces_nothing(engine: Engine) -> None:
+    col = _collection(
+        engine,
+        {
+            "enabled": False,
+            "max_query_limit": 1,
+            "unindexed_filtering_retrieve": False,
+            "search_allow_exact": False,
+            "read_rate_limit": 1,
+            "write_rate_limit": 1,
+            "upsert_max_batchsize": 1,
+            "max_points_count": 1,
+        },
+    )
+    for _ in range(3):
+        assert len(col.search(_search(limit=5, filter=CITY))) == 5
+        col.search(_search(params=SearchParams(exact=True)))
+    col.upsert(_points(range(10, 15)))
+    col.strict.check_timeout(10**6)
+    assert col.count() == 15
+
+
+def test_unindexed_filtering_retrieve_names_key_and_index_types(engine: Engine) -> None:
+    col = _strict(engine, unindexed_filtering_retrieve=False)
+    with pytest.raises(StrictModeViolation) as exc:
+        col.search(_search(filter=CITY))
+    assert exc.value.message == (
+        'Index required but not found for "city" of one of the following types: '
+        "[keyword]. Help: Create an index for this key or use a different filter."
+    )
+    with pytest.raises(StrictModeViolation, match='"city"'):
+        col.count(filter=CITY)
+    with pytest.raises(StrictModeViolation, match='"city"'):
+        col.scroll(filter=CITY)
+    col.create_field_index("city", "keyword")
+    assert col.count(filter=CITY) == 10
+    assert len(col.scroll(filter=CITY).points) == 10
+    # an index of the wrong kind does not serve the condition
+    col.create_field_index("n", "keyword")
+    with pytest.raises(
+        StrictModeViolation, match=r'"n" of one of the following types: \[float, integer\]'
+    ):
+        col.count(filter=Filter(must=(Range("n", gte=1),)))
+    # has_id needs no index; unindexed_filtering_update does not govern reads
+    assert col.count(filter=Filter(must=(HasId(frozenset({1, 2})),))) == 2
+
+
+def test_unindexed_filtering_update_guards_filtered_writes(engine: Engine) -> None:
+    col = _strict(engine, unindexed_filtering_update=False)
+    assert col.count(filter=CITY) == 10  # reads are not restricted by this setting
+    for write in (
+        lambda: col.delete(filter=CITY),
+        lambda: col.set_payload({"a": 1}, filter=CITY),
+        lambda: col.overwrite_payload({"a": 1}, filter=CITY),
+        lambda: col.delete_payload(["city"], filter=CITY),
+        lambda: col.clear_payload(filter=CITY),
+        lambda: col.delete_vectors([""], filter=CITY),
+    ):
+        with pytest.raises(StrictModeViolation, match='Index required but not found for "city"'):
+            write()
+    assert col.count() == 10
+    assert col.retrieve([0])[0].payload == {"city": "Berlin"}
+    col.delete(ids=[0])  # by id: no filter to check
+    col.create_field_index("city", "keyword")
+    col.delete(filter=CITY)
+    assert col.count() == 0
+
+
+def test_search_params_limits(engine: Engine) -> None:
+    col = _strict(
+        engine, search_max_hnsw_ef=5, search_allow_exact=False, search_max_oversampling=1.5
+    )
+    col.search(_search(params=SearchParams(hnsw_ef=5, oversampling=1.5)))
+    with pytest.raises(StrictModeViolation, match='Limit exceeded 6 > 5 for "hnsw_ef"'):
+        col.search(_search(params=SearchParams(hnsw_ef=6)))
+    with pytest.raises(StrictModeViolation, match=r'Limit exceeded 2 > 1\.5 for "oversampling"'):
+        col.search(_search(params=SearchParams(oversampling=2.0)))
+    with pytest.raises(StrictModeViolation) as exc:
+        col.search(_search(params=SearchParams(exact=True)))
+    assert exc.value.message == "Exact search disabled!. Help: Set exact=false."
+
+
+def test_filter_max_conditions_and_condition_max_size(engine: Engine) -> None:
+    col = _strict(engine, filter_max_conditions=2, condition_max_size=3)
+    two = Filter(must=(MatchValue("city", "Berlin"),), should=(MatchAny("n", (1, 2, 3)),))
+    col.search(_search(filter=two))
+    three = Filter(must=(*two.must, MatchValue("x", 1)), should=two.should)
+    with pytest.raises(StrictModeViolation) as exc:
+        col.search(_search(filter=three))
+    assert exc.value.message == (
+        "Filter condition limit reached (3 > 2). "
+        "Help: Reduce the amount of conditions of your filter."
+    )
+    big = Filter(must=(MatchAny("n", (1, 2, 3, 4)),))
+    with pytest.raises(StrictModeViolation) as exc:
+        col.count(filter=big)
+    assert exc.value.message == (
+        "Condition size limit reached (4 > 3). Help: Reduce the size of your condition."
+    )
+    with pytest.raises(StrictModeViolation, match="Condition size limit"):
+        col.delete(filter=big)  # update filters are limited too
+    assert col.count() == 10
+
+
+def test_condition_counting_follows_qdrant() -> None:
+    nested = Nested("city", Filter(must=(MatchAny("k", (1, 2)), MatchAny("k2", (1, 2, 3)))))
+    flt = Filter(
+        must=(nested, Filter(should=(IsEmpty("a"), MatchText("t", "x")))),
+        must_not=(HasId(frozenset({1, 2, 3, 4})),),
+        min_should=MinShould((MatchValue("m", 1),), 1),
+    )
+    assert total_conditions(flt) == 6
+    assert max_condition_size(flt) == 4
+    assert total_conditions(Filter()) == 0 and max_condition_size(Filter()) == 0
+
+
+def test_unindexed_key_types_and_nested_paths(engine: Engine) -> None:
+    col = _collection(engine, None, points=0)
+    indexes = col.payload_indexes
+    uuid = "6a0e1b5c-0b1d-4c5e-9f5e-2b3c4d5e6f70"
+    assert unindexed_key(Filter(must=(MatchValue("u", uuid),)), indexes) == (
+        "u",
+        ["keyword", "uuid"],
+    )
+    assert unindexed_key(Filter(must=(MatchValue("b", True),)), indexes) == ("b", ["bool"])
+    everything = ["bool", "datetime", "float", "geo", "integer", "keyword", "text", "uuid"]
+    assert unindexed_key(Filter(must=(IsEmpty("e"),)), indexes) == ("e", everything)
+    inner = Nested("country", Filter(must=(MatchText("name", "x"),)))
+    assert unindexed_key(Filter(should=(inner,)), indexes) == ("country.name", ["text"])
+    col.create_field_index("i", {"type": "integer", "lookup": False, "range": True})
+    assert unindexed_key(Filter(must=(MatchValue("i", 3),)), col.payload_indexes) == (
+        "i",
+        ["integer"],
+    )
+    assert unindexed_key(Filter(must=(Range("i", lt=3),)), col.payload_indexes) is None
+
+
+# ----------------------------------------------------------------------------- writes
+
+
+def test_upsert_and_update_vectors_batch_size(engine: Engine) -> None:
+    col = _strict(engine, upsert_max_batchsize=3)
+    col.upsert(_points(range(100, 103)))
+    with pytest.raises(StrictModeViolation) as exc:
+        col.upsert(_points(range(200, 204)))
+    assert exc.value.message == (
+        'Limit exceeded 4 > 3 for "upsert limit". '
+        'Help: Reduce the "upsert limit" parameter to or below 3.'
+    )
+    vectors = [PointVectors(id=i, vectors={"": np.ones(4)}) for i in range(4)]
+    with pytest.raises(StrictModeViolation, match='for "update limit"'):
+        col.update_vectors(vectors)
+    assert col.count() == 13
+    assert col.retrieve([200]) == []
+
+
+def test_max_points_count(engine: Engine) -> None:
+    col = _strict(engine, max_points_count=12)
+    col.upsert(_points(range(10, 15)))  # 10 < 12: Qdrant checks the size before the write
+    with pytest.raises(BadRequest) as exc:
+        col.upsert(_points(range(20, 21)))
+    assert exc.value.message == "Bad request: Max points count limit of 12 reached!"
+    assert col.count() == 15
+    col.delete(ids=[10, 11, 12, 13])
+    col.upsert(_points(range(20, 21)))
+
+
+def test_storage_size_limits(engine: Engine) -> None:
+    # 10 points x 4 float32 dimensions = 160 bytes of vectors
+    col = _strict(engine, max_collection_vector_size_bytes=160)
+    with pytest.raises(BadRequest) as exc:
+        col.upsert(_points(range(10, 11)))
+    assert exc.value.message == (
+        "Bad request: Max vector storage size limit of 0.00015258789MB reached!"
+    )
+    engine.update_collection(
+        "c",
+        CollectionUpdate(
+            strict_mode_config={
+                "max_collection_vector_size_bytes": 10**6,
+                "max_collection_payload_size_bytes": 170,  # 10 x {"city":"Berlin"} = 170
+            }
+        ),
+    )
+    with pytest.raises(BadRequest, match=r"Max payload storage size limit of 0\.00016212463MB"):
+        col.upsert(_points(range(10, 11)))
+    with pytest.raises(BadRequest, match="Max payload storage size"):
+        col.set_payload({"more": 1}, ids=[1])
+    col.delete_payload(["city"], ids=[0])  # removing payload is always allowed
+    col.upsert(_points(range(10, 11)))
+    assert col.count() == 11
+
+
+def test_max_payload_index_count(engine: Engine) -> None:
+    col = _strict(engine, max_payload_index_count=1)
+    col.create_field_index("city", "keyword")
+    col.create_field_index("city", "text")  # replacing an index is not a new one
+    with pytest.raises(StrictModeViolation, match=r"maximum number of payload indices \(1\)"):
+        col.create_field_index("n", "integer")
+    assert set(col.payload_indexes) == {"city"}
+
+
+def test_max_timeout(engine: Engine) -> None:
+    col = _strict(engine, max_timeout=2)
+    col.strict.check_timeout(2)
+    with pytest.raises(StrictModeViolation, match='Limit exceeded 3 > 2 for "timeout"'):
+        col.strict.check_timeout(3)
+
+
+# ----------------------------------------------------------------------------- rate limits
+
+
+def test_token_bucket_refills_with_the_clock() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(60, clock)  # one token a second, 60 at most
+    assert bucket.take(60) is None
+    denied = bucket.take(1)
+    assert denied is not None and denied.available == 0 and denied.retry_after == 1
+    clock.now += 0.5
+    denied = bucket.take(1)
+    assert denied is not None and denied.available == pytest.approx(0.5)
+    assert denied.retry_after == pytest.approx(0.5)
+    clock.now += 0.5
+    assert bucket.take(1) is None
+    clock.now += 3600  # refills up to the capacity only
+    assert bucket.take(60) is None and bucket.take(1) is not None
+    over = bucket.take(61)
+    assert over is not None and over.retry_after is None
+
+
+def test_read_rate_limit(engine: Engine) -> None:
+    col = _collection(engine, None)
+    clock = FakeClock()
+    col.strict = StrictMode({"enabled": True, "read_rate_limit": 3}, clock)
+    col.search(_search())  # 1 token
+    col.count(filter=CITY)  # 1 + 1 condition
+    with pytest.raises(RateLimited) as exc:
+        col.scroll()
+    assert exc.value.message == (
+        "Rate limiting exceeded: Read rate limit exceeded: Operation requires 1 tokens but "
+        "only 0.0 were available. Retry after 20s"
+    )
+    assert exc.value.retry_after == 20
+    clock.now += 20
+    col.scroll()
+    clock.now += 60
+    assert len(col.retrieve([1, 2, 3])) == 3  # one token an id
+    with pytest.raises(RateLimited, match="requires 1 tokens"):
+        col.retrieve([1])
+
+
+def test_write_rate_limit_costs_points_affected(engine: Engine) -> None:
+    col = _collection(engine, None)
+    clock = FakeClock()
+    col.strict = StrictMode({"enabled": True, "write_rate_limit": 10}, clock)
+    col.upsert(_points(range(10, 16)))  # 6 tokens
+    with pytest.raises(RateLimited) as exc:
+        col.upsert(_points(range(20, 25)))
+    assert exc.value.message == (
+        "Rate limiting exceeded: Write rate limit exceeded: Operation requires 5 tokens but "
+        "only 4.0 were available. Retry after 6s"
+    )
+    assert col.count() == 16 and col.retrieve([20]) == []
+    col.set_payload({"a": 1}, filter=Filter(must=(HasId(frozenset({1, 2, 3})),)))  # 3
+    with pytest.raises(RateLimited, match=r"requires 2 tokens but only 1\.0 "):
+        col.delete(ids=[1, 2])
+    col.delete(ids=[999])  # nothing to delete still costs 1
+    with pytest.raises(RateLimited) as exc:
+        col.upsert(_points(range(100, 111)))
+    assert exc.value.message == (
+        "Rate limiting exceeded: Write rate limit exceeded, request larger than rate limiter "
+        "capacity, please try to split your request"
+    )
+    assert exc.value.retry_after is None
+    assert col.count() == 16
+
+
+# ----------------------------------------------------------------------------- config
+
+
+def test_update_collection_changes_enforcement(engine: Engine) -> None:
+    col = _collection(engine, None)
+    assert len(col.search(_search(limit=8))) == 8
+    engine.update_collection(
+        "c", CollectionUpdate(strict_mode_config={"enabled": True, "max_query_limit": 5})
+    )
+    with pytest.raises(StrictModeViolation, match="8 > 5"):
+        col.search(_search(limit=8))
+    # a partial update keeps the other settings; a null leaves a setting as it was
+    engine.update_collection(
+        "c", CollectionUpdate(strict_mode_config={"max_query_limit": 7, "enabled": None})
+    )
+    assert col.config.strict_mode_config == {"enabled": True, "max_query_limit": 7}
+    with pytest.raises(StrictModeViolation, match="8 > 7"):
+        col.search(_search(limit=8))
+    engine.update_collection("c", CollectionUpdate(strict_mode_config={"enabled": False}))
+    assert len(col.search(_search(limit=8))) == 8
+
+
+def test_update_collection_refills_rate_limits(engine: Engine) -> None:
+    col = _collection(engine, None)
+    engine.update_collection(
+        "c", CollectionUpdate(strict_mode_config={"enabled": True, "read_rate_limit": 1})
+    )
+    col.search(_search())
+    with pytest.raises(RateLimited):
+        col.search(_search())
+    engine.update_collection("c", CollectionUpdate(strict_mode_config={"read_rate_limit": 2}))
+    col.search(_search())
+    col.search(_search())
+
+
+def test_strict_mode_survives_a_restart(tmp_path) -> None:
+    with Engine.open(tmp_path / "data") as eng:
+        _strict(eng, max_query_limit=2)
+    with Engine.open(tmp_path / "data") as eng:
+        col = eng.get_collection("c")
+        with pytest.raises(StrictModeViolation, match="3 > 2"):
+            col.search(_search(limit=3))
+
+
+def test_invalid_settings_are_refused(engine: Engine) -> None:
+    config = dataclasses.replace(make_config(4), strict_mode_config={"max_query_limit": 0})
+    with pytest.raises(BadRequest, match=r"strict_mode_config\.max_query_limit"):
+        engine.create_collection("c", config)
+    assert not engine.collection_exists("c")
+    _collection(engine, {"enabled": True})
+    with pytest.raises(BadRequest, match=r"strict_mode_config\.read_rate_limit"):
+        engine.update_collection("c", CollectionUpdate(strict_mode_config={"read_rate_limit": "x"}))
+    assert engine.get_collection("c").config.strict_mode_config == {"enabled": True}
+
+
+def test_info_reports_what_has_no_effect(engine: Engine) -> None:
+    col = _collection(
+        engine,
+        {
+            "enabled": True,
+            "max_query_limit": 5,
+            "sparse_config": {"s": {"max_length": 3}},
+            "unheard_of": 1,
+        },
+        points=0,
+    )
+    info = col.info()
+    assert info.config.strict_mode_config is not None
+    assert info.config.strict_mode_config["max_query_limit"] == 5
+    strict_notes = [w for w in info.warnings if "strict_mode_config" in w]
+    assert strict_notes == [
+        "strict_mode_config.sparse_config is stored but has no effect: "
+        "sparse vectors are not supported by Vectorizer yet",
+        "strict_mode_config.unheard_of is stored but has no effect: "
+        "not a strict mode setting of Qdrant 1.14",
+    ]
+    engine.update_collection("c", CollectionUpdate(strict_mode_config={"max_timeout": 3}))
+    assert not any("max_query_limit" in w or "max_timeout" in w for w in col.info().warnings)

@@ -1,0 +1,639 @@
+"""Protobuf <-> core conversions of the gRPC plugin: ids, payload values, vectors,
+selectors, queries, collection configs and payload index params."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+from qdrant_client import grpc as pb
+
+from vectorizer.errors import BadRequest, Unsupported
+from vectorizer.models import (
+    DEFAULT_VECTOR,
+    CollectionConfig,
+    CollectionInfo,
+    CollectionParams,
+    CollectionStatus,
+    Datatype,
+    Direction,
+    Distance,
+    Record,
+    ScoredPoint,
+    UpdateResult,
+    VectorParams,
+    WithPayload,
+    WithVectors,
+)
+from vectorizer_qdrant_grpc import config, convert
+from vectorizer_qdrant_grpc.values import (
+    payload_in,
+    payload_out,
+    point_id_in,
+    point_id_out,
+    value_in,
+    value_out,
+)
+
+UUID = "6f2de94a-03c3-4641-809d-f374a0c13c0e"
+
+
+# ----------------------------------------------------------------------------- point ids
+
+
+def test_point_ids_keep_their_kind() -> None:
+    assert point_id_in(pb.PointId(num=7), "id") == 7
+    assert point_id_in(pb.PointId(num=2**64 - 1), "id") == 2**64 - 1
+    assert point_id_in(pb.PointId(uuid=UUID), "id") == UUID
+    # every form uuid.UUID reads comes back canonical
+    assert point_id_in(pb.PointId(uuid=UUID.upper().replace("-", "")), "id") == UUID
+    assert point_id_out(7) == pb.PointId(num=7)
+    assert point_id_out(UUID) == pb.PointId(uuid=UUID)
+    assert point_id_out(0).WhichOneof("point_id_options") == "num"
+
+
+def test_bad_point_ids_name_the_field() -> None:
+    with pytest.raises(BadRequest, match=r"^points\[2\]\.id: No ID options provided$"):
+        point_id_in(pb.PointId(), "points[2].id")
+    with pytest.raises(BadRequest, match=r"^ids\[0\]: Unable to parse UUID: nope$"):
+        point_id_in(pb.PointId(uuid="nope"), "ids[0]")
+
+
+# ----------------------------------------------------------------------------- payload values
+
+
+def test_payload_values_keep_their_kind_both_ways() -> None:
+    payload = {
+        "int": 1,
+        "float_whole": 1.0,
+        "float": 2.5,
+        "neg": -(2**63),
+        "str": "x",
+        "true": True,
+        "false": False,
+        "none": None,
+        "list": [1, 1.0, "a", None, [2], {"k": False}],
+        "obj": {"a": {"b": [3, 4.5]}},
+        "empty_obj": {},
+        "empty_list": [],
+    }
+    wire = payload_out(payload)
+    assert wire["int"].WhichOneof("kind") == "integer_value"
+    assert wire["float_whole"].WhichOneof("kind") == "double_value"
+    assert wire["true"].WhichOneof("kind") == "bool_value"
+    assert wire["none"].WhichOneof("kind") == "null_value"
+    assert wire["obj"].WhichOneof("kind") == "struct_value"
+    assert wire["list"].WhichOneof("kind") == "list_value"
+    back = payload_in(pb.PointStruct(payload=wire).payload)
+    assert back == payload
+    assert type(back["int"]) is int
+    assert type(back["float_whole"]) is float
+    assert type(back["true"]) is bool
+    assert [type(v) for v in back["list"]] == [int, float, str, type(None), list, dict]
+
+
+def test_value_edge_cases() -> None:
+    assert value_in(pb.Value()) is None  # an unset kind reads as null
+    big = value_out(2**64 - 1)  # beyond int64: sent as a double, like a JSON number
+    assert big.WhichOneof("kind") == "double_value"
+    assert value_in(value_out((1, 2))) == [1, 2]
+    with pytest.raises(TypeError):
+        value_out(object())
+
+
+# ----------------------------------------------------------------------------- vectors
+
+
+def test_dense_vectors_in_every_form() -> None:
+    legacy = pb.Vectors(vector=pb.Vector(data=[1.0, 2.0]))
+    dense = pb.Vectors(vector=pb.Vector(dense=pb.DenseVector(data=[3.0, 4.0])))
+    named = pb.Vectors(
+        vectors=pb.NamedVectors(
+            vectors={
+                "a": pb.Vector(data=[1.0]),
+                "b": pb.Vector(dense=pb.DenseVector(data=[2.0, 3.0])),
+            }
+        )
+    )
+    got = convert.vectors_in(legacy, "v")
+    assert list(got) == [DEFAULT_VECTOR]
+    assert got[DEFAULT_VECTOR].dtype == np.float32
+    np.testing.assert_array_equal(got[DEFAULT_VECTOR], [1.0, 2.0])
+    np.testing.assert_array_equal(convert.vectors_in(dense, "v")[DEFAULT_VECTOR], [3.0, 4.0])
+    both = convert.vectors_in(named, "v")
+    assert sorted(both) == ["a", "b"]
+    np.testing.assert_array_equal(both["b"], [2.0, 3.0])
+    assert convert.vectors_in(None, "v") == {}
+
+
+@pytest.mark.parametrize(
+    ("vector", "feature"),
+    [
+        (
+            pb.Vector(sparse=pb.SparseVector(values=[1.0], indices=[3])),
+            "sparse vectors (p.vector.sparse)",
+        ),
+        (
+            pb.Vector(multi_dense=pb.MultiDenseVector(vectors=[pb.DenseVector(data=[1.0])])),
+            "multivectors (p.vector.multi_dense)",
+        ),
+        (
+            pb.Vector(data=[1.0], indices=pb.SparseIndices(data=[1])),
+            "sparse vectors (p.vector.indices)",
+        ),
+        (pb.Vector(data=[1.0, 2.0], vectors_count=2), "multivectors (p.vector.vectors_count)"),
+        (pb.Vector(document=pb.Document(text="hi", model="m")), "server-side inference"),
+    ],
+)
+def test_other_vector_kinds_are_unimplemented_naming_the_field(
+    vector: pb.Vector, feature: str
+) -> None:
+    with pytest.raises(Unsupported) as info:
+        convert.vectors_in(pb.Vectors(vector=vector), "p")
+    assert feature in info.value.message
+
+
+def test_vector_input_by_vector_or_id() -> None:
+    by_id = convert.vector_input_in(pb.VectorInput(id=pb.PointId(uuid=UUID)), "q")
+    assert by_id == UUID
+    dense = convert.vector_input_in(pb.VectorInput(dense=pb.DenseVector(data=[1.0])), "q")
+    np.testing.assert_array_equal(dense, [1.0])
+    with pytest.raises(Unsupported, match=r"sparse vectors \(q\.sparse\)"):
+        convert.vector_input_in(pb.VectorInput(sparse=pb.SparseVector()), "q")
+    with pytest.raises(BadRequest, match=r"^q: VectorInput is empty"):
+        convert.vector_input_in(pb.VectorInput(), "q")
+
+
+def test_vectors_out() -> None:
+    vec = np.array([1.0, 2.5], dtype=np.float32)
+    unnamed = convert.vectors_out({DEFAULT_VECTOR: vec}, unnamed=True)
+    assert unnamed is not None
+    assert list(unnamed.vector.data) == [1.0, 2.5]
+    named = convert.vectors_out({"a": vec}, unnamed=False)
+    assert named is not None
+    assert list(named.vectors.vectors["a"].data) == [1.0, 2.5]
+    assert convert.vectors_out(None, unnamed=True) is None
+    assert convert.vectors_out({}, unnamed=True) is None
+
+
+# ----------------------------------------------------------------------------- selectors
+
+
+def test_with_payload_and_with_vectors_selectors() -> None:
+    assert convert.with_payload_in(None, default=True) == WithPayload(enabled=True)
+    assert convert.with_payload_in(pb.WithPayloadSelector(), default=False) == WithPayload()
+    assert convert.with_payload_in(pb.WithPayloadSelector(enable=False), True) == WithPayload()
+    include = pb.WithPayloadSelector(include=pb.PayloadIncludeSelector(fields=["a", "b.c"]))
+    assert convert.with_payload_in(include, False) == WithPayload(True, include=["a", "b.c"])
+    exclude = pb.WithPayloadSelector(exclude=pb.PayloadExcludeSelector(fields=["a"]))
+    assert convert.with_payload_in(exclude, False) == WithPayload(True, exclude=["a"])
+    assert convert.with_vectors_in(None) == WithVectors()
+    assert convert.with_vectors_in(pb.WithVectorsSelector(enable=True)) == WithVectors(True)
+    names = pb.WithVectorsSelector(include=pb.VectorsSelector(names=["x"]))
+    assert convert.with_vectors_in(names) == WithVectors(True, names=["x"])
+
+
+def test_selector_needs_ids_or_filter() -> None:
+    ids, flt = convert.selector_in(
+        pb.PointsSelector(points=pb.PointsIdsList(ids=[pb.PointId(num=1), pb.PointId(uuid=UUID)])),
+        "points",
+    )
+    assert (ids, flt) == ([1, UUID], None)
+    ids, flt = convert.selector_in(pb.PointsSelector(filter=pb.Filter()), "points")
+    assert ids is None and flt is not None
+    with pytest.raises(BadRequest, match=r"^points: PointsSelector is missing"):
+        convert.selector_in(None, "points")
+
+
+def test_update_result_status_follows_wait() -> None:
+    done = convert.update_result_out(UpdateResult(operation_id=4), wait=True)
+    assert (done.operation_id, done.status) == (4, pb.UpdateStatus.Completed)
+    later = convert.update_result_out(UpdateResult(operation_id=5), wait=False)
+    assert later.status == pb.UpdateStatus.Acknowledged
+    assert convert.waits(pb.UpsertPoints()) is False
+    assert convert.waits(pb.UpsertPoints(wait=True)) is True
+
+
+def test_records_and_scored_points_out() -> None:
+    record = Record(id=UUID, payload={"a": 1}, vectors=None, order_value=3)
+    out = convert.record_out(record, unnamed=True)
+    assert out.id.uuid == UUID
+    assert out.payload["a"].integer_value == 1
+    assert not out.HasField("vectors")
+    assert out.order_value.int == 3
+    scored = convert.scored_out(
+        ScoredPoint(id=1, version=2, score=0.5, payload=None, vectors={"a": np.ones(2)}),
+        unnamed=False,
+    )
+    assert (scored.id.num, scored.version, scored.score) == (1, 2, 0.5)
+    assert len(scored.payload) == 0
+    assert list(scored.vectors.vectors.vectors["a"].data) == [1.0, 1.0]
+
+
+def test_order_by() -> None:
+    got = convert.order_by_in(pb.OrderBy(key="n"))
+    assert (got.key, got.direction, got.start_from) == ("n", Direction.ASC, None)
+    desc = pb.OrderBy(key="n", direction=pb.Direction.Desc, start_from=pb.StartFrom(integer=5))
+    got = convert.order_by_in(desc)
+    assert (got.direction, got.start_from) == (Direction.DESC, 5)
+    got = convert.order_by_in(pb.OrderBy(key="n", start_from=pb.StartFrom(float=1.5)))
+    assert got.start_from == 1.5
+    stamp = Timestamp()
+    stamp.FromDatetime(dt.datetime(2024, 1, 2, 3, 4, 5))
+    got = convert.order_by_in(pb.OrderBy(key="t", start_from=pb.StartFrom(timestamp=stamp)))
+    assert got.start_from == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    text = pb.OrderBy(key="t", start_from=pb.StartFrom(datetime="2024-01-02T03:04:05Z"))
+    assert convert.order_by_in(text).start_from == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    with pytest.raises(BadRequest, match=r"order_by\.start_from\.datetime"):
+        convert.order_by_in(pb.OrderBy(key="t", start_from=pb.StartFrom(datetime="yesterday")))
+
+
+# ----------------------------------------------------------------------------- search and query
+
+
+def test_search_request() -> None:
+    request = pb.SearchPoints(
+        collection_name="c",
+        vector=[1.0, 2.0],
+        limit=3,
+        offset=1,
+        vector_name="img",
+        score_threshold=0.5,
+        params=pb.SearchParams(hnsw_ef=64, exact=True),
+        with_payload=pb.WithPayloadSelector(enable=True),
+        filter=pb.Filter(must=[pb.Condition(has_vector=pb.HasVectorCondition(has_vector="img"))]),
+    )
+    got = convert.search_in(request)
+    assert (got.using, got.limit, got.offset, got.score_threshold) == ("img", 3, 1, 0.5)
+    assert (got.params.hnsw_ef, got.params.exact) == (64, True)
+    assert got.with_payload.enabled and not got.with_vectors.enabled
+    assert got.filter is not None
+    defaults = convert.search_in(pb.SearchPoints(vector=[1.0], limit=1))
+    assert (defaults.using, defaults.offset, defaults.score_threshold) == ("", 0, None)
+    assert not defaults.with_payload.enabled
+    with pytest.raises(Unsupported, match=r"sparse vectors \(search_points\[1\]\.sparse_indices\)"):
+        convert.search_in(
+            pb.SearchPoints(vector=[1.0], sparse_indices=pb.SparseIndices(data=[0])),
+            "search_points[1]",
+        )
+    with pytest.raises(Unsupported, match="shard keys"):
+        convert.search_in(pb.SearchPoints(vector=[1.0], shard_key_selector=pb.ShardKeySelector()))
+
+
+def test_query_nearest_by_vector_or_id() -> None:
+    nearest = pb.Query(nearest=pb.VectorInput(dense=pb.DenseVector(data=[1.0, 0.0])))
+    plan = convert.query_in(pb.QueryPoints(query=nearest, using="a", offset=2))
+    assert plan.by_id is None
+    assert (plan.request.using, plan.request.limit, plan.request.offset) == ("a", 10, 2)
+    np.testing.assert_array_equal(plan.request.vector, [1.0, 0.0])
+    by_id = pb.Query(nearest=pb.VectorInput(id=pb.PointId(num=9)))
+    plan = convert.query_in(pb.QueryPoints(query=by_id, limit=3))
+    assert (plan.by_id, plan.request.limit) == (9, 3)
+
+
+@pytest.mark.parametrize(
+    ("request_", "feature"),
+    [
+        (pb.QueryPoints(query=pb.Query(fusion=pb.Fusion.RRF)), "fusion queries (query.fusion)"),
+        (
+            pb.QueryPoints(query=pb.Query(sample=pb.Sample.Random)),
+            "random sample queries (query.sample)",
+        ),
+        (
+            pb.QueryPoints(query=pb.Query(recommend=pb.RecommendInput())),
+            "recommend queries (query.recommend)",
+        ),
+        (
+            pb.QueryPoints(query=pb.Query(order_by=pb.OrderBy(key="a"))),
+            "order_by queries (query.order_by)",
+        ),
+        (
+            pb.QueryPoints(query=pb.Query(nearest_with_mmr=pb.NearestInputWithMmr())),
+            "MMR re-ranking (query.nearest_with_mmr)",
+        ),
+        (pb.QueryPoints(prefetch=[pb.PrefetchQuery()]), "prefetch"),
+        (
+            pb.QueryPoints(
+                query=pb.Query(nearest=pb.VectorInput(id=pb.PointId(num=1))),
+                lookup_from=pb.LookupLocation(),
+            ),
+            "lookup_from",
+        ),
+        (pb.QueryPoints(), "query without `query`"),
+        (
+            pb.QueryPoints(
+                query=pb.Query(nearest=pb.VectorInput(multi_dense=pb.MultiDenseVector()))
+            ),
+            "multivectors (query.nearest.multi_dense)",
+        ),
+    ],
+)
+def test_other_query_kinds_are_unimplemented_naming_them(
+    request_: pb.QueryPoints, feature: str
+) -> None:
+    with pytest.raises(Unsupported) as info:
+        convert.query_in(request_)
+    assert feature in info.value.message
+
+
+# ----------------------------------------------------------------------------- collection configs
+
+
+def test_create_collection_defaults_like_qdrant() -> None:
+    request = pb.CreateCollection(
+        collection_name="c",
+        vectors_config=pb.VectorsConfig(params=pb.VectorParams(size=4, distance=pb.Distance.Dot)),
+    )
+    got = config.collection_config_in(request)
+    assert got.params.vectors == {DEFAULT_VECTOR: VectorParams(size=4, distance=Distance.DOT)}
+    assert got == CollectionConfig(params=CollectionParams(vectors=got.params.vectors))
+
+
+def test_create_collection_config_round_trip() -> None:
+    quantization = pb.QuantizationConfig(
+        scalar=pb.ScalarQuantization(type=pb.QuantizationType.Int8, quantile=0.5, always_ram=True)
+    )
+    request = pb.CreateCollection(
+        collection_name="c",
+        vectors_config=pb.VectorsConfig(
+            params_map=pb.VectorParamsMap(
+                map={
+                    "a": pb.VectorParams(
+                        size=3,
+                        distance=pb.Distance.Euclid,
+                        hnsw_config=pb.HnswConfigDiff(m=8),
+                        on_disk=True,
+                        datatype=pb.Datatype.Float16,
+                    ),
+                    "b": pb.VectorParams(
+                        size=2,
+                        distance=pb.Distance.Manhattan,
+                        quantization_config=pb.QuantizationConfig(
+                            product=pb.ProductQuantization(compression=pb.CompressionRatio.x16)
+                        ),
+                    ),
+                }
+            )
+        ),
+        hnsw_config=pb.HnswConfigDiff(ef_construct=64, payload_m=4),
+        optimizers_config=pb.OptimizersConfigDiff(
+            indexing_threshold=0,
+            max_optimization_threads=pb.MaxOptimizationThreads(value=2),
+        ),
+        wal_config=pb.WalConfigDiff(wal_capacity_mb=16),
+        shard_number=2,
+        on_disk_payload=False,
+        quantization_config=quantization,
+        strict_mode_config=pb.StrictModeConfig(
+            enabled=True,
+            max_query_limit=50,
+            multivector_config=pb.StrictModeMultivectorConfig(
+                multivector_config={"a": pb.StrictModeMultivector(max_vectors=3)}
+            ),
+        ),
+    )
+    got = config.collection_config_in(request)
+    a, b = got.params.vectors["a"], got.params.vectors["b"]
+    assert (a.size, a.distance, a.hnsw_config, a.on_disk, a.datatype) == (
+        3,
+        Distance.EUCLID,
+        {"m": 8},
+        True,
+        Datatype.FLOAT16,
+    )
+    assert b.quantization_config == {"product": {"compression": "x16"}}
+    assert (got.hnsw_config.ef_construct, got.hnsw_config.payload_m) == (64, 4)
+    assert got.optimizer_config.indexing_threshold == 0
+    assert got.optimizer_config.max_optimization_threads == 2
+    assert got.wal_config.wal_capacity_mb == 16
+    assert (got.params.shard_number, got.params.on_disk_payload) == (2, False)
+    assert got.quantization_config == {
+        "scalar": {"type": "int8", "quantile": 0.5, "always_ram": True}
+    }
+    assert got.strict_mode_config == {
+        "enabled": True,
+        "max_query_limit": 50,
+        "multivector_config": {"a": {"max_vectors": 3}},
+    }
+    out = config.collection_config_out(got)
+    assert out.params.vectors_config == request.vectors_config
+    assert out.quantization_config == quantization
+    assert out.strict_mode_config == request.strict_mode_config
+    assert out.hnsw_config.ef_construct == 64
+    assert out.optimizer_config.max_optimization_threads.value == 2
+    assert out.params.shard_number == 2 and not out.params.on_disk_payload
+
+
+def test_binary_quantization_both_ways() -> None:
+    message = pb.QuantizationConfig(
+        binary=pb.BinaryQuantization(
+            always_ram=True,
+            encoding=pb.BinaryQuantizationEncoding.TwoBits,
+            query_encoding=pb.BinaryQuantizationQueryEncoding(
+                setting=pb.BinaryQuantizationQueryEncoding.Setting.Scalar8Bits
+            ),
+        )
+    )
+    as_json = config.quantization_in(message, "q")
+    assert as_json == {
+        "binary": {"always_ram": True, "encoding": "two_bits", "query_encoding": "scalar8bits"}
+    }
+    assert config.quantization_out(as_json) == message
+
+
+def test_default_optimizer_threads_are_auto() -> None:
+    out = config.collection_config_out(CollectionConfig())
+    threads = out.optimizer_config.max_optimization_threads
+    assert threads.WhichOneof("variant") == "setting"
+    assert threads.setting == pb.MaxOptimizationThreads.Setting.Auto
+    assert not out.optimizer_config.HasField("max_segment_size")
+    assert out.optimizer_config.indexing_threshold == 20000
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        (
+            pb.CreateCollection(vectors_config=pb.VectorsConfig(params=pb.VectorParams(size=4))),
+            r"^vectors_config\.params\.distance: unknown distance",
+        ),
+        (
+            pb.CreateCollection(hnsw_config=pb.HnswConfigDiff(ef_construct=2)),
+            r"^hnsw_config\.ef_construct: value 2 invalid, must be 4 or larger$",
+        ),
+        (
+            pb.CreateCollection(optimizers_config=pb.OptimizersConfigDiff(deleted_threshold=2)),
+            r"^optimizers_config\.deleted_threshold: value 2\.0 invalid, must be 1 or smaller$",
+        ),
+        (pb.CreateCollection(shard_number=0), r"^shard_number: value 0 invalid"),
+    ],
+)
+def test_bad_configs_name_the_field(request_: pb.CreateCollection, message: str) -> None:
+    with pytest.raises(BadRequest, match=message):
+        config.collection_config_in(request_)
+
+
+def test_sparse_vectors_are_unimplemented() -> None:
+    request = pb.CreateCollection(
+        sparse_vectors_config=pb.SparseVectorConfig(map={"s": pb.SparseVectorParams()})
+    )
+    with pytest.raises(Unsupported, match="sparse vectors"):
+        config.collection_config_in(request)
+
+
+def test_update_collection() -> None:
+    request = pb.UpdateCollection(
+        collection_name="c",
+        optimizers_config=pb.OptimizersConfigDiff(indexing_threshold=1234),
+        params=pb.CollectionParamsDiff(replication_factor=2),
+        hnsw_config=pb.HnswConfigDiff(ef_construct=64),
+        vectors_config=pb.VectorsConfigDiff(
+            params=pb.VectorParamsDiff(hnsw_config=pb.HnswConfigDiff(m=4), on_disk=True)
+        ),
+        quantization_config=pb.QuantizationConfigDiff(disabled=pb.Disabled()),
+    )
+    got = config.collection_update_in(request)
+    assert got.optimizers_config == {"indexing_threshold": 1234}
+    assert got.params == {"replication_factor": 2}
+    assert got.hnsw_config == {"ef_construct": 64}
+    assert got.vectors == {DEFAULT_VECTOR: {"hnsw_config": {"m": 4}, "on_disk": True}}
+    assert got.disable_quantization and got.quantization_config is None
+    empty = config.collection_update_in(pb.UpdateCollection(collection_name="c"))
+    assert (empty.params, empty.hnsw_config, empty.optimizers_config, empty.vectors) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    per_vector = pb.UpdateCollection(
+        vectors_config=pb.VectorsConfigDiff(
+            params_map=pb.VectorParamsDiffMap(
+                map={
+                    "a": pb.VectorParamsDiff(
+                        quantization_config=pb.QuantizationConfigDiff(disabled=pb.Disabled())
+                    )
+                }
+            )
+        )
+    )
+    with pytest.raises(Unsupported, match="disabling quantization of one vector"):
+        config.collection_update_in(per_vector)
+
+
+def test_alias_actions() -> None:
+    request = pb.ChangeAliases(
+        actions=[
+            pb.AliasOperations(create_alias=pb.CreateAlias(collection_name="c", alias_name="a")),
+            pb.AliasOperations(rename_alias=pb.RenameAlias(old_alias_name="a", new_alias_name="b")),
+            pb.AliasOperations(delete_alias=pb.DeleteAlias(alias_name="b")),
+        ]
+    )
+    got = config.alias_actions_in(request)
+    assert [type(a).__name__ for a in got] == ["CreateAlias", "RenameAlias", "DeleteAlias"]
+    with pytest.raises(BadRequest, match=r"^actions\[0\]: expected exactly one"):
+        config.alias_actions_in(pb.ChangeAliases(actions=[pb.AliasOperations()]))
+
+
+def test_collection_info_out() -> None:
+    info = CollectionInfo(
+        status=CollectionStatus.YELLOW,
+        optimizer_status="ok",
+        points_count=3,
+        vectors_count=3,
+        indexed_vectors_count=1,
+        segments_count=1,
+        config=CollectionConfig(
+            params=CollectionParams(vectors={"": VectorParams(size=2, distance=Distance.COSINE)})
+        ),
+        payload_schema={"tag": {"data_type": "keyword", "params": None, "points": 3}},
+        warnings=["something"],
+    )
+    out = config.collection_info_out(info)
+    assert out.status == pb.CollectionStatus.Yellow
+    assert out.optimizer_status.ok
+    assert (out.points_count, out.vectors_count, out.indexed_vectors_count) == (3, 3, 1)
+    assert out.config.params.vectors_config.params.size == 2
+    assert out.payload_schema["tag"].data_type == pb.PayloadSchemaType.Keyword
+    assert not out.payload_schema["tag"].HasField("params")
+    assert out.payload_schema["tag"].points == 3
+
+
+# ----------------------------------------------------------------------------- payload indexes
+
+
+def _index(**kwargs: object) -> pb.CreateFieldIndexCollection:
+    return pb.CreateFieldIndexCollection(collection_name="c", field_name="f", **kwargs)
+
+
+def test_field_schema() -> None:
+    assert config.field_schema_in(_index()) is None
+    assert config.field_schema_in(_index(field_type=pb.FieldType.FieldTypeKeyword)) == "keyword"
+    assert config.field_schema_in(_index(field_type=pb.FieldType.FieldTypeUuid)) == "uuid"
+    text = _index(
+        field_type=pb.FieldType.FieldTypeText,
+        field_index_params=pb.PayloadIndexParams(
+            text_index_params=pb.TextIndexParams(
+                tokenizer=pb.TokenizerType.Prefix, lowercase=False, min_token_len=2
+            )
+        ),
+    )
+    assert config.field_schema_in(text) == {
+        "type": "text",
+        "tokenizer": "prefix",
+        "lowercase": False,
+        "min_token_len": 2,
+    }
+    integer = _index(
+        field_type=pb.FieldType.FieldTypeInteger,
+        field_index_params=pb.PayloadIndexParams(
+            integer_index_params=pb.IntegerIndexParams(lookup=False)
+        ),
+    )
+    assert config.field_schema_in(integer) == {"type": "integer", "lookup": False}
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        (
+            _index(
+                field_index_params=pb.PayloadIndexParams(bool_index_params=pb.BoolIndexParams())
+            ),
+            "field type is missing",
+        ),
+        (
+            _index(
+                field_type=pb.FieldType.FieldTypeKeyword,
+                field_index_params=pb.PayloadIndexParams(bool_index_params=pb.BoolIndexParams()),
+            ),
+            r"field_type \(keyword\) and field_index_params do not match",
+        ),
+        (
+            _index(
+                field_type=pb.FieldType.FieldTypeText,
+                field_index_params=pb.PayloadIndexParams(text_index_params=pb.TextIndexParams()),
+            ),
+            "unknown tokenizer type",
+        ),
+    ],
+)
+def test_bad_field_schemas(request_: pb.CreateFieldIndexCollection, message: str) -> None:
+    with pytest.raises(BadRequest, match=message):
+        config.field_schema_in(request_)
+
+
+def test_payload_schema_out_with_params() -> None:
+    text = {
+        "data_type": "text",
+        "params": {"type": "text", "tokenizer": "word", "lowercase": True, "min_token_len": None},
+        "points": 2,
+    }
+    out = config.payload_schema_out(text)
+    assert out.data_type == pb.PayloadSchemaType.Text
+    params = out.params.text_index_params
+    assert (params.tokenizer, params.lowercase) == (pb.TokenizerType.Word, True)
+    assert not params.HasField("min_token_len")
+    tenant = {"data_type": "keyword", "params": {"type": "keyword", "is_tenant": True}, "points": 0}
+    assert config.payload_schema_out(tenant).params.keyword_index_params.is_tenant
