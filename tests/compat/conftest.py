@@ -19,6 +19,7 @@ the reason goes into the results file.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import json
 import os
 import platform
@@ -37,7 +38,9 @@ from compat_helpers import (
     connect,
     operations,
 )
-from qdrant_client import QdrantClient
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from qdrant_client import QdrantClient, models
 
 import vectorizer
 from vectorizer import Engine
@@ -94,23 +97,63 @@ DESELECTED: dict[str, str] = {}
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
+        "grpc_server: drives the in-process gRPC server; deselected when the installed "
+        "qdrant-client is outside the range the project pins for the plugin's stubs",
+    )
+    config.addinivalue_line(
+        "markers",
+        "client_model(*names): needs these `qdrant_client.models` classes; deselected for "
+        "qdrant-client versions without them",
+    )
+    config.addinivalue_line(
+        "markers",
         "client_method(*names): needs these QdrantClient methods (`http.NAME`: operations "
         "of its generated REST API); deselected for qdrant-client versions without them",
     )
 
 
+def _grpc_stubs_pin() -> SpecifierSet | None:
+    """The qdrant-client range the project pins: the gRPC plugin is built on its stubs."""
+    for line in importlib.metadata.requires("vectorizer") or []:
+        requirement = Requirement(line)
+        if requirement.name == "qdrant-client" and requirement.marker is None:
+            return requirement.specifier
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     keep, drop = [], []
+    pin = _grpc_stubs_pin()
     for item in items:
+        if (
+            item.get_closest_marker("grpc_server")
+            and pin is not None
+            and not pin.contains(CLIENT_VERSION)
+        ):
+            DESELECTED[item.nodeid] = (
+                f"the in-process gRPC server takes its stubs from the installed qdrant-client, "
+                f"and the gRPC plugin is built on qdrant-client{pin}, not {CLIENT_VERSION}"
+            )
+            drop.append(item)
+            continue
         missing = [
             name
             for marker in item.iter_markers("client_method")
             for name in marker.args
             if not client_has(name)
+        ] + [
+            f"models.{name}"
+            for marker in item.iter_markers("client_model")
+            for name in marker.args
+            if not hasattr(models, name)
         ]
         if missing:
             DESELECTED[item.nodeid] = f"qdrant-client {CLIENT_VERSION} has no " + ", ".join(
-                f"REST operation {n[5:]}" if n.startswith("http.") else f"QdrantClient.{n}"
+                f"REST operation {n[5:]}"
+                if n.startswith("http.")
+                else n
+                if n.startswith("models.")
+                else f"QdrantClient.{n}"
                 for n in missing
             )
             drop.append(item)

@@ -42,6 +42,8 @@ CITIES = [
     (12.50, 41.90),  # Rome
 ]
 
+pytestmark = pytest.mark.grpc_server
+
 
 def point_id(i: int) -> int | str:
     """Even rows get int ids, odd rows UUIDs (both kinds in one collection)."""

@@ -14,9 +14,7 @@ try:  # qdrant-client >= 1.13 raises this for a 429 that carries Retry-After
 except ImportError:  # pragma: no cover - older clients answer UnexpectedResponse
     ResourceExhaustedResponse = None  # type: ignore[assignment,misc]
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(models, "StrictModeConfig"), reason="this qdrant-client has no strict mode"
-)
+pytestmark = pytest.mark.client_model("StrictModeConfig")
 
 NAME = "strict"
 CITY = models.Filter(
