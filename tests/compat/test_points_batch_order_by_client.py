@@ -243,6 +243,7 @@ def test_scroll_order_by_errors(ordered: tuple[QdrantClient, QdrantClient]) -> N
 # ----------------------------------------------------------------------------- init_from
 
 
+@pytest.mark.client_model("InitFrom")  # removed from qdrant-client with init_from
 def test_init_from_matches_local_mode(remote: QdrantClient, local: QdrantClient) -> None:
     points = [
         models.PointStruct(id=i, vector={"a": [i, 1.0], "b": [1.0, 0.0, i]}, payload={"n": i})
