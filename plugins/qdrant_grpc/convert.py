@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 from qdrant_client import grpc as pb
 
-from vectorizer.errors import BadRequest, Unsupported, VectorizerError
+from vectorizer.errors import BadRequest, Unsupported
 from vectorizer.filters.evaluate import parse_datetime
 from vectorizer.models import (
     DEFAULT_VECTOR,
@@ -359,18 +358,3 @@ def query_in(value: pb.QueryPoints, where: str = "") -> QueryPlan:
         filter=filter_field(value, where=f"{at}filter"),
     )
     return QueryPlan(request, None if isinstance(target, np.ndarray) else target)
-
-
-# ----------------------------------------------------------------------------- errors in batches
-
-
-@contextmanager
-def located(where: str) -> Iterator[None]:
-    """Name `where` (a batch operation) in the message of a domain error raised inside."""
-    try:
-        yield
-    except VectorizerError as exc:
-        if where:
-            exc.message = f"{exc.message} (in {where})"
-            exc.args = (exc.message,)
-        raise

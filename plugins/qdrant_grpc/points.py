@@ -9,7 +9,6 @@ kind, and the RPCs below in `FEATURES`, answer UNIMPLEMENTED naming the feature.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -17,8 +16,9 @@ from qdrant_client import grpc as pb
 
 from vectorizer import Collection, Engine
 from vectorizer.errors import BadRequest
-from vectorizer.models import ScoredPoint, UpdateResult
+from vectorizer.models import ScoredPoint
 from vectorizer.payload import parse_path
+from vectorizer.writes import PointsWrite, apply_writes, located
 from vectorizer_qdrant_grpc import config, convert
 from vectorizer_qdrant_grpc.base import Service, threaded, unimplemented
 from vectorizer_qdrant_grpc.values import invalid, opt, payload_in, point_id_in, point_id_out
@@ -40,45 +40,29 @@ FEATURES = {
 # ----------------------------------------------------------------------------- writes
 
 
-def _no_check(collection: Collection) -> None:
-    return None
-
-
-@dataclasses.dataclass(frozen=True)
-class Write:
-    """One converted write: an RPC's request, or one operation of `UpdateBatch` (`where`:
-    its place in the batch, "" for an RPC).
-
-    `check` raises what the collection would refuse that does not depend on its points
-    (vector names and sizes), writing nothing; `apply` performs the write.
-    """
-
-    where: str
-    apply: Callable[[Collection], UpdateResult]
-    check: Callable[[Collection], None] = _no_check
-
-
 def _at(where: str, name: str) -> str:
     return f"{where}.{name}" if where else name
 
 
-def upsert_write(msg: Any, where: str = "") -> Write:
+def upsert_write(msg: Any, where: str = "") -> PointsWrite:
     """UpsertPoints, or a batch's PointStructList."""
     convert.no_shard_key(msg)
     points = convert.points_in(msg.points, _at(where, "points"))
-    return Write(where, lambda c: c.upsert(points), lambda c: c.check_vectors(points, whole=True))
+    return PointsWrite(
+        where, lambda c: c.upsert(points), lambda c: c.check_vectors(points, whole=True)
+    )
 
 
-def delete_write(msg: Any, where: str = "") -> Write:
+def delete_write(msg: Any, where: str = "") -> PointsWrite:
     """DeletePoints (or its batch form): points by id or by filter."""
     convert.no_shard_key(msg)
     ids, flt = convert.selector_in(opt(msg, "points"), _at(where, "points"))
-    return Write(where, lambda c: c.delete(ids=ids, filter=flt))
+    return PointsWrite(where, lambda c: c.delete(ids=ids, filter=flt))
 
 
-def delete_deprecated_write(msg: pb.PointsSelector, where: str) -> Write:
+def delete_deprecated_write(msg: pb.PointsSelector, where: str) -> PointsWrite:
     ids, flt = convert.selector_in(msg, where)
-    return Write(where, lambda c: c.delete(ids=ids, filter=flt))
+    return PointsWrite(where, lambda c: c.delete(ids=ids, filter=flt))
 
 
 def _payload_key(msg: Any, where: str) -> str | None:
@@ -91,26 +75,26 @@ def _payload_key(msg: Any, where: str) -> str | None:
     return str(msg.key)
 
 
-def set_payload_write(msg: Any, where: str = "") -> Write:
+def set_payload_write(msg: Any, where: str = "") -> PointsWrite:
     """SetPayloadPoints (or its batch form): merge the payload, at `key` when given."""
     convert.no_shard_key(msg)
     key = _payload_key(msg, where)
     ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
     payload = payload_in(msg.payload)
-    return Write(where, lambda c: c.set_payload(payload, ids=ids, filter=flt, key=key))
+    return PointsWrite(where, lambda c: c.set_payload(payload, ids=ids, filter=flt, key=key))
 
 
-def overwrite_payload_write(msg: Any, where: str = "") -> Write:
+def overwrite_payload_write(msg: Any, where: str = "") -> PointsWrite:
     """SetPayloadPoints / OverwritePayload: replace the whole payload (no `key`)."""
     convert.no_shard_key(msg)
     if msg.HasField("key"):
         raise invalid(_at(where, "key"), "`key` is not allowed when overwriting the payload")
     ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
     payload = payload_in(msg.payload)
-    return Write(where, lambda c: c.overwrite_payload(payload, ids=ids, filter=flt))
+    return PointsWrite(where, lambda c: c.overwrite_payload(payload, ids=ids, filter=flt))
 
 
-def delete_payload_write(msg: Any, where: str = "") -> Write:
+def delete_payload_write(msg: Any, where: str = "") -> PointsWrite:
     convert.no_shard_key(msg)
     keys = list(msg.keys)
     for i, key in enumerate(keys):
@@ -119,29 +103,29 @@ def delete_payload_write(msg: Any, where: str = "") -> Write:
         except BadRequest as exc:
             raise invalid(_at(where, f"keys[{i}]"), exc.message) from None
     ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
-    return Write(where, lambda c: c.delete_payload(keys, ids=ids, filter=flt))
+    return PointsWrite(where, lambda c: c.delete_payload(keys, ids=ids, filter=flt))
 
 
-def clear_payload_write(msg: Any, where: str = "") -> Write:
+def clear_payload_write(msg: Any, where: str = "") -> PointsWrite:
     convert.no_shard_key(msg)
     ids, flt = convert.selector_in(opt(msg, "points"), _at(where, "points"))
-    return Write(where, lambda c: c.clear_payload(ids=ids, filter=flt))
+    return PointsWrite(where, lambda c: c.clear_payload(ids=ids, filter=flt))
 
 
-def clear_payload_deprecated_write(msg: pb.PointsSelector, where: str) -> Write:
+def clear_payload_deprecated_write(msg: pb.PointsSelector, where: str) -> PointsWrite:
     ids, flt = convert.selector_in(msg, where)
-    return Write(where, lambda c: c.clear_payload(ids=ids, filter=flt))
+    return PointsWrite(where, lambda c: c.clear_payload(ids=ids, filter=flt))
 
 
-def update_vectors_write(msg: Any, where: str = "") -> Write:
+def update_vectors_write(msg: Any, where: str = "") -> PointsWrite:
     convert.no_shard_key(msg)
     points = convert.point_vectors_in(msg.points, _at(where, "points"))
-    return Write(
+    return PointsWrite(
         where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points, whole=False)
     )
 
 
-def delete_vectors_write(msg: Any, where: str = "") -> Write:
+def delete_vectors_write(msg: Any, where: str = "") -> PointsWrite:
     convert.no_shard_key(msg)
     ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
     if not msg.HasField("vectors"):
@@ -152,10 +136,10 @@ def delete_vectors_write(msg: Any, where: str = "") -> Write:
         for name in names:
             c.config.vector_params(name)
 
-    return Write(where, lambda c: c.delete_vectors(names, ids=ids, filter=flt), check)
+    return PointsWrite(where, lambda c: c.delete_vectors(names, ids=ids, filter=flt), check)
 
 
-_OPERATIONS: dict[str, Callable[[Any, str], Write]] = {
+_OPERATIONS: dict[str, Callable[[Any, str], PointsWrite]] = {
     "upsert": upsert_write,
     "delete_deprecated": delete_deprecated_write,
     "set_payload": set_payload_write,
@@ -170,7 +154,7 @@ _OPERATIONS: dict[str, Callable[[Any, str], Write]] = {
 """PointsUpdateOperation's oneof variants and the converter of each."""
 
 
-def batch_writes(operations: Iterable[pb.PointsUpdateOperation]) -> list[Write]:
+def batch_writes(operations: Iterable[pb.PointsUpdateOperation]) -> list[PointsWrite]:
     """UpdateBatch's operations, each converted (errors name `operations[i]...`)."""
     writes = []
     for i, op in enumerate(operations):
@@ -178,12 +162,12 @@ def batch_writes(operations: Iterable[pb.PointsUpdateOperation]) -> list[Write]:
         if kind is None:
             raise invalid(f"operations[{i}]", "Operation is missing")
         where = f"operations[{i}].{kind}"
-        with convert.located(where):
+        with located(where):
             writes.append(_OPERATIONS[kind](getattr(op, kind), where))
     return writes
 
 
-def _write_rpc(converter: Callable[[Any], Write], name: str) -> Callable[[Engine, Any], Any]:
+def _write_rpc(converter: Callable[[Any], PointsWrite], name: str) -> Callable[[Engine, Any], Any]:
     """The work of a write RPC: convert, apply, answer the operation."""
 
     def work(engine: Engine, request: Any) -> pb.PointsOperationResponse:
@@ -203,14 +187,7 @@ def update_batch(engine: Engine, request: pb.UpdateBatchPoints) -> Any:
     checked against the collection's config first, so a malformed or misfitting one fails
     the batch before anything is written (as the REST plugin does)."""
     writes = batch_writes(request.operations)
-    collection = engine.get_collection(request.collection_name)
-    for write in writes:
-        with convert.located(write.where):
-            write.check(collection)
-    results = []
-    for write in writes:
-        with convert.located(write.where):
-            results.append(write.apply(collection))
+    results = apply_writes(engine.get_collection(request.collection_name), writes)
     wait = convert.waits(request)
     return pb.UpdateBatchResponse(result=[convert.update_result_out(r, wait) for r in results])
 

@@ -30,6 +30,7 @@ from vectorizer.models import (
     WithPayload,
     WithVectors,
 )
+from vectorizer.writes import apply_writes
 from vectorizer_qdrant_rest import convert, structs, unimplemented
 from vectorizer_qdrant_rest.convert import decode
 from vectorizer_qdrant_rest.errors import JSON, error_response
@@ -406,15 +407,7 @@ def batch_update(call: Call) -> list[UpdateResult]:
     misfitting operation fails the batch before anything is written; a failure that
     depends on the points (a missing id) stops it there, as in Qdrant."""
     writes = convert.update_operations(call.decode(structs.UpdateOperations))
-    collection = call.collection()
-    for write in writes:
-        with convert.located(write.where):
-            write.check(collection)
-    results = []
-    for write in writes:
-        with convert.located(write.where):
-            results.append(write.apply(collection))
-    return results
+    return apply_writes(call.collection(), writes)
 
 
 @post(P + "/scroll")

@@ -14,14 +14,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import msgspec
 import numpy as np
 
-from vectorizer.errors import BadRequest, Unsupported, VectorizerError
+from vectorizer.errors import BadRequest, Unsupported
 from vectorizer.filters.evaluate import parse_datetime
 from vectorizer.models import (
     DEFAULT_VECTOR,
@@ -54,6 +53,7 @@ from vectorizer.models import (
     normalize_point_id,
 )
 from vectorizer.payload import parse_path
+from vectorizer.writes import PointsWrite, located
 from vectorizer_qdrant_rest import structs
 from vectorizer_qdrant_rest.errors import JsonError, ValidationFailed
 
@@ -352,36 +352,6 @@ def point_vectors_in(req: structs.UpdateVectors, where: str = "") -> list[PointV
 
 
 # ----------------------------------------------------------------------------- point writes
-
-
-def _no_check(collection: Collection) -> None:
-    return None
-
-
-@dataclasses.dataclass(frozen=True)
-class PointsWrite:
-    """One converted write to a collection's points: a write endpoint's body, or one
-    operation of a batch (`where`: its place in the batch body, "" for an endpoint).
-
-    `check` raises what the collection would refuse that does not depend on its points
-    (vector names and sizes, ...), writing nothing; `apply` performs the write.
-    """
-
-    where: str
-    apply: Callable[[Collection], UpdateResult]
-    check: Callable[[Collection], None] = _no_check
-
-
-@contextmanager
-def located(where: str) -> Iterator[None]:
-    """Name `where` (a batch operation) in the message of a domain error raised inside."""
-    try:
-        yield
-    except VectorizerError as exc:
-        if where:
-            exc.message = f"{exc.message} (in {where})"
-            exc.args = (exc.message,)
-        raise
 
 
 def upsert_write(req: structs.UpsertPoints, where: str = "") -> PointsWrite:
