@@ -109,9 +109,7 @@ def ok_body(result: Any, started: float) -> bytes:
     )
 
 
-async def respond(
-    compute: Callable[[], Any], started: float, status_code: int = 200
-) -> Response[bytes]:
+async def respond(compute: Callable[[], Any], started: float) -> Response[bytes]:
     """Run `compute` in a worker thread; answer its result in the success envelope."""
 
     def work() -> bytes:
@@ -121,7 +119,7 @@ async def respond(
         body = await anyio.to_thread.run_sync(work)
     except Exception as exc:
         return error_response(exc, started)
-    return Response(content=body, status_code=status_code, media_type=JSON)
+    return Response(content=body, status_code=200, media_type=JSON)
 
 
 _WAIT = {"true": True, "1": True, "false": False, "0": False}
