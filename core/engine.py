@@ -37,6 +37,7 @@ from vectorizer.models import (
     config_from_dict,
     config_to_dict,
 )
+from vectorizer.request_stats import RequestStats
 from vectorizer.storage import StorageBackend, Store, StoredPoint
 from vectorizer.strict_mode import StrictMode, parse_settings
 
@@ -152,6 +153,7 @@ class Engine:
         self._collections: dict[str, Collection] = {}
         self._aliases: dict[str, str] = {}
         self.indexer = Indexer()
+        self.request_stats = RequestStats()  # what the APIs answered, for telemetry
         self._write_locked = False
         self._write_lock_message: str | None = None
         self.condition_kinds = _condition_kinds(pm)

@@ -14,6 +14,7 @@ import vectorizer
 from vectorizer import Engine, HttpApi
 from vectorizer_qdrant_rest.app import build_router
 from vectorizer_qdrant_rest.errors import EXCEPTION_HANDLERS
+from vectorizer_qdrant_rest.request_stats import recording
 
 NAME = "qdrant_rest"
 DEFAULT_PORT = 6333
@@ -21,9 +22,10 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 """Qdrant's default `service.max_request_size_mb` (32 MB)."""
 
 
-def app_options() -> dict[str, Any]:
+def app_options(engine: Engine) -> dict[str, Any]:
     """Keyword arguments for the `Litestar(...)` app the host builds for this API."""
     return {
+        "middleware": [recording(engine)],
         "exception_handlers": dict(EXCEPTION_HANDLERS),
         # Litestar's generated schema would describe raw-body handlers, not Qdrant's API;
         # Qdrant's own OpenAPI spec is the reference for this listener.
@@ -42,6 +44,6 @@ def register_http_apis(engine: Engine, settings: Any) -> list[HttpApi]:
             name=NAME,
             route_handlers=[build_router(engine)],
             default_port=DEFAULT_PORT,
-            app_options=app_options(),
+            app_options=app_options(engine),
         )
     ]

@@ -4,11 +4,13 @@ Everything answered here is read from the engine at request time; nothing is inv
 
 * `GET/POST /locks` - the engine's write lock (`POST` answers the *previous* state, as
   Qdrant does). A write while locked fails with `Locked`, HTTP 403 (see `errors.py`).
-* `GET /telemetry` - `TelemetryData`. Vectorizer keeps no request statistics, memory
-  allocator statistics or hardware counters, so `requests`, `memory` and `hardware` are
-  `null` (the spec allows it) rather than made-up zeros. With `details_level >= 1` every
-  collection is listed in the aggregated form (`vectors`, `optimizers_status`, `params`):
-  the full form needs an `init_time_ms` Vectorizer does not measure.
+* `GET /telemetry` - `TelemetryData`. `requests` holds the durations of the requests each
+  API answered (`vectorizer.request_stats`; REST by `"METHOD /path"` and status, gRPC by
+  method). Vectorizer keeps no memory allocator statistics or hardware counters, so
+  `memory` and `hardware` are `null` (the spec allows it) rather than made-up zeros. With
+  `details_level >= 1` every collection is listed in the aggregated form (`vectors`,
+  `optimizers_status`, `params`): the full form needs an `init_time_ms` Vectorizer does
+  not measure.
 * `GET /metrics` - Prometheus text format (0.0.4), from a registry owned by this app
   (never prometheus-client's global one). Metric names follow Qdrant's `/metrics` where
   Qdrant has one:
@@ -277,10 +279,18 @@ def telemetry_data(
         },
         "collections": collections,
         "cluster": {"enabled": False},
-        "requests": None,
+        "requests": {
+            "rest": {"responses": engine.request_stats.report("rest")},
+            "grpc": {"responses": _flat(engine.request_stats.report("grpc"))},
+        },
         "memory": None,
         "hardware": None,
     }
+
+
+def _flat(table: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """gRPC's table: one statistics object per method (it has no HTTP status)."""
+    return {method: statuses[""] for method, statuses in table.items() if "" in statuses}
 
 
 @get("/telemetry")

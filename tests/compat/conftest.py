@@ -102,14 +102,23 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "client_model(*names): needs these `qdrant_client.models` classes; deselected for "
-        "qdrant-client versions without them",
+        "client_model(*names): needs these `qdrant_client.models` classes (`Model.field`: "
+        "that field of the model); deselected for qdrant-client versions without them",
     )
     config.addinivalue_line(
         "markers",
         "client_method(*names): needs these QdrantClient methods (`http.NAME`: operations "
         "of its generated REST API); deselected for qdrant-client versions without them",
     )
+
+
+def client_has_model(name: str) -> bool:
+    """Whether `qdrant_client.models` has the class `Model` (or `Model.field`)."""
+    model_name, _, field = name.partition(".")
+    model = getattr(models, model_name, None)
+    if model is None:
+        return False
+    return not field or field in getattr(model, "model_fields", {})
 
 
 def _grpc_stubs_pin() -> SpecifierSet | None:
@@ -145,7 +154,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             f"models.{name}"
             for marker in item.iter_markers("client_model")
             for name in marker.args
-            if not hasattr(models, name)
+            if not client_has_model(name)
         ]
         if missing:
             DESELECTED[item.nodeid] = f"qdrant-client {CLIENT_VERSION} has no " + ", ".join(

@@ -86,11 +86,19 @@ def test_timeout_and_unindexed_filter(remote: QdrantClient) -> None:
 
 
 def test_refused_upsert_writes_nothing(remote: QdrantClient) -> None:
-    setup(remote, upsert_max_batchsize=2, max_points_count=11)
+    setup(remote, upsert_max_batchsize=2)
     batch = [models.PointStruct(id=i, vector=[0.0, 0.0, 1.0, 0.0]) for i in (20, 21, 22)]
     with pytest.raises(UnexpectedResponse) as exc:
         remote.upsert(NAME, batch, wait=True)
     assert 'for "upsert limit"' in refused(exc, 400)
+    assert remote.count(NAME).count == 10
+    assert remote.retrieve(NAME, [20, 21, 22]) == []
+
+
+@pytest.mark.client_model("StrictModeConfig.max_points_count")
+def test_max_points_count_refuses_the_point_past_it(remote: QdrantClient) -> None:
+    setup(remote, max_points_count=11)
+    batch = [models.PointStruct(id=i, vector=[0.0, 0.0, 1.0, 0.0]) for i in (20, 21)]
     remote.upsert(NAME, batch[:1], wait=True)  # 10 points < 11: still allowed
     with pytest.raises(UnexpectedResponse) as exc:
         remote.upsert(NAME, batch[1:2], wait=True)

@@ -167,10 +167,28 @@ def test_telemetry_default_level(client: TestClient) -> None:
     assert result["app"]["startup"].endswith("Z")
     assert result["collections"] == {"number_of_collections": 1}
     assert result["cluster"] == {"enabled": False}
-    # no request, memory or hardware statistics are kept: null, not invented zeros
-    assert result["requests"] is None
+    # no memory or hardware statistics are kept: null, not invented zeros
     assert result["memory"] is None
     assert result["hardware"] is None
+
+
+def test_telemetry_counts_the_requests_answered(client: TestClient) -> None:
+    create(client)
+    for _ in range(3):
+        client.get("/collections/c")
+    client.get("/collections/missing")
+    client.get("/no/such/path")
+    rest = ok(client.get("/telemetry"))["requests"]["rest"]["responses"]
+    found = rest["GET /collections/{collection_name}"]
+    assert found["200"]["count"] == 3 and found["200"]["fail_count"] == 0
+    assert found["404"]["count"] == 1 and found["404"]["fail_count"] == 1
+    stats = found["200"]
+    assert 0 < stats["min_duration_micros"] <= stats["avg_duration_micros"]
+    assert stats["avg_duration_micros"] <= stats["max_duration_micros"]
+    assert stats["last_responded"].endswith("Z")
+    assert rest["PUT /collections/{collection_name}"]["200"]["count"] == 1
+    assert not any("/no/such" in endpoint for endpoint in rest)  # not a route: not counted
+    assert ok(client.get("/telemetry"))["requests"]["grpc"] == {"responses": {}}
 
 
 def test_telemetry_id_is_stable_for_the_app(client: TestClient) -> None:
