@@ -47,6 +47,7 @@ from vectorizer.models import (
     CollectionInfo,
     CollectionStatus,
     Direction,
+    Distance,
     OrderBy,
     Payload,
     PointId,
@@ -55,6 +56,7 @@ from vectorizer.models import (
     Record,
     ScoredPoint,
     ScrollResult,
+    SearchParams,
     SearchRequest,
     UpdateResult,
     WithPayload,
@@ -658,35 +660,136 @@ class Collection:
             raise BadRequest("Wrong input: limit must be at least 1")
         if request.offset < 0:
             raise BadRequest("Wrong input: offset must not be negative")
-        self.config.vector_params(request.using)
-        column = self.columns[request.using]
-        query = column.query(request.vector)
-        want = request.limit + request.offset
+        query = self.prepare_query(request.using, request.vector)
+        with self.reading():
+            slots, scores = self.nearest(
+                request.using,
+                query,
+                request.limit + request.offset,
+                filter=flt,
+                params=request.params,
+                score_threshold=request.score_threshold,
+            )
+            keep = slice(request.offset, None)
+            return self.scored(
+                slots[keep], scores[keep], request.with_payload, request.with_vectors
+            )
+
+    # ---------------------------------------------------- scoring (the query engine's calls)
+    #
+    # The building blocks the query engine (`vectorizer.query`) composes: call the ones
+    # taking slots inside `with collection.reading():` so they see one state.
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the read lock: one consistent state for several calls (not reentrant)."""
         with self._lock.gen_rlock():
-            index = self.indexes.get(request.using)
-            allowed = None if flt is None else self._matching_slots(flt, column)
-            if index is None or request.params.exact or self._small(allowed, request.using):
-                slots, scores = self._exact(column, query, want, allowed)
-            else:
-                slots, scores = self._approximate(column, index, query, want, request, allowed)
-            if request.score_threshold is not None:
-                keep = dist.passes_threshold(column.distance, scores, request.score_threshold)
-                slots, scores = slots[keep], scores[keep]
-            best = dist.top_k(column.distance, scores, want)[request.offset :]
-            results = []
-            for slot, score in zip(slots[best].tolist(), scores[best].tolist(), strict=True):
-                point_id = self._ids[slot]
-                assert point_id is not None
-                results.append(
-                    ScoredPoint(
-                        id=point_id,
-                        version=self._versions[slot],
-                        score=score,
-                        payload=payload_ops.select(self._payloads[slot], request.with_payload),
-                        vectors=self._vectors_of(slot, request.with_vectors),
-                    )
+            yield
+
+    def distance(self, using: str) -> Distance:
+        """The distance of vector space `using` (raises Qdrant's error for an unknown name)."""
+        return self.config.vector_params(using).distance
+
+    def prepare_query(self, using: str, raw: Any, where: str = "query vector") -> Any:
+        """Validate a query vector for space `using` and prepare it for scoring."""
+        self.config.vector_params(using)
+        return self.columns[using].query(raw, where)
+
+    def slots_with_vector(self, using: str, filter: Any = None) -> np.ndarray:
+        """Sorted slots of live points having a vector `using` (and matching `filter`)."""
+        flt = _check_filter(filter)
+        self.config.vector_params(using)
+        column = self.columns[using]
+        if flt is not None:
+            return self._matching_slots(flt, column)
+        return np.flatnonzero(column.version[: len(self._ids)] >= 0)
+
+    def matching_slots(self, filter: Any = None) -> np.ndarray:
+        """Sorted slots of the live points matching `filter` (all of them without one)."""
+        flt = _check_filter(filter)
+        if flt is None:
+            return np.flatnonzero(self._live[: len(self._ids)])
+        return self._matching(flt)
+
+    def nearest(
+        self,
+        using: str,
+        query: Any,
+        limit: int,
+        *,
+        filter: Any = None,
+        params: SearchParams | None = None,
+        score_threshold: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The best `limit` (slots, scores), best first, for a prepared query of space
+        `using`: HNSW when the space has a graph and no exact search is asked, else exact."""
+        flt = _check_filter(filter)
+        params = params or SearchParams()
+        self.config.vector_params(using)
+        column = self.columns[using]
+        index = self.indexes.get(using)
+        allowed = None if flt is None else self._matching_slots(flt, column)
+        if index is None or params.exact or self._small(allowed, using):
+            slots, scores = self._exact(column, query, limit, allowed)
+        else:
+            ef = params.hnsw_ef or self.config.hnsw_for(using).ef_construct
+            slots, scores = self._approximate(column, index, query, limit, ef, allowed)
+        if score_threshold is not None:
+            keep = dist.passes_threshold(column.distance, scores, score_threshold)
+            slots, scores = slots[keep], scores[keep]
+        best = dist.top_k(column.distance, scores, limit)
+        return slots[best], scores[best]
+
+    def score(self, using: str, query: Any, slots: np.ndarray) -> np.ndarray:
+        """Exact scores of a prepared query against the vectors `using` of `slots` (each
+        must have one: see `slots_with_vector`)."""
+        self.config.vector_params(using)
+        column = self.columns[using]
+        return dist.scores(column.distance, query, column.data[slots], column.sqnorms[slots])
+
+    def slot_of(self, point_id: PointId) -> int | None:
+        """The slot of a live point, None when there is no such point."""
+        return self._slot_of.get(normalize_point_id(point_id))
+
+    def point_id_at(self, slot: int) -> PointId:
+        point_id = self._ids[slot]
+        assert point_id is not None
+        return point_id
+
+    def payload_at(self, slot: int) -> Payload:
+        return self._payloads[slot] or {}
+
+    def vector_at(self, slot: int, using: str) -> Any:
+        """The stored vector `using` of a slot, as a query of that space takes it (None
+        when the point has none)."""
+        self.config.vector_params(using)
+        column = self.columns[using]
+        return column.get(slot) if column.has(slot) else None
+
+    def scored(
+        self,
+        slots: np.ndarray | Sequence[int],
+        scores: np.ndarray | Sequence[float],
+        with_payload: WithPayload,
+        with_vectors: WithVectors,
+        order_values: Sequence[Any] | None = None,
+    ) -> list[ScoredPoint]:
+        """Result points for slots with their scores, in the order given."""
+        slots = np.asarray(slots, dtype=np.int64).tolist()
+        scores = np.asarray(scores, dtype=np.float64).tolist()
+        results = []
+        for i, (slot, score) in enumerate(zip(slots, scores, strict=True)):
+            results.append(
+                ScoredPoint(
+                    id=self.point_id_at(slot),
+                    version=self._versions[slot],
+                    score=score,
+                    payload=payload_ops.select(self._payloads[slot], with_payload),
+                    vectors=self._vectors_of(slot, with_vectors),
+                    order_value=None if order_values is None else order_values[i],
                 )
-            return results
+            )
+        return results
 
     def search_near_point(self, point_id: PointId, request: SearchRequest) -> list[ScoredPoint]:
         """Nearest neighbours of a stored point's `request.using` vector (Qdrant's query by
@@ -752,7 +855,7 @@ class Collection:
         index: HnswIndex,
         query: np.ndarray,
         want: int,
-        request: SearchRequest,
+        ef: int,
         allowed: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """HNSW over what the graph holds, exact scoring over rows it does not hold yet.
@@ -761,7 +864,6 @@ class Collection:
         broad filter first takes the best of an oversampled unfiltered search, and falls
         back to checking the allow-mask during graph traversal when that is not enough.
         """
-        ef = request.params.hnsw_ef or self.config.hnsw_for(request.using).ef_construct
         with index.reading(ef):
             pending = self._pending_rows(column, index)
             if allowed is None:

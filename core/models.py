@@ -288,11 +288,14 @@ class Record:
 
 @dataclass
 class ScoredPoint:
+    """A point found by a search or query; `order_value` is set by an `order_by` query."""
+
     id: PointId
     version: int
     score: float
     payload: Payload | None = None
     vectors: VectorStruct | None = None
+    order_value: int | float | None = None
 
 
 @dataclass
