@@ -624,6 +624,10 @@ class PayloadIndex(Protocol):
         """Every (value, slot) entry within `bounds`, for scrolling in value order; None
         when the index cannot order (Qdrant: the field has no range-capable index)."""
 
+    def value_entries(self) -> OrderEntries | None:
+        """Every (value, slot) entry once, for counting values (facets); None when the
+        index keeps no value map (Qdrant: one that cannot answer `match`)."""
+
 
 @dataclass(frozen=True)
 class OrderEntries:
@@ -650,6 +654,9 @@ class _Index:
         return None
 
     def order_entries(self, bounds: Range) -> OrderEntries | None:
+        return None
+
+    def value_entries(self) -> OrderEntries | None:
         return None
 
 
@@ -713,6 +720,12 @@ class _CodedIndex(_ColumnIndex, abc.ABC):
             return None
         return self._col.count_isin(codes) if len(codes) else 0
 
+    def value_entries(self) -> OrderEntries | None:
+        """The strings (an object array) and their slots; a point's strings are distinct."""
+        pos = self._col.between()
+        strings = np.array(list(self._codes._codes), dtype=object)
+        return OrderEntries(strings[self._col.values_at(pos)], self._col.slots_at(pos))
+
 
 class KeywordIndex(_CodedIndex):
     """Strings; answers MatchValue and MatchAny on strings."""
@@ -730,6 +743,16 @@ class UuidIndex(_CodedIndex):
 
     def _normalize(self, value: Any) -> str | None:
         return value if canonical_uuid(value) is not None else None
+
+    def value_entries(self) -> OrderEntries | None:
+        """In canonical form: two spellings of one uuid held by a point count once."""
+        entries = super().value_entries()
+        assert entries is not None
+        pairs = dict.fromkeys(
+            zip((canonical_uuid(v) for v in entries.values), entries.slots.tolist(), strict=True)
+        )
+        values = np.array([v for v, _ in pairs], dtype=object)
+        return OrderEntries(values, np.fromiter((s for _, s in pairs), np.int64, len(pairs)))
 
 
 class BoolIndex(_ColumnIndex):
@@ -754,6 +777,10 @@ class BoolIndex(_ColumnIndex):
             v = int(condition.value)
             return self._col.count_between(v, False, v, False)
         return None
+
+    def value_entries(self) -> OrderEntries | None:
+        pos = self._col.between()
+        return OrderEntries(self._col.values_at(pos).astype(bool), self._col.slots_at(pos))
 
 
 class _NumbersIndex(_Index):
@@ -785,6 +812,14 @@ class IntegerIndex(_NumbersIndex):
     @property
     def points(self) -> int:
         return len(self._nums.ints.live)
+
+    def value_entries(self) -> OrderEntries | None:
+        """The integer values (not the floats kept aside for ranges); only with `lookup`."""
+        if not self._lookup:
+            return None
+        ints = self._nums.ints
+        pos = ints.between()
+        return OrderEntries(ints.values_at(pos), ints.slots_at(pos))
 
     def _lookup_values(self, condition: Condition) -> np.ndarray | None:
         if not self._lookup:

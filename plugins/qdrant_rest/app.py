@@ -171,9 +171,10 @@ def parse_timeout(raw: str) -> int:
 
 
 def _read_timeout(request: Request[Any, Any, Any]) -> str | None:
-    """The `timeout` of a point read (a POST under `/points`), the requests Qdrant checks
-    against strict mode's `max_timeout`; None for any other request."""
-    if request.method != "POST" or not any("/points" in p for p in request.route_handler.paths):
+    """The `timeout` of a point read (a POST under `/points`, or a facet), the requests
+    Qdrant checks against strict mode's `max_timeout`; None for any other request."""
+    paths = request.route_handler.paths
+    if request.method != "POST" or not any("/points" in p or p.endswith("/facet") for p in paths):
         return None
     return request.query_params.get("timeout")
 
@@ -550,6 +551,10 @@ HANDLERS += service.HANDLERS
 from vectorizer_qdrant_rest import snapshots  # noqa: E402
 
 HANDLERS += snapshots.HANDLERS
+
+from vectorizer_qdrant_rest import analytics  # noqa: E402
+
+HANDLERS += analytics.HANDLERS
 
 
 def build_router(engine: Engine) -> Router:

@@ -31,10 +31,7 @@ OPERATIONS: list[tuple[str, str, str, str]] = [
     ("POST", C + "/points/recommend/groups", "recommend_point_groups", "recommendations"),
     ("POST", C + "/points/discover", "discover_points", "discovery search"),
     ("POST", C + "/points/discover/batch", "discover_batch_points", "discovery search"),
-    ("POST", C + "/facet", "facet", "facets"),
     ("POST", C + "/points/query/groups", "query_points_groups", "grouped search"),
-    ("POST", C + "/points/search/matrix/pairs", "search_matrix_pairs", "distance matrix"),
-    ("POST", C + "/points/search/matrix/offsets", "search_matrix_offsets", "distance matrix"),
 ]
 
 
