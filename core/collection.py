@@ -28,6 +28,7 @@ from sortedcontainers import SortedList
 
 from vectorizer import distance as dist
 from vectorizer import payload as payload_ops
+from vectorizer.columns import Column, make_columns
 from vectorizer.config_report import unimplemented_settings
 from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound
 from vectorizer.filters.ast import Filter, Range
@@ -62,8 +63,11 @@ from vectorizer.models import (
     WithPayload,
     WithVectors,
     config_to_dict,
+    missing_vector,
     normalize_point_id,
 )
+from vectorizer.multivec import MultiColumn
+from vectorizer.sparse import SparseColumn
 from vectorizer.storage import Store, StoredPoint
 from vectorizer.strict_mode import StrictMode
 from vectorizer.vectors import DenseColumn
@@ -122,7 +126,7 @@ class Collection:
         check_writable: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
-        self.config = config
+        self._config = config
         self.strict = StrictMode(config.strict_mode_config)  # rebuilt when that config changes
         self._store = store
         self._pm = pm
@@ -132,10 +136,8 @@ class Collection:
         self._next_op = next_operation_id
         self._write_gen = 0
         self.dropped = False
-        self.columns: dict[str, DenseColumn] = {
-            vname: DenseColumn(vname, params) for vname, params in config.params.vectors.items()
-        }
-        self.indexes: dict[str, HnswIndex | None] = dict.fromkeys(self.columns)
+        self.columns: dict[str, Column] = make_columns(config)
+        self.indexes: dict[str, HnswIndex | None] = dict.fromkeys(self._dense_columns())
         self._pending: dict[str, _Pending] = {}
         self._index_saved: dict[str, int] = {}  # index.changes at the last save
         self._slot_of: dict[PointId, int] = {}
@@ -151,6 +153,20 @@ class Collection:
         }
         self._index_mutex = threading.Lock()  # one indexer step at a time
 
+    @property
+    def config(self) -> CollectionConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: CollectionConfig) -> None:
+        """A new config (an update): sparse columns take their new params (modifier, full
+        scan threshold) at once; HNSW changes are the engine's to act on."""
+        self._config = config
+        for name, params in config.sparse_vectors.items():
+            column = self.columns.get(name)
+            if isinstance(column, SparseColumn):
+                column.configure(params)
+
     # ------------------------------------------------------------------ loading
 
     def load(self) -> None:
@@ -165,7 +181,7 @@ class Collection:
         heapq.heapify(self._free)
         folder = self._store.index_dir(self.name)
         if folder is not None:
-            for vname, column in self.columns.items():
+            for vname, column in self._dense_columns().items():
                 if dist.hnsw_space(column.distance) is None:
                     continue
                 index = HnswIndex.load(
@@ -284,11 +300,8 @@ class Collection:
         an unnamed collection is required)."""
         out = {}
         for vname, values in vectors.items():
-            column = self.columns.get(vname)
-            if column is None:
-                self.config.vector_params(vname)  # raises the "not existing vector" error
-                raise AssertionError
-            out[vname] = (op, column.prepare(values, where).tobytes())
+            column = self._column(vname)
+            out[vname] = (op, column.pack(column.prepare(values, where)))
         if whole and self.config.unnamed and DEFAULT_VECTOR not in out:
             raise BadRequest(f"Wrong input: {where}: the vector is missing")
         return out
@@ -303,6 +316,7 @@ class Collection:
     def upsert(self, points: list[PointStruct]) -> UpdateResult:
         """Insert or replace whole points (vectors and payload)."""
         self.strict.check_upsert(self, len(points))
+        self.strict.check_vector_limits([p.vectors for p in points])
         return self._upsert(points, whole=True)
 
     def _upsert(self, points: list[PointStruct], whole: bool) -> UpdateResult:
@@ -426,6 +440,7 @@ class Collection:
     def update_vectors(self, points: list[PointVectors]) -> UpdateResult:
         """Set the given named vectors of existing points, keeping their other vectors."""
         self.strict.check_update_vectors(self, len(points))
+        self.strict.check_vector_limits([p.vectors for p in points])
         with self._writing():
             op = self._next_op
             upserts = []
@@ -443,7 +458,7 @@ class Collection:
         """Remove the named vectors from the points (the points stay)."""
         self.strict.check_filtered_write(self, filter)
         for vname in names:
-            self.config.vector_params(vname)
+            self._column(vname)
         with self._writing():
             op = self._next_op
             upserts = []
@@ -484,9 +499,8 @@ class Collection:
         if not spec.enabled:
             return None
         names = spec.names if spec.names is not None else list(self.columns)
-        for vname in names:
-            self.config.vector_params(vname)
-        return {n: self.columns[n].get(slot) for n in names if self.columns[n].has(slot)}
+        columns = [self._column(vname) for vname in names]
+        return {c.name: c.get(slot) for c in columns if c.has(slot)}
 
     def retrieve(
         self,
@@ -631,8 +645,7 @@ class Collection:
         n = len(self._ids)
 
         def vector_present(name: str) -> np.ndarray:
-            self.config.vector_params(name)
-            return self.columns[name].version[:n] >= 0
+            return self._column(name).version[:n] >= 0
 
         def tokenizer(key: str) -> Callable[[str], list[str]] | None:
             index = self.payload_indexes.get(key)
@@ -687,19 +700,27 @@ class Collection:
             yield
 
     def distance(self, using: str) -> Distance:
-        """The distance of vector space `using` (raises Qdrant's error for an unknown name)."""
-        return self.config.vector_params(using).distance
+        """How scores of vector space `using` order: its distance (a sparse space scores by
+        dot product); raises Qdrant's error for an unknown name."""
+        return self._column(using).distance
 
     def prepare_query(self, using: str, raw: Any, where: str = "query vector") -> Any:
-        """Validate a query vector for space `using` and prepare it for scoring."""
-        self.config.vector_params(using)
-        return self.columns[using].query(raw, where)
+        """Validate a query vector for space `using` and prepare it for scoring.
+
+        Accepts, per kind of space (what `vector_at` returns is taken back as is):
+        dense: a 1-D array (or list) of `size` numbers (cosine: normalised);
+        multi: a 2-D array (or list of lists) of rows of `size` numbers, or a dense vector
+        as a matrix of one row (cosine: rows normalised);
+        sparse: a `SparseVector` (sorted by index here; the IDF modifier, when the space
+        has it, is applied by `nearest` and `score`).
+        A vector of another kind raises Qdrant's "Conversion between ..." error.
+        """
+        return self._column(using).query(raw, where)
 
     def slots_with_vector(self, using: str, filter: Any = None) -> np.ndarray:
         """Sorted slots of live points having a vector `using` (and matching `filter`)."""
         flt = _check_filter(filter)
-        self.config.vector_params(using)
-        column = self.columns[using]
+        column = self._column(using)
         if flt is not None:
             return self._matching_slots(flt, column)
         return np.flatnonzero(column.version[: len(self._ids)] >= 0)
@@ -722,18 +743,25 @@ class Collection:
         score_threshold: float | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The best `limit` (slots, scores), best first, for a prepared query of space
-        `using`: HNSW when the space has a graph and no exact search is asked, else exact."""
+        `using`. Dense: HNSW when the space has a graph and no exact search is asked, else
+        exact. Multi: exact MaxSim. Sparse: the points sharing an index with the query,
+        through the inverted index."""
         flt = _check_filter(filter)
         params = params or SearchParams()
-        self.config.vector_params(using)
-        column = self.columns[using]
-        index = self.indexes.get(using)
+        column = self._column(using)
         allowed = None if flt is None else self._matching_slots(flt, column)
-        if index is None or params.exact or self._small(allowed, using):
-            slots, scores = self._exact(column, query, limit, allowed)
+        if isinstance(column, SparseColumn):
+            slots, scores = column.candidates(query, allowed)
+        elif isinstance(column, MultiColumn):
+            slots, scores = self._exact_multi(column, query, allowed)
         else:
-            ef = params.hnsw_ef or self.config.hnsw_for(using).ef_construct
-            slots, scores = self._approximate(column, index, query, limit, ef, allowed)
+            assert isinstance(column, DenseColumn)
+            index = self.indexes.get(using)
+            if index is None or params.exact or self._small(allowed, column):
+                slots, scores = self._exact(column, query, limit, allowed)
+            else:
+                ef = params.hnsw_ef or self.config.hnsw_for(using).ef_construct
+                slots, scores = self._approximate(column, index, query, limit, ef, allowed)
         if score_threshold is not None:
             keep = dist.passes_threshold(column.distance, scores, score_threshold)
             slots, scores = slots[keep], scores[keep]
@@ -742,9 +770,12 @@ class Collection:
 
     def score(self, using: str, query: Any, slots: np.ndarray) -> np.ndarray:
         """Exact scores of a prepared query against the vectors `using` of `slots` (each
-        must have one: see `slots_with_vector`)."""
-        self.config.vector_params(using)
-        column = self.columns[using]
+        must have one: see `slots_with_vector`); a sparse vector sharing no index with the
+        query scores 0."""
+        column = self._column(using)
+        if isinstance(column, SparseColumn | MultiColumn):
+            return column.score(query, slots)
+        assert isinstance(column, DenseColumn)
         return dist.scores(column.distance, query, column.data[slots], column.sqnorms[slots])
 
     def slot_of(self, point_id: PointId) -> int | None:
@@ -761,9 +792,9 @@ class Collection:
 
     def vector_at(self, slot: int, using: str) -> Any:
         """The stored vector `using` of a slot, as a query of that space takes it (None
-        when the point has none)."""
-        self.config.vector_params(using)
-        column = self.columns[using]
+        when the point has none): a 1-D array (dense), a 2-D array (multi), a
+        `SparseVector` (sparse)."""
+        column = self._column(using)
         return column.get(slot) if column.has(slot) else None
 
     def scored(
@@ -807,7 +838,7 @@ class Collection:
             # ask for one more, then drop the query point
             wanted = dataclasses.replace(
                 request,
-                vector=np.asarray(vector, dtype=np.float32),
+                vector=vector,
                 offset=0,
                 limit=request.offset + request.limit + 1,
             )
@@ -819,18 +850,40 @@ class Collection:
         with self.strict.suspended():
             return [self.search(r) for r in requests]
 
-    def _matching_slots(self, flt: Filter, column: DenseColumn) -> np.ndarray:
+    def _column(self, name: str) -> Column:
+        """The column of vector `name` (Qdrant's error for a name the collection lacks)."""
+        column = self.columns.get(name)
+        if column is None:
+            raise missing_vector(name)
+        return column
+
+    def _dense_columns(self) -> dict[str, DenseColumn]:
+        """The dense columns (the ones an HNSW graph can index)."""
+        return {n: c for n, c in self.columns.items() if isinstance(c, DenseColumn)}
+
+    def _exact_multi(
+        self, column: MultiColumn, query: np.ndarray, allowed: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """MaxSim of every matrix (only the `allowed` slots when a filter is given)."""
+        if allowed is not None and len(allowed) * 2 < column.count:
+            return allowed, column.score(query, allowed)
+        slots, scores = column.score_all(query)
+        if allowed is not None:
+            keep = np.isin(slots, allowed, assume_unique=True)
+            slots, scores = slots[keep], scores[keep]
+        return slots, scores
+
+    def _matching_slots(self, flt: Filter, column: Column) -> np.ndarray:
         """Sorted slots matching the filter that have a vector in `column`."""
         slots = self._matching(flt)
         return slots[column.version[slots] >= 0]
 
-    def _small(self, allowed: np.ndarray | None, using: str) -> bool:
+    def _small(self, allowed: np.ndarray | None, column: DenseColumn) -> bool:
         """Whether a filter leaves few enough points to score them all (Qdrant's planner:
         at most `full_scan_threshold` KB of vectors)."""
         if allowed is None:
             return False
-        column = self.columns[using]
-        threshold_kb = self.config.hnsw_for(using).full_scan_threshold
+        threshold_kb = self.config.hnsw_for(column.name).full_scan_threshold
         return len(allowed) * column.dim * 4 <= threshold_kb * 1024
 
     def _exact(
@@ -938,8 +991,8 @@ class Collection:
 
     # ------------------------------------------------------------------ indexing
 
-    def _should_index(self, column: DenseColumn) -> bool:
-        if dist.hnsw_space(column.distance) is None:
+    def _should_index(self, column: Column) -> bool:
+        if not isinstance(column, DenseColumn) or dist.hnsw_space(column.distance) is None:
             return False
         if self.indexes.get(column.name) is not None:
             return True
@@ -951,7 +1004,7 @@ class Collection:
         """Bring the indexes one batch closer to the data; True while work remains."""
         more = False
         with self._index_mutex:
-            for vname, column in self.columns.items():
+            for vname, column in self._dense_columns().items():
                 if self.dropped or not self._should_index(column):
                     continue
                 with self._lock.gen_rlock():
@@ -1046,7 +1099,7 @@ class Collection:
 
     def status(self) -> CollectionStatus:
         with self._lock.gen_rlock():
-            for vname, column in self.columns.items():
+            for vname, column in self._dense_columns().items():
                 if not self._should_index(column):
                     continue
                 index = self.indexes.get(vname)
@@ -1071,6 +1124,7 @@ class Collection:
         status = self.status()
         with self._lock.gen_rlock():
             indexed = sum(i.live for i in self.indexes.values() if i is not None)
+            indexed += sum(c.indexed for c in self.columns.values() if isinstance(c, SparseColumn))
             return CollectionInfo(
                 status=status,
                 optimizer_status="ok",

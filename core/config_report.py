@@ -23,7 +23,9 @@ def unimplemented_settings(config: CollectionConfig) -> list[str]:
     params = config.params
     for name, vp in params.vectors.items():
         where = f"vectors.{name}" if name else "vectors"
-        if dist.hnsw_space(vp.distance) is None:
+        if vp.multivector_config:
+            notes.append(f"{where}: no HNSW index for multivectors; search is exact (MaxSim)")
+        elif dist.hnsw_space(vp.distance) is None:
             notes.append(f"{where}: no HNSW index for {vp.distance} distance; search is exact")
         if vp.on_disk:
             note(f"{where}.on_disk", "vectors are held in memory")
@@ -33,6 +35,15 @@ def unimplemented_settings(config: CollectionConfig) -> list[str]:
         for key in ("on_disk", "payload_m"):
             if hnsw.get(key):
                 note(f"{where}.hnsw_config.{key}", _HNSW_WHY[key])
+    for name, sparse in config.sparse_vectors.items():
+        index = sparse.get("index") or {}
+        if index.get("on_disk"):
+            note(f"sparse_vectors.{name}.index.on_disk", "the inverted index is held in memory")
+        if index.get("datatype") not in (None, "float32"):
+            note(
+                f"sparse_vectors.{name}.index.datatype",
+                "the inverted index keeps float32 weights",
+            )
     if config.hnsw_config.on_disk:
         note("hnsw_config.on_disk", _HNSW_WHY["on_disk"])
     if config.hnsw_config.payload_m is not None:

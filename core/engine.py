@@ -15,6 +15,7 @@ import msgspec
 import pluggy
 
 from vectorizer.collection import Collection
+from vectorizer.columns import check_vector_kinds
 from vectorizer.errors import (
     AlreadyExists,
     BadRequest,
@@ -22,7 +23,6 @@ from vectorizer.errors import (
     Locked,
     NotFound,
     StorageError,
-    Unsupported,
     VectorizerError,
 )
 from vectorizer.filters.ast import ConditionKind
@@ -36,8 +36,10 @@ from vectorizer.models import (
     RenameAlias,
     config_from_dict,
     config_to_dict,
+    missing_vector,
 )
 from vectorizer.request_stats import RequestStats
+from vectorizer.sparse import merge_sparse_params
 from vectorizer.storage import StorageBackend, Store, StoredPoint
 from vectorizer.strict_mode import StrictMode, parse_settings
 
@@ -58,12 +60,9 @@ def validate_collection_name(name: str) -> None:
 
 
 def _check_supported(config: CollectionConfig) -> None:
-    """Refuse, at creation, vector kinds that could not be stored."""
-    if config.params.sparse_vectors:
-        raise Unsupported("sparse vectors (sparse_vectors)")
+    """Refuse, at creation, vector params that could not be stored."""
+    check_vector_kinds(config)
     for name, params in config.params.vectors.items():
-        if params.multivector_config:
-            raise Unsupported(f"multivectors (multivector_config of vector {name!r})")
         if params.size < 1:
             raise BadRequest(f"Wrong input: vector size of {name!r} must be at least 1")
         hnsw = config.hnsw_for(name)
@@ -342,7 +341,14 @@ class Engine:
                         **changes["hnsw_config"],
                     }
                 vectors[vname] = dataclasses.replace(params, **changes)
-            new.params = dataclasses.replace(new.params, vectors=vectors)
+            sparse = dict(old.sparse_vectors)
+            for sname, sparse_diff in (update.sparse_vectors or {}).items():
+                if sname not in sparse:
+                    raise missing_vector(sname)
+                sparse[sname] = merge_sparse_params(sname, sparse[sname], sparse_diff)
+            new.params = dataclasses.replace(
+                new.params, vectors=vectors, sparse_vectors=sparse or old.params.sparse_vectors
+            )
             _check_supported(new)
             self.store.save_config(collection.name, config_to_dict(new))
             collection.config = new

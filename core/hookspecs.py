@@ -72,6 +72,14 @@ def register_filter_conditions(register: Any) -> None:
     """Call ``register(kind)`` for each filter condition kind (``ConditionKind``) offered."""
 
 
+# ----------------------------------------------------------------------------- embedding
+
+
+@hookspec
+def register_embedders(register: Any) -> None:
+    """Call ``register(cls)`` for each embedder kind (an ``Embedder`` subclass) offered."""
+
+
 # ----------------------------------------------------------------------------- search
 
 

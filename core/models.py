@@ -70,6 +70,12 @@ def normalize_point_id(value: object) -> PointId:
 # ----------------------------------------------------------------------------- config
 
 
+def missing_vector(name: str) -> BadRequest:
+    """Qdrant's error for a vector name the collection does not have."""
+    shown = name or "default (unnamed)"
+    return BadRequest(f"Wrong input: Not existing vector name error: {shown}")
+
+
 @dataclass
 class HnswConfig:
     """HNSW graph parameters (collection level; per-vector overrides are diffs)."""
@@ -104,7 +110,8 @@ class WalConfig:
 
 @dataclass
 class VectorParams:
-    """One dense vector space of a collection."""
+    """One dense vector space of a collection; with `multivector_config`
+    (`{"comparator": "max_sim"}`) each point holds a matrix of such vectors."""
 
     size: int
     distance: Distance
@@ -127,6 +134,8 @@ class CollectionParams:
     read_fan_out_factor: int | None = None
     on_disk_payload: bool = True
     sparse_vectors: dict[str, dict[str, Any]] | None = None
+    """Sparse vector spaces: name -> Qdrant's `SparseVectorParams` as JSON builtins
+    (`index`: `full_scan_threshold`, `on_disk`, `datatype`; `modifier`: "idf" or "none")."""
 
 
 @dataclass
@@ -149,11 +158,16 @@ class CollectionConfig:
         return list(self.params.vectors) == [DEFAULT_VECTOR]
 
     def vector_params(self, name: str) -> VectorParams:
+        """The params of dense (or multi) vector `name`; Qdrant's error for any other name."""
         try:
             return self.params.vectors[name]
         except KeyError:
-            shown = name or "default (unnamed)"
-            raise BadRequest(f"Wrong input: Not existing vector name error: {shown}") from None
+            raise missing_vector(name) from None
+
+    @property
+    def sparse_vectors(self) -> dict[str, dict[str, Any]]:
+        """Sparse vector params by name (`SparseVectorParams` as given, JSON builtins)."""
+        return self.params.sparse_vectors or {}
 
     def hnsw_for(self, name: str) -> HnswConfig:
         """The effective HNSW config of one vector: collection config plus its diff."""
@@ -168,10 +182,13 @@ class CollectionUpdate:
     """A partial update of a collection's config; `None` leaves a part unchanged.
 
     `vectors` maps a vector name to a diff of its params (`hnsw_config`,
-    `quantization_config`, `on_disk`); the other parts are diffs of the sections.
+    `quantization_config`, `on_disk`); `sparse_vectors` maps a sparse vector name to a
+    diff of its `SparseVectorParams` (`index` fields, `modifier`); the other parts are
+    diffs of the sections.
     """
 
     vectors: dict[str, dict[str, Any]] | None = None
+    sparse_vectors: dict[str, dict[str, Any]] | None = None
     params: dict[str, Any] | None = None
     hnsw_config: dict[str, Any] | None = None
     optimizers_config: dict[str, Any] | None = None
@@ -234,8 +251,22 @@ AliasAction: TypeAlias = CreateAlias | DeleteAlias | RenameAlias
 
 # ----------------------------------------------------------------------------- points
 
-Vector: TypeAlias = np.ndarray
-"""A dense vector (1-D float array). Sparse and multi vectors slot in beside it."""
+
+@dataclass(eq=False)
+class SparseVector:
+    """A sparse vector: `indices` (unsigned 32-bit, unique) and the `values` at them.
+
+    As given by a client the arrays are in any order; stored and prepared ones are sorted
+    by index (`vectorizer.sparse`), as Qdrant keeps them.
+    """
+
+    indices: np.ndarray
+    values: np.ndarray
+
+
+Vector: TypeAlias = np.ndarray | SparseVector
+"""A vector of one kind: dense (a 1-D float array), multi (a 2-D float array, one row per
+vector of the matrix) or sparse (a `SparseVector`)."""
 
 VectorStruct: TypeAlias = dict[str, Vector]
 """A point's vectors by name; the unnamed vector is under `DEFAULT_VECTOR`."""

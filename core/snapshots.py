@@ -18,7 +18,9 @@ The format is Vectorizer's own (not Qdrant's segments): an uncompressed tar hold
 * one points file per collection: frames of a 4-byte big-endian length and a msgpack
   array of records `[id, version, {vector name: [version, raw bytes]}, payload JSON or
   nil]`; an id is an unsigned integer or a UUID string (its kind is the msgpack type),
-  raw vector bytes are the column's datatype in the manifest's byte order.
+  raw vector bytes are each column's stored form (`vectorizer.columns`: dense and multi
+  rows at the datatype, sparse uint32 indices then float32 values) in the manifest's
+  byte order.
 
 A snapshot is read under the collection's read lock, so it is one consistent state. A
 recovery checks the checksum (when given) and reads the whole archive once to validate it
@@ -46,10 +48,10 @@ from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
 import msgspec
-import numpy as np
 
 import vectorizer
 from vectorizer.collection import Collection
+from vectorizer.columns import make_columns
 from vectorizer.engine import Engine, validate_collection_name
 from vectorizer.errors import BadRequest, CollectionNotFound, NotFound, StorageError
 from vectorizer.models import (
@@ -60,7 +62,6 @@ from vectorizer.models import (
     normalize_point_id,
 )
 from vectorizer.storage import StoredPoint
-from vectorizer.vectors import DenseColumn
 
 __all__ = ["SnapshotDescription", "Snapshots"]
 
@@ -363,7 +364,7 @@ class _Archive:
     def check(self, entry: _Entry) -> int:
         """Read every point of `entry` once and raise BadRequest on anything that would not
         load; returns the next operation id to use (above every version seen)."""
-        sizes = _vector_sizes(entry.config)
+        columns = make_columns(entry.config, capacity=1)
         seen: set[PointId] = set()
         top = entry.next_operation_id
         for record in self._records(entry):
@@ -379,9 +380,9 @@ class _Archive:
                 raise _corrupt(f"{where}: id appears twice")
             seen.add(point_id)
             for vname, (vversion, raw) in vectors.items():
-                if vname not in sizes:
+                if vname not in columns:
                     raise _corrupt(f"{where}: vector {vname!r} is not in the config")
-                if len(raw) != sizes[vname]:
+                if not columns[vname].valid_raw(raw):
                     raise _corrupt(f"{where}: vector {vname!r} has {len(raw)} bytes")
                 top = max(top, vversion + 1)
             if payload is not None:
@@ -406,15 +407,6 @@ class _Archive:
                 batch = []
         if batch:
             yield batch
-
-
-def _vector_sizes(config: CollectionConfig) -> dict[str, int]:
-    """Bytes of each stored vector of the config."""
-    sizes = {}
-    for vname, params in config.params.vectors.items():
-        column = DenseColumn(vname, params, capacity=1)
-        sizes[vname] = column.dim * np.dtype(column.dtype).itemsize
-    return sizes
 
 
 # ----------------------------------------------------------------------------- the manager

@@ -48,6 +48,8 @@ from vectorizer.filters.ast import (
     ValuesCount,
 )
 from vectorizer.filters.indexes import canonical_uuid
+from vectorizer.models import SparseVector
+from vectorizer.vectors import kind_of
 
 if TYPE_CHECKING:
     from vectorizer.collection import Collection
@@ -87,10 +89,7 @@ class StrictModeSettings(msgspec.Struct, kw_only=True):
 
 SETTINGS = frozenset(StrictModeSettings.__struct_fields__)
 
-NO_EFFECT = {
-    "multivector_config": "multivectors are not supported by Vectorizer yet",
-    "sparse_config": "sparse vectors are not supported by Vectorizer yet",
-}
+NO_EFFECT: dict[str, str] = {}
 """Settings stored and reported but without effect, and why."""
 
 
@@ -339,9 +338,7 @@ def _stats(collection: Collection, payloads: bool) -> _Stats:
     Reads the collection's internals: this module is the collection's own helper."""
     with collection._lock.gen_rlock():
         points = len(collection._slot_of)
-        vector_bytes = sum(
-            c.count * c.dim * np.dtype(c.dtype).itemsize for c in collection.columns.values()
-        )
+        vector_bytes = sum(c.stored_bytes() for c in collection.columns.values())
         payload_bytes = 0
         if payloads:
             encode = msgspec.json.encode
@@ -515,6 +512,38 @@ class StrictMode:
             _check_limit(count, self.settings.upsert_max_batchsize, "update limit")
             self._check_sizes(collection)
             self.charge_write(count)
+
+    def check_vector_limits(self, vectors: Iterable[Mapping[str, Any]]) -> None:
+        """The vectors of an upsert or update: `sparse_config` caps the indices of a sparse
+        vector, `multivector_config` the rows of a multivector (per vector name)."""
+        if not self.active:
+            return
+        sparse = {
+            name: limit
+            for name, cfg in (self.settings.sparse_config or {}).items()
+            if (limit := (cfg or {}).get("max_length")) is not None
+        }
+        multi = {
+            name: limit
+            for name, cfg in (self.settings.multivector_config or {}).items()
+            if (limit := (cfg or {}).get("max_vectors")) is not None
+        }
+        if not sparse and not multi:
+            return
+        for named in vectors:
+            for name, vector in named.items():
+                if name in sparse and isinstance(vector, SparseVector):
+                    size = len(vector.indices)
+                    if size > sparse[name] or len(vector.values) > sparse[name]:
+                        raise BadRequest(
+                            f"Bad request: Sparse vector '{name}' has a limit of {sparse[name]} "
+                            f"indices, but {size} were provided!"
+                        )
+                elif name in multi and kind_of(vector) == "multi" and len(vector) > multi[name]:
+                    raise BadRequest(
+                        f"Bad request: Multivector '{name}' has a limit of {multi[name]} vectors, "
+                        f"but {len(vector)} were provided!"
+                    )
 
     def check_filtered_write(self, collection: Collection, flt: Any) -> None:
         """A write selecting points by filter (delete, payload and vector removal)."""

@@ -1,4 +1,8 @@
-"""Dense vector columns: a collection's vectors of one name, one row per point slot."""
+"""Dense vector columns: a collection's vectors of one name, one row per point slot.
+
+Also what every column kind shares (`vectorizer.multivec`, `vectorizer.sparse`): the
+stored datatypes and how a value of the wrong kind is refused.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,58 @@ import numpy as np
 
 from vectorizer import distance as dist
 from vectorizer.errors import BadRequest
-from vectorizer.models import Datatype, VectorParams
+from vectorizer.models import Datatype, SparseVector, VectorParams
 
-_DTYPES = {Datatype.FLOAT32: np.float32, Datatype.FLOAT16: np.float16, Datatype.UINT8: np.uint8}
+DTYPES = {Datatype.FLOAT32: np.float32, Datatype.FLOAT16: np.float16, Datatype.UINT8: np.uint8}
+"""The numpy type each vector datatype is stored at."""
+
+
+def kind_of(value: object) -> str:
+    """The vector kind a raw value has: "sparse", "multi" (nested rows) or "dense"."""
+    if isinstance(value, SparseVector):
+        return "sparse"
+    if isinstance(value, np.ndarray):
+        return "multi" if value.ndim == 2 else "dense"
+    nested = (
+        isinstance(value, list | tuple)
+        and len(value) > 0
+        and isinstance(value[0], list | tuple | np.ndarray)
+    )
+    return "multi" if nested else "dense"
+
+
+def wrong_kind(space: str, value: object) -> BadRequest | None:
+    """Qdrant's error for a value of another kind than the space's, else None."""
+    given = kind_of(value)
+    if given == space:
+        return None
+    if "sparse" in (given, space):
+        return BadRequest("Wrong input: Conversion between sparse and regular vectors failed")
+    return BadRequest("Wrong input: Conversion between multi and regular vectors failed")
+
+
+def dimension_error(dim: int, got: int, where: str) -> BadRequest:
+    return BadRequest(
+        f"Wrong input: Vector dimension error: expected dim: {dim}, got {got} ({where})"
+    )
+
+
+def to_stored(values: np.ndarray, dtype: type) -> np.ndarray:
+    """Prepared float32 values at a stored datatype (uint8: rounded and clipped)."""
+    if dtype is np.uint8:
+        return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+    return values.astype(dtype, copy=False)
+
+
+def as_floats(values: object, where: str) -> np.ndarray:
+    """Numbers as a float32 array, refusing anything else (and NaN or infinity)."""
+    try:
+        arr = np.asarray(values, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise BadRequest(f"Wrong input: {where}: vector must be a list of numbers") from None
+    if not np.isfinite(arr).all():
+        raise BadRequest(f"Wrong input: {where}: vector contains NaN or infinity")
+    return arr
 
 
 class DenseColumn:
@@ -18,12 +71,14 @@ class DenseColumn:
     no vector of this name; the index compares it with what it has indexed.
     """
 
+    kind = "dense"
+
     def __init__(self, name: str, params: VectorParams, capacity: int = 1024) -> None:
         self.name = name
         self.params = params
         self.dim = params.size
         self.distance = params.distance
-        self.dtype = _DTYPES[params.datatype or Datatype.FLOAT32]
+        self.dtype = DTYPES[params.datatype or Datatype.FLOAT32]
         self.data = np.zeros((capacity, self.dim), dtype=self.dtype)
         self.version = np.full(capacity, -1, dtype=np.int64)
         self.sqnorms = np.zeros(capacity, dtype=np.float32)
@@ -47,26 +102,18 @@ class DenseColumn:
 
     def prepare(self, values: object, where: str) -> np.ndarray:
         """Validate one incoming vector and turn it into its stored form."""
-        vec = self.query(values, where)
-        if self.dtype is np.uint8:
-            return np.clip(np.rint(vec), 0, 255).astype(np.uint8)
-        return vec.astype(self.dtype, copy=False)
+        return to_stored(self.query(values, where), self.dtype)
 
     def query(self, values: object, where: str = "query vector") -> np.ndarray:
         """Validate a vector and prepare it for scoring (cosine: normalised), as float32."""
-        try:
-            vec = np.asarray(values, dtype=np.float32)
-        except (TypeError, ValueError):
-            raise BadRequest(f"Wrong input: {where}: vector must be a list of numbers") from None
+        problem = wrong_kind("dense", values)
+        if problem is not None:
+            raise problem
+        vec = as_floats(values, where)
         if vec.ndim != 1:
             raise BadRequest(f"Wrong input: {where}: expected a dense vector (a list of numbers)")
         if len(vec) != self.dim:
-            raise BadRequest(
-                f"Wrong input: Vector dimension error: expected dim: {self.dim}, got {len(vec)}"
-                f" ({where})"
-            )
-        if not np.isfinite(vec).all():
-            raise BadRequest(f"Wrong input: {where}: vector contains NaN or infinity")
+            raise dimension_error(self.dim, len(vec), where)
         return dist.prepare(self.distance, vec).astype(np.float32, copy=False)
 
     def set(self, slot: int, vec: np.ndarray, version: int) -> None:
@@ -88,11 +135,23 @@ class DenseColumn:
     def get(self, slot: int) -> np.ndarray:
         return self.data[slot].astype(np.float32)
 
+    def pack(self, vec: np.ndarray) -> bytes:
+        """The stored bytes of a prepared vector."""
+        return vec.tobytes()
+
     def encode(self, slot: int) -> bytes:
         return self.data[slot].tobytes()
 
     def decode(self, raw: bytes) -> np.ndarray:
         return np.frombuffer(raw, dtype=self.dtype)
+
+    def valid_raw(self, raw: bytes) -> bool:
+        """Whether `raw` could be the stored bytes of one vector of this column."""
+        return len(raw) == self.dim * np.dtype(self.dtype).itemsize
+
+    def stored_bytes(self) -> int:
+        """Bytes of vector data held (at the stored datatype)."""
+        return self.count * self.dim * np.dtype(self.dtype).itemsize
 
     def size_kb(self) -> float:
         """Vector data size in KB the way Qdrant's thresholds count it (4 bytes a dimension)."""

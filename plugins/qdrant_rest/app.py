@@ -465,31 +465,6 @@ def search_batch_points(call: Call) -> list[list[dict[str, Any]]]:
     return [_scored(r, unnamed) for r in collection.search_batch(searches)]
 
 
-def run_query(collection: vectorizer.Collection, plan: convert.QueryPlan) -> list[ScoredPoint]:
-    """A nearest-neighbour query, by vector or by point id."""
-    if plan.by_id is None:
-        return collection.search(plan.request)
-    return collection.search_near_point(plan.by_id, plan.request)
-
-
-@post(P + "/query")
-@answer
-def query_points(call: Call) -> dict[str, Any]:
-    plan = convert.query_request(call.decode(structs.QueryRequest))
-    collection = call.collection()
-    return {"points": _scored(run_query(collection, plan), collection.config.unnamed)}
-
-
-@post(P + "/query/batch")
-@answer
-def query_batch_points(call: Call) -> list[dict[str, Any]]:
-    req = call.decode(structs.QueryRequestBatch)
-    plans = [convert.query_request(q) for q in req.searches]
-    collection = call.collection()
-    unnamed = collection.config.unnamed
-    return [{"points": _scored(run_query(collection, p), unnamed)} for p in plans]
-
-
 # ----------------------------------------------------------------------------- payload indexes
 
 
@@ -537,8 +512,6 @@ HANDLERS = [
     count_points,
     search_points,
     search_batch_points,
-    query_points,
-    query_batch_points,
     create_field_index,
     delete_field_index,
 ]
@@ -551,6 +524,10 @@ HANDLERS += service.HANDLERS
 from vectorizer_qdrant_rest import snapshots  # noqa: E402
 
 HANDLERS += snapshots.HANDLERS
+
+from vectorizer_qdrant_rest import search_endpoints  # noqa: E402
+
+HANDLERS += search_endpoints.HANDLERS
 
 from vectorizer_qdrant_rest import analytics  # noqa: E402
 

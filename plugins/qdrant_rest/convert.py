@@ -45,7 +45,9 @@ from vectorizer.models import (
     ScoredPoint,
     SearchParams,
     SearchRequest,
+    SparseVector,
     UpdateResult,
+    Vector,
     VectorParams,
     WalConfig,
     WithPayload,
@@ -53,6 +55,7 @@ from vectorizer.models import (
     normalize_point_id,
 )
 from vectorizer.payload import parse_path
+from vectorizer.sparse import MAX_INDEX, sparse_problem
 from vectorizer.writes import PointsWrite, located
 from vectorizer_qdrant_rest import structs
 from vectorizer_qdrant_rest.errors import JsonError, ValidationFailed
@@ -156,51 +159,113 @@ def point_ids(values: list[Any], where: str) -> list[PointId]:
 # ----------------------------------------------------------------------------- vectors
 
 _INFERENCE_KEYS = ("text", "image", "object")
+_DENSE = "expected a vector (an array of numbers)"
 
 
 def _is_inference(value: dict[str, Any]) -> bool:
     return "model" in value and any(k in value for k in _INFERENCE_KEYS)
 
 
-def _unsupported_vector_object(value: dict[str, Any], where: str) -> Unsupported | None:
-    if "indices" in value or "values" in value:
-        return Unsupported(f"sparse vectors ({where})")
+def _no_inference(value: dict[str, Any], where: str) -> None:
     if _is_inference(value):
-        return Unsupported(f"server-side inference: Document/Image/InferenceObject ({where})")
-    return None
+        raise Unsupported(f"server-side inference: Document/Image/InferenceObject ({where})")
+
+
+def _numbers(value: list[Any], where: str, what: str = _DENSE) -> np.ndarray:
+    """A JSON array of numbers as float32 (booleans are not numbers)."""
+    arr = np.asarray(value) if value else np.zeros(0, dtype=np.float32)
+    if arr.ndim != 1 or arr.dtype.kind not in "iuf":
+        raise ValidationFailed(where, what)
+    return arr.astype(np.float32, copy=False)
 
 
 def dense(value: Any, where: str) -> np.ndarray:
     """A dense vector: a JSON array of numbers."""
-    if isinstance(value, list):
-        if value and isinstance(value[0], list):
-            raise Unsupported(f"multivectors ({where})")
-        arr = np.asarray(value) if value else np.zeros(0, dtype=np.float32)
-        if arr.ndim != 1 or arr.dtype.kind not in "iuf":
-            raise ValidationFailed(where, "expected a vector (an array of numbers)")
-        return arr.astype(np.float32, copy=False)
+    if isinstance(value, list) and not (value and isinstance(value[0], list)):
+        return _numbers(value, where)
     if isinstance(value, dict):
-        problem = _unsupported_vector_object(value, where)
-        if problem is not None:
-            raise problem
-    raise ValidationFailed(where, "expected a vector (an array of numbers)")
+        _no_inference(value, where)
+    raise ValidationFailed(where, _DENSE)
 
 
-def vector_struct(value: Any, where: str) -> dict[str, np.ndarray]:
-    """A point's VectorStruct: one unnamed vector, or a map of named vectors."""
+def multi(value: Any, where: str) -> np.ndarray:
+    """A multivector: a JSON array of vectors of one size (a matrix, one row a vector)."""
+    if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
+        raise ValidationFailed(where, "expected a multivector (an array of arrays of numbers)")
+    sizes = {len(row) for row in value}
+    if 0 in sizes:
+        raise ValidationFailed(where, "all vectors must be non-empty")
+    if len(sizes) > 1:
+        first = len(value[0])
+        other = next(len(row) for row in value if len(row) != first)
+        raise ValidationFailed(
+            where, f"all vectors must have the same dimension, found vector with dimension {other}"
+        )
+    rows = [_numbers(row, f"{where}[{i}]") for i, row in enumerate(value)]
+    return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+def sparse(value: Any, where: str) -> SparseVector:
+    """A sparse vector: `{"indices": [unsigned 32-bit integers], "values": [numbers]}`,
+    indices unique and as many as values (in any order: the core sorts them)."""
+    if not isinstance(value, dict):
+        raise ValidationFailed(where, 'expected {"indices": [...], "values": [...]}')
+    for key in ("indices", "values"):
+        if key not in value:
+            raise ValidationFailed(_join(where, key), "missing field")
+    extra = set(value) - {"indices", "values"}
+    if extra:
+        raise ValidationFailed(_join(where, sorted(extra)[0]), "unknown field")
+    indices, values = value["indices"], value["values"]
+    if not isinstance(indices, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) and 0 <= i <= MAX_INDEX for i in indices
+    ):
+        raise ValidationFailed(_join(where, "indices"), "expected unsigned 32-bit integers")
+    if not isinstance(values, list):
+        raise ValidationFailed(_join(where, "values"), "expected an array of numbers")
+    given = SparseVector(
+        np.asarray(indices, dtype=np.int64), _numbers(values, _join(where, "values"))
+    )
+    problem = sparse_problem(given.indices, given.values)
+    if problem is not None:
+        raise ValidationFailed(_join(where, problem[0]), problem[1])
+    return given
+
+
+def vector(value: Any, where: str) -> Vector:
+    """Qdrant's `Vector`: dense (an array of numbers), multi (an array of arrays) or sparse
+    (`{"indices", "values"}`)."""
     if isinstance(value, list):
-        return {DEFAULT_VECTOR: dense(value, where)}
+        return multi(value, where) if value and isinstance(value[0], list) else dense(value, where)
     if isinstance(value, dict):
-        if _is_inference(value):
-            raise Unsupported(f"server-side inference: Document/Image/InferenceObject ({where})")
-        return {name: dense(vec, f"{where}.{name}") for name, vec in value.items()}
+        _no_inference(value, where)
+        if "indices" in value or "values" in value:
+            return sparse(value, where)
+    raise ValidationFailed(where, "expected a dense, sparse or multi vector")
+
+
+def query_vector(value: Any, where: str) -> Vector:
+    """A query vector of any kind (a `VectorInput` other than a point id): the forms of
+    `vector`, for the collection's `prepare_query` to check against the space."""
+    return vector(value, where)
+
+
+def vector_struct(value: Any, where: str) -> dict[str, Vector]:
+    """A point's VectorStruct: one unnamed vector (dense or multi), or a map of named
+    vectors of any kind."""
+    if isinstance(value, list):
+        return {DEFAULT_VECTOR: vector(value, where)}
+    if isinstance(value, dict):
+        _no_inference(value, where)
+        return {name: vector(vec, f"{where}.{name}") for name, vec in value.items()}
     raise ValidationFailed(
         where, "expected a vector (an array of numbers) or an object of named vectors"
     )
 
 
-def batch_vectors(value: Any, count: int, where: str) -> list[dict[str, np.ndarray]]:
-    """A BatchVectorStruct for `count` points: a list of vectors, or name -> list."""
+def batch_vectors(value: Any, count: int, where: str) -> list[dict[str, Vector]]:
+    """A BatchVectorStruct for `count` points: a list of vectors (dense or multi), or
+    name -> list of vectors of any kind."""
     if isinstance(value, list):
         if len(value) != count:
             raise ValidationFailed(
@@ -208,7 +273,7 @@ def batch_vectors(value: Any, count: int, where: str) -> list[dict[str, np.ndarr
             )
         return [vector_struct(v, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, dict):
-        out: list[dict[str, np.ndarray]] = [{} for _ in range(count)]
+        out: list[dict[str, Vector]] = [{} for _ in range(count)]
         for name, vectors in value.items():
             here = f"{where}.{name}"
             if not isinstance(vectors, list):
@@ -218,19 +283,28 @@ def batch_vectors(value: Any, count: int, where: str) -> list[dict[str, np.ndarr
                     here, f"expected {count} vectors (one per id), got {len(vectors)}"
                 )
             for i, vec in enumerate(vectors):
-                out[i][name] = dense(vec, f"{here}[{i}]")
+                out[i][name] = vector(vec, f"{here}[{i}]")
         return out
     raise ValidationFailed(where, "expected an array of vectors or an object of named arrays")
 
 
-def vectors_out(vectors: dict[str, np.ndarray] | None, unnamed: bool) -> Any:
-    """Vectors of a point as Qdrant shows them: a list (unnamed) or a map of lists."""
+def vector_out(value: Vector) -> Any:
+    """One vector in Qdrant's JSON: a list (dense), a list of lists (multi) or
+    `{"indices": [...], "values": [...]}` (sparse)."""
+    if isinstance(value, SparseVector):
+        return {"indices": value.indices.tolist(), "values": value.values.tolist()}
+    return value.tolist()
+
+
+def vectors_out(vectors: dict[str, Vector] | None, unnamed: bool | None = None) -> Any:
+    """Vectors of a point as Qdrant shows them: the unnamed vector bare when it is the
+    point's only one, else a map by name (Qdrant decides by the vectors present, so
+    `unnamed`, the collection's config, does not matter)."""
     if vectors is None:
         return None
-    if unnamed:
-        vec = vectors.get(DEFAULT_VECTOR)
-        return vec.tolist() if vec is not None else None
-    return {name: vec.tolist() for name, vec in vectors.items()}
+    if list(vectors) == [DEFAULT_VECTOR]:
+        return vector_out(vectors[DEFAULT_VECTOR])
+    return {name: vector_out(vec) for name, vec in vectors.items()}
 
 
 # ----------------------------------------------------------------------------- selectors
@@ -510,8 +584,9 @@ def search_params(params: structs.SearchParams | None) -> SearchParams:
     )
 
 
-def named_vector(value: Any, where: str = "vector") -> tuple[str, np.ndarray]:
-    """NamedVectorStruct: a plain vector, or `{"name": ..., "vector": [...]}`."""
+def named_vector(value: Any, where: str = "vector") -> tuple[str, Vector]:
+    """NamedVectorStruct: a plain dense vector, `{"name": ..., "vector": [...]}` (dense) or
+    `{"name": ..., "vector": {"indices": [...], "values": [...]}}` (sparse)."""
     if isinstance(value, list):
         return DEFAULT_VECTOR, dense(value, where)
     if isinstance(value, dict) and "name" in value and "vector" in value:
@@ -521,9 +596,11 @@ def named_vector(value: Any, where: str = "vector") -> tuple[str, np.ndarray]:
         extra = set(value) - {"name", "vector"}
         if extra:
             raise ValidationFailed(f"{where}.{sorted(extra)[0]}", "unknown field")
-        return name, dense(value["vector"], f"{where}.vector")
+        given = value["vector"]
+        here = f"{where}.vector"
+        return name, sparse(given, here) if isinstance(given, dict) else dense(given, here)
     raise ValidationFailed(
-        where, 'expected a vector (an array of numbers) or {"name": ..., "vector": [...]}'
+        where, 'expected a vector (an array of numbers) or {"name": ..., "vector": ...}'
     )
 
 
@@ -540,77 +617,6 @@ def search_request(req: structs.SearchRequest) -> SearchRequest:
         with_payload=with_payload(req.with_payload, default=False),
         with_vectors=with_vectors(req.with_vector, default=False),
         filter=req.filter,
-    )
-
-
-_QUERY_KINDS = {
-    "recommend": "recommend queries",
-    "discover": "discover queries",
-    "context": "context queries",
-    "order_by": "order_by queries",
-    "fusion": "fusion queries",
-    "rrf": "rrf fusion queries",
-    "formula": "formula (score boosting) queries",
-    "sample": "random sample queries",
-}
-
-
-@dataclasses.dataclass
-class QueryPlan:
-    """A nearest-neighbour query: `request.vector` is empty while `by_id` is to be resolved."""
-
-    request: SearchRequest
-    by_id: PointId | None = None
-
-
-def query_request(req: structs.QueryRequest) -> QueryPlan:
-    """QueryRequest, for its nearest-neighbour cases (a vector, {"nearest": ...}, a point id)."""
-    no_shard_key(req.shard_key)
-    if req.prefetch:  # qdrant-client 1.12 sends an empty list for none
-        raise Unsupported("prefetch (multi-stage and hybrid queries)")
-    if req.lookup_from is not None:
-        raise Unsupported("lookup_from (query vectors from another collection)")
-    if req.query is None:
-        raise Unsupported("query without `query` (listing points by id); use /points/scroll")
-    target = _query_target(req.query, "query")
-    request = SearchRequest(
-        vector=target if isinstance(target, np.ndarray) else np.zeros(0, dtype=np.float32),
-        using=req.using if req.using is not None else DEFAULT_VECTOR,
-        limit=req.limit if req.limit is not None else 10,
-        offset=req.offset or 0,
-        score_threshold=req.score_threshold,
-        params=search_params(req.params),
-        with_payload=with_payload(req.with_payload, default=False),
-        with_vectors=with_vectors(req.with_vector, default=False),
-        filter=req.filter,
-    )
-    return QueryPlan(request, None if isinstance(target, np.ndarray) else target)
-
-
-def _query_target(value: Any, where: str, nested: bool = False) -> np.ndarray | PointId:
-    """A dense query vector, or the id of the point whose vector to use."""
-    if isinstance(value, list):
-        if value and isinstance(value[0], list):
-            raise Unsupported(f"multivector queries ({where})")
-        return dense(value, where)
-    if isinstance(value, int | str) and not isinstance(value, bool):
-        return point_id(value, where)
-    if isinstance(value, dict):
-        problem = _unsupported_vector_object(value, where)
-        if problem is not None:
-            raise problem
-        if not nested and "nearest" in value:
-            if value.get("mmr") is not None:
-                raise Unsupported(f"MMR re-ranking ({where}.mmr)")
-            extra = set(value) - {"nearest", "mmr"}
-            if extra:
-                raise ValidationFailed(f"{where}.{sorted(extra)[0]}", "unknown field")
-            return _query_target(value["nearest"], f"{where}.nearest", nested=True)
-        for key, feature in _QUERY_KINDS.items():
-            if key in value:
-                raise Unsupported(f"{feature} ({where}.{key}); only nearest-neighbour queries")
-    raise ValidationFailed(
-        where, 'expected a vector, a point id, or a query object such as {"nearest": [...]}'
     )
 
 
@@ -640,8 +646,24 @@ def vector_params(value: Any, where: str) -> VectorParams:
         quantization_config=params.quantization_config,
         on_disk=params.on_disk,
         datatype=Datatype(params.datatype) if params.datatype is not None else None,
-        multivector_config=params.multivector_config,
+        multivector_config=_diff(params.multivector_config) or None,
     )
+
+
+def _sparse_vectors(
+    value: dict[str, structs.SparseVectorParams] | None,
+) -> dict[str, dict[str, Any]] | None:
+    """SparseVectorsConfig (or its diff) as the domain keeps it: each name's params with
+    the fields given (`index` likewise)."""
+    if value is None:
+        return None
+    out = {}
+    for name, params in value.items():
+        given = _diff(params)
+        if params.index is not None:
+            given["index"] = _diff(params.index)
+        out[name] = given
+    return out
 
 
 def vectors_config(value: Any, where: str = "vectors") -> dict[str, VectorParams]:
@@ -667,7 +689,7 @@ def collection_config(req: structs.CreateCollection) -> CollectionConfig:
         replication_factor=req.replication_factor or 1,
         write_consistency_factor=req.write_consistency_factor or 1,
         on_disk_payload=True if req.on_disk_payload is None else req.on_disk_payload,
-        sparse_vectors=req.sparse_vectors,
+        sparse_vectors=_sparse_vectors(req.sparse_vectors),
     )
     return CollectionConfig(
         params=params,
@@ -681,8 +703,6 @@ def collection_config(req: structs.CreateCollection) -> CollectionConfig:
 
 def collection_update(req: structs.UpdateCollection) -> CollectionUpdate:
     """UpdateCollection -> the domain's partial update."""
-    if req.sparse_vectors is not None:
-        raise Unsupported("sparse vectors (sparse_vectors)")
     vectors: dict[str, dict[str, Any]] | None = None
     if req.vectors is not None:
         vectors = {}
@@ -710,6 +730,7 @@ def collection_update(req: structs.UpdateCollection) -> CollectionUpdate:
         )
     return CollectionUpdate(
         vectors=vectors,
+        sparse_vectors=_sparse_vectors(req.sparse_vectors),
         params=_diff(req.params) or None,
         hnsw_config=_diff(req.hnsw_config) or None,
         optimizers_config=_optimizers_diff(req.optimizers_config) or None,

@@ -52,6 +52,10 @@ class WalConfigDiff(Body):
     wal_segments_ahead: UInt | None = None
 
 
+class MultiVectorConfig(Body):
+    comparator: Literal["max_sim"]
+
+
 class VectorParams(Body):
     size: PositiveInt
     distance: Literal["Cosine", "Euclid", "Dot", "Manhattan"]
@@ -59,7 +63,18 @@ class VectorParams(Body):
     quantization_config: JsonObject | None = None
     on_disk: bool | None = None
     datatype: Literal["float32", "uint8", "float16"] | None = None
-    multivector_config: JsonObject | None = None
+    multivector_config: MultiVectorConfig | None = None
+
+
+class SparseIndexParams(Body):
+    full_scan_threshold: UInt | None = None
+    on_disk: bool | None = None
+    datatype: Literal["float32", "uint8", "float16"] | None = None
+
+
+class SparseVectorParams(Body):
+    index: SparseIndexParams | None = None
+    modifier: Literal["none", "idf"] | None = None
 
 
 class InitFrom(Body):
@@ -78,7 +93,7 @@ class CreateCollection(Body):
     optimizers_config: OptimizersConfigDiff | None = None
     init_from: InitFrom | None = None
     quantization_config: JsonObject | None = None
-    sparse_vectors: dict[str, JsonObject] | None = None
+    sparse_vectors: dict[str, SparseVectorParams] | None = None
     strict_mode_config: JsonObject | None = None
 
 
@@ -101,7 +116,7 @@ class UpdateCollection(Body):
     params: CollectionParamsDiff | None = None
     hnsw_config: HnswConfigDiff | None = None
     quantization_config: Any = None  # QuantizationConfigDiff: an object or "Disabled"
-    sparse_vectors: JsonObject | None = None
+    sparse_vectors: dict[str, SparseVectorParams] | None = None
     strict_mode_config: JsonObject | None = None
 
 
@@ -284,6 +299,124 @@ class QueryRequest(Body):
 
 class QueryRequestBatch(Body):
     searches: list[QueryRequest]
+
+
+class Prefetch(Body):
+    """Decoded by `query.py` from `prefetch` (an object or a list, nested), filter too."""
+
+    prefetch: Any = None
+    query: Any = None  # QueryInterface
+    using: str | None = None
+    filter: Any = None
+    params: SearchParams | None = None
+    score_threshold: float | None = None
+    limit: PositiveInt | None = None
+    lookup_from: Any = None
+
+
+class LookupLocation(Body):
+    collection: str
+    vector: str | None = None
+    shard_key: Any = None
+
+
+class WithLookup(Body):
+    collection: str
+    with_payload: Any = None
+    with_vectors: Any = None
+
+
+GroupBy = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class QueryGroupsRequest(Body):
+    group_by: GroupBy
+    query: Any = None  # QueryInterface
+    prefetch: Any = None
+    using: str | None = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
+    params: SearchParams | None = None
+    score_threshold: float | None = None
+    with_vector: Any = None
+    with_payload: Any = None
+    lookup_from: Any = None
+    group_size: PositiveInt | None = None
+    limit: PositiveInt | None = None
+    with_lookup: Any = None  # WithLookupInterface: a collection name or a WithLookup
+    shard_key: Any = None
+
+
+class SearchGroupsRequest(Body):
+    vector: Any  # NamedVectorStruct
+    group_by: GroupBy
+    group_size: PositiveInt
+    limit: PositiveInt
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
+    params: SearchParams | None = None
+    with_payload: Any = None
+    with_vector: Any = None
+    score_threshold: float | None = None
+    with_lookup: Any = None  # WithLookupInterface: a collection name or a WithLookup
+    shard_key: Any = None
+
+
+Strategy = Literal["average_vector", "best_score", "sum_scores"]
+
+
+class RecommendRequest(Body):
+    limit: PositiveInt
+    positive: list[Any] = msgspec.field(default_factory=list)  # RecommendExample
+    negative: list[Any] = msgspec.field(default_factory=list)
+    strategy: Strategy | None = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
+    params: SearchParams | None = None
+    offset: UInt | None = None
+    with_payload: Any = None
+    with_vector: Any = None
+    score_threshold: float | None = None
+    using: str | None = None
+    lookup_from: LookupLocation | None = None
+    shard_key: Any = None
+
+
+class RecommendRequestBatch(Body):
+    searches: list[RecommendRequest]
+
+
+class RecommendGroupsRequest(Body):
+    group_by: GroupBy
+    group_size: PositiveInt
+    limit: PositiveInt
+    positive: list[Any] = msgspec.field(default_factory=list)  # RecommendExample
+    negative: list[Any] = msgspec.field(default_factory=list)
+    strategy: Strategy | None = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
+    params: SearchParams | None = None
+    with_payload: Any = None
+    with_vector: Any = None
+    score_threshold: float | None = None
+    using: str | None = None
+    lookup_from: LookupLocation | None = None
+    with_lookup: Any = None  # WithLookupInterface: a collection name or a WithLookup
+    shard_key: Any = None
+
+
+class DiscoverRequest(Body):
+    limit: PositiveInt
+    target: Any = None  # RecommendExample
+    context: list[Any] | None = None  # ContextExamplePair objects
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
+    params: SearchParams | None = None
+    offset: UInt | None = None
+    with_payload: Any = None
+    with_vector: Any = None
+    using: str | None = None
+    lookup_from: LookupLocation | None = None
+    shard_key: Any = None
+
+
+class DiscoverRequestBatch(Body):
+    searches: list[DiscoverRequest]
 
 
 # ----------------------------------------------------------------------------- payload indexes

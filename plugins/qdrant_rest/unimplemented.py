@@ -24,14 +24,6 @@ OPERATIONS: list[tuple[str, str, str, str]] = [
     ("POST", C + "/cluster", "update_collection_cluster", "distributed mode"),
     ("PUT", C + "/shards", "create_shard_key", "shard keys"),
     ("POST", C + "/shards/delete", "delete_shard_key", "shard keys"),
-    # points and search
-    ("POST", C + "/points/search/groups", "search_point_groups", "grouped search"),
-    ("POST", C + "/points/recommend", "recommend_points", "recommendations"),
-    ("POST", C + "/points/recommend/batch", "recommend_batch_points", "recommendations"),
-    ("POST", C + "/points/recommend/groups", "recommend_point_groups", "recommendations"),
-    ("POST", C + "/points/discover", "discover_points", "discovery search"),
-    ("POST", C + "/points/discover/batch", "discover_batch_points", "discovery search"),
-    ("POST", C + "/points/query/groups", "query_points_groups", "grouped search"),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from core_helpers import make_config
 
-from vectorizer import AlreadyExists, BadRequest, CollectionNotFound, Engine, NotFound, Unsupported
+from vectorizer import AlreadyExists, BadRequest, CollectionNotFound, Engine, NotFound
 from vectorizer.models import (
     CollectionUpdate,
     CreateAlias,
@@ -41,12 +41,32 @@ def test_bad_collection_names(engine: Engine, name: str) -> None:
         engine.create_collection(name, make_config())
 
 
-def test_unbuilt_vector_kinds_are_refused(engine: Engine) -> None:
+@pytest.mark.parametrize(
+    ("sparse", "multi", "message"),
+    [
+        ({"": {"modifier": "bm25"}}, None, "modifier"),
+        ({"": {"index": {"full_scan_threshold": -1}}}, None, "full_scan_threshold"),
+        ({"": {"index": {"colour": "red"}}}, None, "colour"),
+        (None, {"comparator": "min_sim"}, "unknown variant `min_sim`"),
+        (None, {}, "comparator"),
+    ],
+)
+def test_bad_vector_kinds_are_refused(
+    engine: Engine, sparse: dict | None, multi: dict | None, message: str
+) -> None:
     config = make_config()
-    config.params.sparse_vectors = {"text": {}}
-    with pytest.raises(Unsupported, match="sparse vectors"):
+    config.params.sparse_vectors = sparse and {"text": sparse[""]}
+    config.params.vectors[""].multivector_config = multi
+    with pytest.raises(BadRequest, match=message):
         engine.create_collection("s", config)
     assert not engine.collection_exists("s")
+
+
+def test_dense_and_sparse_names_must_differ(engine: Engine) -> None:
+    config = make_config(named={"text": VectorParams(size=4, distance=Distance.DOT)})
+    config.params.sparse_vectors = {"text": {}}
+    with pytest.raises(BadRequest, match="duplicate found with 'text'"):
+        engine.create_collection("s", config)
 
 
 def test_aliases_are_atomic(engine: Engine) -> None:

@@ -443,8 +443,6 @@ def test_info_reports_what_has_no_effect(engine: Engine) -> None:
     assert info.config.strict_mode_config["max_query_limit"] == 5
     strict_notes = [w for w in info.warnings if "strict_mode_config" in w]
     assert strict_notes == [
-        "strict_mode_config.sparse_config is stored but has no effect: "
-        "sparse vectors are not supported by Vectorizer yet",
         "strict_mode_config.unheard_of is stored but has no effect: "
         "not a strict mode setting of Qdrant 1.14",
     ]

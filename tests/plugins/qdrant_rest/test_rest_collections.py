@@ -130,8 +130,8 @@ def test_update_collection_validation(client: TestClient) -> None:
     create(client, "c", size=2)
     message = error(client.patch("/collections/c", json={"hnsw_config": {"m": -1}}), 422)
     assert "hnsw_config.m" in message
-    message = error(client.patch("/collections/c", json={"sparse_vectors": {"s": {}}}), 501)
-    assert "sparse vectors" in message
+    message = error(client.patch("/collections/c", json={"sparse_vectors": {"s": {}}}), 400)
+    assert "Not existing vector name error: s" in message
     message = error(
         client.patch("/collections/c", json={"vectors": {"other": {"on_disk": True}}}), 400
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import msgspec
 import numpy as np
 import pytest
 
 from vectorizer.errors import BadRequest, Unsupported
-from vectorizer.models import DEFAULT_VECTOR, Distance, WithPayload, WithVectors
+from vectorizer.models import DEFAULT_VECTOR, Distance, SparseVector, WithPayload, WithVectors
 from vectorizer_qdrant_rest import convert, structs
 from vectorizer_qdrant_rest.errors import JsonError, ValidationFailed
 
@@ -45,10 +46,14 @@ def test_vector_struct_forms() -> None:
         convert.vector_struct({"a": ["x"]}, "v")
     with pytest.raises(ValidationFailed):
         convert.vector_struct([True, False], "v")
-    with pytest.raises(Unsupported, match="sparse vectors"):
-        convert.vector_struct({"s": {"indices": [1], "values": [1.0]}}, "v")
-    with pytest.raises(Unsupported, match="multivectors"):
-        convert.vector_struct([[1.0], [2.0]], "v")
+    sparse = convert.vector_struct({"s": {"indices": [7, 1], "values": [1.0, 2.0]}}, "v")["s"]
+    assert isinstance(sparse, SparseVector)
+    assert (sparse.indices.tolist(), sparse.values.tolist()) == ([7, 1], [1.0, 2.0])
+    multi = convert.vector_struct([[1.0], [2.0]], "v")[DEFAULT_VECTOR]
+    assert isinstance(multi, np.ndarray)
+    assert multi.tolist() == [[1.0], [2.0]]
+    with pytest.raises(Unsupported, match="inference"):
+        convert.vector_struct({"text": "hi", "model": "m"}, "v")
 
 
 def test_batch_vectors_lengths_are_checked() -> None:
@@ -57,6 +62,88 @@ def test_batch_vectors_lengths_are_checked() -> None:
     assert [sorted(p) for p in named] == [["a"], ["a"]]
     with pytest.raises(ValidationFailed, match=r"batch\.vectors\.a: expected 3 vectors"):
         convert.batch_vectors({"a": [[1.0], [2.0]]}, 3, "batch.vectors")
+
+
+@pytest.mark.parametrize(
+    ("value", "field", "detail"),
+    [
+        ({"indices": [1, 1], "values": [1.0, 2.0]}, "q.indices", "must be unique"),
+        ({"indices": [1, 2], "values": [1.0]}, "q.values", "must be the same length as indices"),
+        ({"indices": [-1], "values": [1.0]}, "q.indices", "expected unsigned 32-bit integers"),
+        ({"indices": [2**32], "values": [1.0]}, "q.indices", "expected unsigned 32-bit integers"),
+        ({"indices": [1]}, "q.values", "missing field"),
+        ({"indices": [1], "values": [1.0], "x": 1}, "q.x", "unknown field"),
+        ([[1.0, 2.0], []], "q", "all vectors must be non-empty"),
+        (
+            [[1.0, 2.0], [1.0]],
+            "q",
+            "all vectors must have the same dimension, found vector with dimension 1",
+        ),
+        ([[1.0, "a"]], "q[0]", "expected a vector (an array of numbers)"),
+        ({"colour": 1}, "q", "expected a dense, sparse or multi vector"),
+    ],
+)
+def test_vector_kinds_are_checked_with_qdrant_messages(
+    value: object, field: str, detail: str
+) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        convert.query_vector(value, "q")
+    assert (exc.value.field, exc.value.detail) == (field, detail)
+
+
+def test_vectors_in_and_out_in_qdrant_shapes() -> None:
+    given = {
+        "s": {"indices": [9, 2], "values": [0.5, 1]},
+        "m": [[1, 2], [3, 4]],
+        "d": [1, 2],
+    }
+    vectors = convert.vector_struct(given, "v")
+    assert isinstance(vectors["s"], SparseVector)
+    assert vectors["m"].shape == (2, 2)
+    assert convert.vectors_out(vectors) == {
+        "s": {"indices": [9, 2], "values": [0.5, 1.0]},
+        "m": [[1.0, 2.0], [3.0, 4.0]],
+        "d": [1.0, 2.0],
+    }
+    # the unnamed vector alone is shown bare, dense or multi; with others, by name
+    assert convert.vectors_out({DEFAULT_VECTOR: vectors["m"]}) == [[1.0, 2.0], [3.0, 4.0]]
+    assert convert.vectors_out({}) == {}
+    batch = convert.batch_vectors(
+        {"s": [given["s"], {"indices": [], "values": []}], "m": [given["m"], [[0, 0]]]}, 2, "b"
+    )
+    assert [sorted(p) for p in batch] == [["m", "s"], ["m", "s"]]
+    assert batch[1]["s"].indices.tolist() == []
+    assert [
+        v.shape for v in convert.batch_vectors([[[1, 2]], [[3, 4], [5, 6]]], 2, "b")[1].values()
+    ] == [(2, 2)]
+    name, sparse = convert.named_vector({"name": "s", "vector": given["s"]})
+    assert (name, sparse.indices.tolist()) == ("s", [9, 2])
+    with pytest.raises(ValidationFailed, match=r"vector\.vector: expected a vector"):
+        convert.named_vector({"name": "m", "vector": [[1.0]]})
+
+
+def test_collection_config_with_every_vector_kind() -> None:
+    body = {
+        "vectors": {
+            "m": {"size": 2, "distance": "Dot", "multivector_config": {"comparator": "max_sim"}}
+        },
+        "sparse_vectors": {"s": {"modifier": "idf", "index": {"on_disk": True}}, "t": {}},
+    }
+    config = convert.collection_config(msgspec.convert(body, structs.CreateCollection))
+    assert config.params.vectors["m"].multivector_config == {"comparator": "max_sim"}
+    assert config.params.sparse_vectors == {
+        "s": {"modifier": "idf", "index": {"on_disk": True}},
+        "t": {},
+    }
+    params = convert.collection_config_out(config)["params"]
+    assert params["vectors"]["m"]["multivector_config"] == {"comparator": "max_sim"}
+    assert params["sparse_vectors"] == config.params.sparse_vectors
+    update = convert.collection_update(
+        msgspec.convert({"sparse_vectors": {"s": {"modifier": "none"}}}, structs.UpdateCollection)
+    )
+    assert update.sparse_vectors == {"s": {"modifier": "none"}}
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert({"sparse_vectors": {"s": {"modifier": "bm25"}}}, structs.CreateCollection)
 
 
 def test_point_ids() -> None:
@@ -98,19 +185,3 @@ def test_collection_config_defaults_match_qdrant() -> None:
     assert config.optimizer_config.indexing_threshold == 20000
     out = convert.collection_config_out(config)
     assert out["params"]["vectors"] == {"size": 3, "distance": "Euclid"}
-
-
-def test_query_plan_forms() -> None:
-    plan = convert.query_request(structs.QueryRequest(query=[1.0, 2.0]))
-    assert plan.by_id is None
-    assert plan.request.vector.tolist() == [1.0, 2.0]
-    assert plan.request.limit == 10
-    assert plan.request.with_payload == WithPayload(enabled=False)
-    plan = convert.query_request(structs.QueryRequest(query={"nearest": 7}, using="img", limit=3))
-    assert plan.by_id == 7
-    assert plan.request.using == "img"
-    assert plan.request.limit == 3
-    with pytest.raises(ValidationFailed, match=r"query\.bogus"):
-        convert.query_request(structs.QueryRequest(query={"nearest": [1.0], "bogus": 1}))
-    with pytest.raises(ValidationFailed):
-        convert.query_request(structs.QueryRequest(query={"whatever": 1}))

@@ -216,13 +216,13 @@ def test_payload_operations(client: TestClient) -> None:
     assert "key" in error(client.put("/collections/c/points/payload?wait=true", json=keyed), 400)
 
 
-def test_inference_and_sparse_vectors_in_upsert_are_501(client: TestClient) -> None:
+def test_inference_in_upsert_is_501_and_other_kinds_must_fit(client: TestClient) -> None:
     create(client)
-    for vector, feature in [
-        ({"text": "hello", "model": "bm25"}, "inference"),
-        ({"sparse": {"indices": [1], "values": [0.5]}}, "sparse vectors"),
-        ([[1, 2, 3, 4], [1, 2, 3, 4]], "multivectors"),
+    for vector, status, message in [
+        ({"text": "hello", "model": "bm25"}, 501, "inference"),
+        ({"sparse": {"indices": [1], "values": [0.5]}}, 400, "Not existing vector name error"),
+        ([[1, 2, 3, 4], [1, 2, 3, 4]], 400, "Conversion between multi and regular vectors"),
     ]:
         body = {"points": [{"id": 1, "vector": vector}]}
-        assert feature in error(client.put("/collections/c/points?wait=true", json=body), 501)
+        assert message in error(client.put("/collections/c/points?wait=true", json=body), status)
     assert ok(client.post("/collections/c/points/count", json={})) == {"count": 0}

@@ -172,10 +172,7 @@ def test_collection_info_reports_the_config(client: TestClient) -> None:
     info = ok(client.get(C))
     assert info["config"]["strict_mode_config"] == strict
     warnings = [w["message"] for w in info["warnings"] if "strict_mode_config" in w["message"]]
-    assert warnings == [
-        "strict_mode_config.multivector_config is stored but has no effect: "
-        "multivectors are not supported by Vectorizer yet"
-    ]
+    assert warnings == []  # multivector_config is enforced (tests/core/test_multivectors.py)
     patch(client, {"max_query_limit": 3})
     assert ok(client.get(C))["config"]["strict_mode_config"]["max_query_limit"] == 3
     message = error(client.patch(C, json={"strict_mode_config": {"max_points_count": 0}}), 400)

@@ -1,0 +1,82 @@
+"""The vector columns of a collection: one per vector name, of the kind its config says.
+
+Every kind (`DenseColumn`, `MultiColumn`, `SparseColumn`) has the same storage face,
+`Column`: values are validated into a stored form (`prepare`), written as bytes
+(`pack`, `encode`) and read back (`decode`), with a version per slot (-1: no vector).
+Scoring is kind-specific; `vectorizer.collection` dispatches on `kind`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+from vectorizer.errors import BadRequest
+from vectorizer.models import CollectionConfig, Distance
+from vectorizer.multivec import MultiColumn, check_multivector_config
+from vectorizer.sparse import SparseColumn, sparse_params
+from vectorizer.vectors import DenseColumn
+
+
+class Column(Protocol):
+    name: str
+    kind: str  # "dense", "multi" or "sparse"
+    distance: Distance  # how scores order (a sparse space scores by dot product)
+    version: np.ndarray  # per slot: the operation that wrote its vector, -1 for none
+    count: int  # points with a vector here
+
+    def ensure_capacity(self, slots: int) -> None: ...
+
+    def prepare(self, values: object, where: str) -> Any:
+        """Validate an incoming vector into its stored form (BadRequest naming `where`)."""
+
+    def query(self, values: object, where: str = ...) -> Any:
+        """Validate a query vector and prepare it for scoring."""
+
+    def pack(self, prepared: Any) -> bytes: ...
+
+    def decode(self, raw: bytes) -> Any: ...
+
+    def valid_raw(self, raw: bytes) -> bool: ...
+
+    def encode(self, slot: int) -> bytes: ...
+
+    def set(self, slot: int, value: Any, version: int) -> None: ...
+
+    def clear(self, slot: int) -> None: ...
+
+    def has(self, slot: int) -> bool: ...
+
+    def get(self, slot: int) -> Any:
+        """The vector of a slot as it is shown and as `query` takes it back."""
+
+    def stored_bytes(self) -> int: ...
+
+
+def make_columns(config: CollectionConfig, capacity: int = 1024) -> dict[str, Column]:
+    """A column for every vector name of the config: dense and multi, then sparse."""
+    columns: dict[str, Column] = {}
+    for name, params in config.params.vectors.items():
+        if params.multivector_config:
+            columns[name] = MultiColumn(name, params, capacity)
+        else:
+            columns[name] = DenseColumn(name, params, capacity)
+    for name, sparse in config.sparse_vectors.items():
+        columns[name] = SparseColumn(name, sparse, capacity)
+    return columns
+
+
+def check_vector_kinds(config: CollectionConfig) -> None:
+    """Raise BadRequest for vector params a collection cannot be made with: a bad
+    `multivector_config` or `SparseVectorParams`, or a name both dense and sparse."""
+    for name, params in config.params.vectors.items():
+        if params.multivector_config is not None:
+            check_multivector_config(name, params.multivector_config)
+    for name, raw in config.sparse_vectors.items():
+        if name in config.params.vectors:
+            raise BadRequest(
+                "Wrong input: Dense and sparse vector names must be unique - "
+                f"duplicate found with '{name}'"
+            )
+        sparse_params(name, raw)

@@ -1,0 +1,217 @@
+"""Multivector columns: each point holds a matrix (rows of one size), scored by MaxSim.
+
+Qdrant's `max_sim` comparator: for each row of the query, the best similarity to any
+row of the point, summed over the query's rows. Similarities are Qdrant's internal
+ones (cosine and dot as they are, Euclid the negated squared distance, Manhattan the
+negated distance), and the sum is reported the way the space reports a score (Euclid
+`sqrt(|sum|)`, Manhattan `|sum|`), so the order and `score_threshold` of the space
+apply unchanged. Rows are stored at the space's datatype (cosine rows normalised).
+There is no HNSW graph for multivectors: search scores every matrix (exact).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from vectorizer import distance as dist
+from vectorizer.errors import BadRequest
+from vectorizer.models import Datatype, Distance, VectorParams
+from vectorizer.vectors import DTYPES, as_floats, dimension_error, to_stored, wrong_kind
+
+COMPARATORS = ("max_sim",)
+"""The `multivector_config.comparator` values Qdrant 1.14 knows."""
+
+
+def check_multivector_config(name: str, config: Any) -> None:
+    """Raise Qdrant's kind of error for a `multivector_config` that is not `{"comparator":
+    "max_sim"}`."""
+    where = f"vectors.{name}.multivector_config" if name else "vectors.multivector_config"
+    if not isinstance(config, dict) or set(config) != {"comparator"}:
+        raise BadRequest(f'Wrong input: {where}: expected {{"comparator": "max_sim"}}')
+    if config["comparator"] not in COMPARATORS:
+        raise BadRequest(
+            f"Wrong input: {where}.comparator: unknown variant `{config['comparator']}`, "
+            f"expected one of {', '.join(f'`{c}`' for c in COMPARATORS)}"
+        )
+
+
+def _similarities(distance: Distance, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Qdrant's internal similarity of every stored row (R) to every query row (Q): R x Q."""
+    if distance in (Distance.COSINE, Distance.DOT):
+        return rows @ query.T
+    if distance is Distance.EUCLID:
+        sq = (
+            np.einsum("ij,ij->i", rows, rows)[:, None]
+            - 2.0 * (rows @ query.T)
+            + np.einsum("ij,ij->i", query, query)[None, :]
+        )
+        return -np.maximum(sq, 0.0)
+    out = np.empty((len(rows), len(query)), dtype=np.float32)
+    for j, q in enumerate(query):
+        out[:, j] = -np.abs(rows - q).sum(axis=1)
+    return out
+
+
+def max_sim(
+    distance: Distance, rows: np.ndarray, starts: np.ndarray, query: np.ndarray
+) -> np.ndarray:
+    """MaxSim scores of a prepared query matrix against matrices stacked in `rows` (float32),
+    matrix `i` starting at row `starts[i]`, as the space reports scores."""
+    if len(starts) == 0:
+        return np.empty(0, dtype=np.float32)
+    best = np.maximum.reduceat(_similarities(distance, rows, query), starts, axis=0)
+    total = best.sum(axis=1, dtype=np.float32)
+    if distance is Distance.EUCLID:
+        return np.sqrt(np.abs(total))
+    if distance is Distance.MANHATTAN:
+        return np.abs(total)
+    return total.astype(np.float32, copy=False)
+
+
+class MultiColumn:
+    """Matrices of one name, each stored at the datatype, with a version per slot.
+
+    `version[slot]` is the operation id that last wrote the matrix, -1 when the point has
+    none. A stacked float32 copy of every matrix is kept for whole-column scoring and
+    dropped on each write.
+    """
+
+    kind = "multi"
+
+    def __init__(self, name: str, params: VectorParams, capacity: int = 1024) -> None:
+        self.name = name
+        self.params = params
+        self.dim = params.size
+        self.distance = params.distance
+        self.dtype = DTYPES[params.datatype or Datatype.FLOAT32]
+        self.version = np.full(capacity, -1, dtype=np.int64)
+        self.rows: list[np.ndarray | None] = [None] * capacity
+        self.count = 0
+        self._row_count = 0
+        self._stacked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @property
+    def capacity(self) -> int:
+        return len(self.version)
+
+    def ensure_capacity(self, slots: int) -> None:
+        if slots <= self.capacity:
+            return
+        new = max(slots, self.capacity * 2)
+        version = np.full(new, -1, dtype=np.int64)
+        version[: self.capacity] = self.version
+        self.rows.extend([None] * (new - self.capacity))
+        self.version = version
+
+    # ---------------------------------------------------------------- values
+
+    def query(self, values: object, where: str = "query vector") -> np.ndarray:
+        """Validate a query matrix and prepare it for scoring (float32, cosine rows
+        normalised); a dense vector is a matrix of one row, as in Qdrant."""
+        if wrong_kind("dense", values) is None:
+            values = [values]
+        return self._matrix(values, where)
+
+    def prepare(self, values: object, where: str) -> np.ndarray:
+        """Validate one incoming matrix (a dense vector is refused, as Qdrant does) and turn
+        it into its stored form."""
+        return to_stored(self._matrix(values, where), self.dtype)
+
+    def _matrix(self, values: object, where: str) -> np.ndarray:
+        problem = wrong_kind("multi", values)
+        if problem is not None:
+            if isinstance(values, list | np.ndarray) and len(values) == 0:
+                raise self._empty()
+            raise problem
+        if isinstance(values, list | tuple) and len({np.size(r) for r in values}) > 1:
+            raise BadRequest(f"Wrong input: {where}: all vectors must have the same dimension")
+        rows = as_floats(values, where)
+        if rows.ndim != 2:
+            raise BadRequest(f"Wrong input: {where}: expected a multivector (a list of vectors)")
+        if rows.shape[0] == 0:
+            raise self._empty()
+        if rows.shape[1] != self.dim:
+            raise dimension_error(self.dim, rows.shape[1], where)
+        return dist.prepare(self.distance, rows).astype(np.float32, copy=False)
+
+    def _empty(self) -> BadRequest:
+        """Qdrant's error for a matrix without rows."""
+        return BadRequest(f"Wrong input: Vector inserting error: expected dim: {self.dim}, got 0")
+
+    def pack(self, matrix: np.ndarray) -> bytes:
+        """The stored bytes of a prepared matrix (its rows, at the datatype)."""
+        return matrix.tobytes()
+
+    def decode(self, raw: bytes) -> np.ndarray:
+        return np.frombuffer(raw, dtype=self.dtype).reshape(-1, self.dim)
+
+    def valid_raw(self, raw: bytes) -> bool:
+        """Whether `raw` could be the stored bytes of one matrix of this column."""
+        row = self.dim * np.dtype(self.dtype).itemsize
+        return len(raw) > 0 and len(raw) % row == 0
+
+    def encode(self, slot: int) -> bytes:
+        matrix = self.rows[slot]
+        assert matrix is not None
+        return matrix.tobytes()
+
+    # ---------------------------------------------------------------- rows
+
+    def set(self, slot: int, matrix: np.ndarray, version: int) -> None:
+        old = self.rows[slot]
+        if old is None:
+            self.count += 1
+        else:
+            self._row_count -= len(old)
+        self.rows[slot] = matrix
+        self._row_count += len(matrix)
+        self.version[slot] = version
+        self._stacked = None
+
+    def clear(self, slot: int) -> None:
+        if slot < self.capacity and (old := self.rows[slot]) is not None:
+            self.count -= 1
+            self._row_count -= len(old)
+            self.rows[slot] = None
+            self.version[slot] = -1
+            self._stacked = None
+
+    def has(self, slot: int) -> bool:
+        return slot < self.capacity and self.version[slot] >= 0
+
+    def get(self, slot: int) -> np.ndarray:
+        matrix = self.rows[slot]
+        assert matrix is not None
+        return matrix.astype(np.float32)
+
+    def stored_bytes(self) -> int:
+        """Bytes of vector data held (at the stored datatype)."""
+        return self._row_count * self.dim * np.dtype(self.dtype).itemsize
+
+    # ---------------------------------------------------------------- scoring
+
+    def _stack(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows as float32, start of each slot's matrix) of `slots`, each with a matrix."""
+        matrices = [m for s in slots.tolist() if (m := self.rows[s]) is not None]
+        assert len(matrices) == len(slots), "every slot scored must have a matrix"
+        if not matrices:
+            return np.empty((0, self.dim), dtype=np.float32), np.empty(0, dtype=np.int64)
+        counts = np.array([len(m) for m in matrices], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        return np.concatenate(matrices).astype(np.float32, copy=False), starts
+
+    def score(self, query: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """MaxSim scores of a prepared query matrix against the matrices of `slots`."""
+        rows, starts = self._stack(np.asarray(slots, dtype=np.int64))
+        return max_sim(self.distance, rows, starts, query)
+
+    def score_all(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, scores) of every point with a matrix, in slot order."""
+        stacked = self._stacked
+        if stacked is None:
+            slots = np.flatnonzero(self.version >= 0)
+            stacked = self._stacked = (slots, *self._stack(slots))
+        slots, rows, starts = stacked
+        return slots, max_sim(self.distance, rows, starts, query)

@@ -1,0 +1,59 @@
+"""The universal query engine: Qdrant's Query API (and the legacy search family) in the core.
+
+`model` holds the request as plain dataclasses, `executor` runs it against a collection
+through the collection's scoring building blocks, `groups` groups its results by a
+payload value; `scoring`, `fusion` and `formula` hold the arithmetic of recommend,
+discover and context queries, of fusion, and of score-boosting formulas.
+"""
+
+from __future__ import annotations
+
+from vectorizer.query.executor import CollectionLookup, query, query_batch
+from vectorizer.query.groups import query_groups
+from vectorizer.query.model import (
+    Context,
+    ContextPair,
+    Discover,
+    Formula,
+    Fusion,
+    FusionMethod,
+    GroupsRequest,
+    LookupFrom,
+    Nearest,
+    OrderByQuery,
+    PointGroup,
+    Prefetch,
+    Query,
+    QueryRequest,
+    Recommend,
+    RecommendStrategy,
+    Sample,
+    VectorInput,
+    WithLookup,
+)
+
+__all__ = [
+    "CollectionLookup",
+    "Context",
+    "ContextPair",
+    "Discover",
+    "Formula",
+    "Fusion",
+    "FusionMethod",
+    "GroupsRequest",
+    "LookupFrom",
+    "Nearest",
+    "OrderByQuery",
+    "PointGroup",
+    "Prefetch",
+    "Query",
+    "QueryRequest",
+    "Recommend",
+    "RecommendStrategy",
+    "Sample",
+    "VectorInput",
+    "WithLookup",
+    "query",
+    "query_batch",
+    "query_groups",
+]

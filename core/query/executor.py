@@ -1,0 +1,510 @@
+"""Runs query requests against a collection, through its scoring building blocks only.
+
+A request runs as Qdrant plans it (one shard):
+
+1. The request is checked (`validate`) and strict mode charged for every stage.
+2. Point ids used as examples are resolved to their vectors: in `lookup_from`'s
+   collection and vector when given, else in the searched collection and `using`. A
+   missing point is a 404. The ids resolved in the searched collection itself are left
+   out of the results (the root filter gets `must_not: has_id`).
+3. Stages run depth first. The root filter applies to every prefetch (merged with the
+   prefetch's own), so it holds for everything a stage merges. A stage without prefetches
+   reads the collection: a vector query searches (`Collection.nearest`: HNSW when built,
+   exact otherwise), no query lists points by id, `order_by` by a payload value, `sample`
+   draws at random. A stage with prefetches re-scores the union of their results: a
+   vector query scores them exactly, `fusion` fuses the lists, `formula` evaluates the
+   expression per point, `order_by` and `sample` as above among them.
+4. The root keeps `limit + offset` points, drops the first `offset`, and reads their
+   payload and vectors.
+
+Recommend (`best_score`, `sum_scores`), discover and context queries score every
+candidate exactly (every point with the vector, or the prefetched ones): correct
+results first, and right while the HNSW index is still building. `average_vector`
+recommendation is a nearest search of the averaged vector.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from vectorizer import distance as dist
+from vectorizer.errors import BadRequest, NotFound, PointNotFound
+from vectorizer.filters.ast import Filter, HasId
+from vectorizer.models import (
+    DEFAULT_VECTOR,
+    Distance,
+    PointId,
+    ScoredPoint,
+    SearchParams,
+    SearchRequest,
+    WithPayload,
+    normalize_point_id,
+)
+from vectorizer.query import fusion, scoring
+from vectorizer.query.formula import CompiledFormula, PointContext
+from vectorizer.query.model import (
+    VECTOR_QUERIES,
+    Context,
+    ContextPair,
+    Discover,
+    Formula,
+    Fusion,
+    FusionMethod,
+    Hit,
+    Nearest,
+    OrderByQuery,
+    Prefetch,
+    QueryRequest,
+    Recommend,
+    RecommendStrategy,
+    Sample,
+    VectorInput,
+    is_point_id,
+)
+
+if TYPE_CHECKING:
+    from vectorizer.collection import Collection
+
+CollectionLookup = Callable[[str], "Collection"]
+"""The collection of a name (the engine's `get_collection`): for `lookup_from` and
+`with_lookup`."""
+
+MAX_PREFETCH_DEPTH = 64
+
+_NO_VECTOR = np.zeros(0, dtype=np.float32)
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _bad(message: str) -> BadRequest:
+    return BadRequest(f"Bad request: {message}")
+
+
+def validate(stage: Prefetch, depth: int = 0) -> None:
+    """Qdrant's checks of a request (and each prefetch), before anything runs."""
+    if depth > MAX_PREFETCH_DEPTH:
+        raise _bad(f"prefetches depth {depth} exceeds max depth {MAX_PREFETCH_DEPTH}")
+    query = stage.query
+    if stage.limit < 1:
+        raise BadRequest("Wrong input: limit must be at least 1")
+    if stage.prefetch and query is None:
+        raise _bad(
+            "A query is needed to merge the prefetches. Can't have prefetches without "
+            "defining a query."
+        )
+    if stage.score_threshold is not None and isinstance(query, OrderByQuery):
+        raise _bad("Can't use score_threshold with an order_by query.")
+    if stage.score_threshold is not None and query is None:
+        raise _bad(
+            "A query is needed to use the score_threshold. Can't have score_threshold "
+            "without defining a query."
+        )
+    if isinstance(query, Fusion) and stage.using != DEFAULT_VECTOR:
+        raise _bad("Fusion queries cannot be combined with the 'using' field.")
+    if isinstance(query, Fusion | Formula) and not stage.prefetch:
+        raise _bad(f"cannot apply {type(query).__name__} without prefetches")
+    if isinstance(query, Recommend):
+        _check_examples(query)
+    if isinstance(query, Context) and not query.pairs:
+        raise _bad("a context query needs at least one pair of examples")
+    for inner in stage.prefetch:
+        validate(inner, depth + 1)
+
+
+def _check_examples(query: Recommend) -> None:
+    if query.strategy is RecommendStrategy.AVERAGE_VECTOR and not query.positive:
+        raise _bad("At least one positive vector ID required with this strategy")
+    if not query.positive and not query.negative:
+        raise _bad("At least one positive or negative vector ID required with this strategy")
+
+
+def _stages(stage: Prefetch) -> Iterator[Prefetch]:
+    yield stage
+    for inner in stage.prefetch:
+        yield from _stages(inner)
+
+
+def check_strict(collection: Collection, requests: list[QueryRequest], extra: int = 0) -> None:
+    """Strict mode: every stage of every request checked as a search, charged at once
+    (`extra`: more root results than `limit + offset`, as grouping needs)."""
+    searches = []
+    for request in requests:
+        for stage in _stages(request):
+            limit = stage.limit
+            if stage is request:
+                limit = max(request.limit + request.offset, extra)
+            searches.append(
+                SearchRequest(
+                    vector=_NO_VECTOR,
+                    using=stage.using,
+                    limit=limit,
+                    score_threshold=stage.score_threshold,
+                    params=stage.params or SearchParams(),
+                    filter=stage.filter,
+                )
+            )
+    collection.strict.check_search(collection, searches)
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def and_filters(*filters: Filter | None) -> Filter | None:
+    """All the given filters at once (None when none is given)."""
+    given = tuple(f for f in filters if f is not None)
+    if not given:
+        return None
+    return given[0] if len(given) == 1 else Filter(must=given)
+
+
+def ids_filter(ids: Iterator[PointId] | list[PointId]) -> Filter:
+    """The points with these ids."""
+    return Filter(must=(HasId(frozenset(ids)),))
+
+
+# ----------------------------------------------------------------------------- prepared queries
+
+ScoringKind = Literal["nearest", "best_score", "sum_scores", "discover", "context"]
+
+
+@dataclass
+class _Scoring:
+    """A vector query with its vectors prepared for the space `using`."""
+
+    kind: ScoringKind
+    using: str
+    query: Any = None  # nearest
+    positive: list[Any] = field(default_factory=list)
+    negative: list[Any] = field(default_factory=list)
+    target: Any = None  # discover
+    pairs: list[tuple[Any, Any]] = field(default_factory=list)  # discover, context
+
+    def scores(self, collection: Collection, slots: np.ndarray) -> np.ndarray:
+        """Exact scores of the candidates `slots` (a custom query; not `nearest`)."""
+        space = collection.distance(self.using)
+
+        def sim(query: Any) -> np.ndarray:
+            return scoring.similarity(space, collection.score(self.using, query, slots))
+
+        if self.kind in ("best_score", "sum_scores"):
+            combine = scoring.best_score if self.kind == "best_score" else scoring.sum_scores
+            return combine([sim(v) for v in self.positive], [sim(v) for v in self.negative])
+        pairs = [(sim(pos), sim(neg)) for pos, neg in self.pairs]
+        if self.kind == "discover":
+            return scoring.discover(sim(self.target), pairs)
+        return scoring.context(pairs)
+
+
+# ----------------------------------------------------------------------------- one request
+
+
+class QueryRun:
+    """One request, resolved and prepared; `hits(limit)` runs it, `points()` answers it.
+
+    Call outside `collection.reading()`: each step takes the lock it needs.
+    """
+
+    def __init__(
+        self, collection: Collection, request: QueryRequest, collections: CollectionLookup
+    ) -> None:
+        self.collection = collection
+        self.request = request
+        self.collections = collections
+        self._vectors: dict[tuple[int, str, PointId], Any] = {}
+        self._excluded: set[PointId] = set()
+        self._scoring: dict[int, _Scoring] = {}
+        self._formulas: dict[int, CompiledFormula] = {}
+        for stage in _stages(request):
+            self._resolve(stage)
+        for stage in _stages(request):
+            self._prepare(stage)
+
+    # ------------------------------------------------------------------ resolving ids
+
+    def _source(self, stage: Prefetch) -> tuple[Collection, str]:
+        """Where the stage's example ids are looked up: collection and vector name."""
+        lookup = stage.lookup_from
+        if lookup is None:
+            return self.collection, stage.using
+        source = self.collections(lookup.collection)
+        return source, lookup.vector if lookup.vector is not None else stage.using
+
+    def _resolve(self, stage: Prefetch) -> None:
+        query = stage.query
+        if not isinstance(query, VECTOR_QUERIES):
+            return
+        ids = [normalize_point_id(v) for v in _inputs(query) if is_point_id(v)]
+        if not ids:
+            return
+        source, name = self._source(stage)
+        with source.reading():
+            for point_id in ids:
+                slot = source.slot_of(point_id)
+                if slot is None:
+                    raise PointNotFound(point_id)
+                self._vectors[(id(source), name, point_id)] = source.vector_at(slot, name)
+        if source is self.collection:
+            self._excluded.update(ids)
+
+    def _vector(self, stage: Prefetch, value: VectorInput, required: bool = True) -> Any:
+        """The raw vector of an input: itself, or the resolved vector of a point id (None
+        for a point without that vector when not `required`)."""
+        if not is_point_id(value):
+            return value
+        source, name = self._source(stage)
+        point_id = normalize_point_id(value)
+        vector = self._vectors[(id(source), name, point_id)]
+        if vector is None and required:
+            raise NotFound(f'Not found: Vector with name "{name}" for point {point_id}')
+        return vector
+
+    # ------------------------------------------------------------------ preparing
+
+    def _prepare(self, stage: Prefetch) -> None:
+        query = stage.query
+        if isinstance(query, Formula):
+            self._formulas[id(stage)] = CompiledFormula(query.expression, query.defaults)
+        if not isinstance(query, VECTOR_QUERIES):
+            return
+        using = stage.using
+
+        def prepare(value: VectorInput, where: str) -> Any:
+            return self.collection.prepare_query(using, self._vector(stage, value), where)
+
+        def pair(p: ContextPair, i: int) -> tuple[Any, Any]:
+            return prepare(p.positive, f"context[{i}].positive"), prepare(
+                p.negative, f"context[{i}].negative"
+            )
+
+        if isinstance(query, Nearest):
+            scoring_ = _Scoring("nearest", using, query=prepare(query.vector, "query vector"))
+        elif isinstance(query, Recommend):
+            scoring_ = self._recommend(stage, query)
+        elif isinstance(query, Discover):
+            scoring_ = _Scoring(
+                "discover",
+                using,
+                target=prepare(query.target, "target"),
+                pairs=[pair(p, i) for i, p in enumerate(query.context)],
+            )
+        else:
+            scoring_ = _Scoring(
+                "context", using, pairs=[pair(p, i) for i, p in enumerate(query.pairs)]
+            )
+        self._scoring[id(stage)] = scoring_
+
+    def _recommend(self, stage: Prefetch, query: Recommend) -> _Scoring:
+        """Examples whose point lacks the vector are left out, as Qdrant does."""
+        using = stage.using
+        positive = [
+            v for v in (self._vector(stage, x, False) for x in query.positive) if v is not None
+        ]
+        negative = [
+            v for v in (self._vector(stage, x, False) for x in query.negative) if v is not None
+        ]
+        if query.strategy is RecommendStrategy.AVERAGE_VECTOR:
+            average = scoring.average_vector(positive, negative)
+            return _Scoring("nearest", using, query=self.collection.prepare_query(using, average))
+        if not positive and not negative:
+            raise _bad("At least one positive or negative vector ID required with this strategy")
+
+        def prepare(values: list[Any], where: str) -> list[Any]:
+            return [
+                self.collection.prepare_query(using, v, f"{where}[{i}]")
+                for i, v in enumerate(values)
+            ]
+
+        kind: ScoringKind = (
+            "best_score" if query.strategy is RecommendStrategy.BEST_SCORE else "sum_scores"
+        )
+        return _Scoring(
+            kind,
+            using,
+            positive=prepare(positive, "positive"),
+            negative=prepare(negative, "negative"),
+        )
+
+    # ------------------------------------------------------------------ running
+
+    def hits(self, limit: int) -> list[Hit]:
+        """The root stage's best `limit` points (ids left out already, no offset)."""
+        excluded = None
+        if self._excluded:
+            excluded = Filter(must_not=(HasId(frozenset(self._excluded)),))
+        return self._stage(self.request, and_filters(self.request.filter, excluded), limit)
+
+    def points(self) -> list[ScoredPoint]:
+        """The answer: the page `offset`..`offset + limit` with payload and vectors."""
+        request = self.request
+        offset = request.offset
+        if isinstance(request.query, Sample) and not request.prefetch:
+            offset = 0  # random points have no stable order to page through
+        hits = self.hits(request.limit + offset)[offset:]
+        return self.materialize(hits, request)
+
+    def materialize(self, hits: list[Hit], request: QueryRequest) -> list[ScoredPoint]:
+        """Result points for hits (points deleted meanwhile are dropped)."""
+        collection = self.collection
+        with collection.reading():
+            kept = [(h, s) for h in hits if (s := collection.slot_of(h.id)) is not None]
+            return collection.scored(
+                [s for _, s in kept],
+                [h.score for h, _ in kept],
+                request.with_payload,
+                request.with_vectors,
+                order_values=[h.order_value for h, _ in kept],
+            )
+
+    def _stage(self, stage: Prefetch, flt: Filter | None, limit: int) -> list[Hit]:
+        if not stage.prefetch:
+            return self._read(stage, flt, limit)
+        sources = [
+            self._stage(inner, and_filters(flt, inner.filter), inner.limit)
+            for inner in stage.prefetch
+        ]
+        return self._rescore(stage, sources, limit)
+
+    def _read(self, stage: Prefetch, flt: Filter | None, limit: int) -> list[Hit]:
+        """A stage without prefetches: straight from the collection."""
+        query = stage.query
+        if query is None or isinstance(query, OrderByQuery):
+            return self._scroll(flt, limit, query)
+        if isinstance(query, Sample):
+            with self.collection.reading():
+                return self._sample(self.collection.matching_slots(flt), limit)
+        return self._search(stage, flt, limit)
+
+    def _rescore(self, stage: Prefetch, sources: list[list[Hit]], limit: int) -> list[Hit]:
+        """A stage with prefetches: its query over the points they found. `score_threshold`
+        keeps fused scores at or above it (as Qdrant's fusion does), other scores strictly
+        better than it."""
+        query = stage.query
+        threshold = stage.score_threshold
+        if isinstance(query, Fusion):
+            if query.method is FusionMethod.RRF:
+                fused = fusion.reciprocal_rank_fusion(sources, limit, query.k)
+            else:
+                fused = fusion.distribution_based_score_fusion(sources, limit)
+            return [h for h in fused if threshold is None or h.score >= threshold]
+        if isinstance(query, Formula):
+            return self._formula(stage, sources, limit)
+        candidates = list(dict.fromkeys(h.id for source in sources for h in source))
+        if not candidates:
+            return []
+        if isinstance(query, OrderByQuery):
+            return self._scroll(ids_filter(candidates), limit, query)
+        if isinstance(query, Sample):
+            with self.collection.reading():
+                slots = self.collection.matching_slots(ids_filter(candidates))
+                return self._sample(slots, limit)
+        return self._search(stage, ids_filter(candidates), limit)
+
+    def _scroll(self, flt: Filter | None, limit: int, query: OrderByQuery | None) -> list[Hit]:
+        page = self.collection.scroll(
+            limit=limit,
+            with_payload=WithPayload(enabled=False),
+            filter=flt,
+            order_by=query.order_by if query is not None else None,
+        )
+        return [Hit(r.id, 0.0, r.order_value) for r in page.points]
+
+    def _sample(self, slots: np.ndarray, limit: int) -> list[Hit]:
+        """`limit` random points of `slots` (call under the lock)."""
+        chosen = np.random.default_rng().permutation(slots)[:limit]
+        return [Hit(self.collection.point_id_at(int(s)), 0.0) for s in chosen]
+
+    def _search(self, stage: Prefetch, flt: Filter | None, limit: int) -> list[Hit]:
+        """A vector query over the points matching `flt`, best first."""
+        collection = self.collection
+        prepared = self._scoring[id(stage)]
+        threshold = stage.score_threshold
+        with collection.reading():
+            if prepared.kind == "nearest":
+                slots, scores = collection.nearest(
+                    prepared.using,
+                    prepared.query,
+                    limit,
+                    filter=flt,
+                    params=stage.params,
+                    score_threshold=threshold,
+                )
+            else:
+                slots = collection.slots_with_vector(prepared.using, flt)
+                scores = prepared.scores(collection, slots)
+                if threshold is not None:
+                    keep = scores > threshold
+                    slots, scores = slots[keep], scores[keep]
+                best = dist.top_k(Distance.DOT, scores, limit)  # higher is better
+                slots, scores = slots[best], scores[best]
+            return [
+                Hit(collection.point_id_at(int(s)), float(v))
+                for s, v in zip(slots.tolist(), scores.tolist(), strict=True)
+            ]
+
+    def _formula(self, stage: Prefetch, sources: list[list[Hit]], limit: int) -> list[Hit]:
+        """Every prefetched point scored by the formula, best first."""
+        formula = self._formulas[id(stage)]
+        collection = self.collection
+        by_prefetch = [{h.id: h.score for h in source} for source in sources]
+        candidates = list(dict.fromkeys(h.id for source in sources for h in source))
+        found: list[Hit] = []
+        with collection.reading():
+            located = [(p, s) for p in candidates if (s := collection.slot_of(p)) is not None]
+            slots = np.array([s for _, s in located], dtype=np.int64)
+            matches = [
+                np.isin(slots, collection.matching_slots(Filter(must=(condition,))))
+                for condition in formula.conditions
+            ]
+            for i, (point_id, slot) in enumerate(located):
+                point = PointContext(
+                    point_id,
+                    collection.payload_at(slot),
+                    by_prefetch,
+                    [bool(m[i]) for m in matches],
+                )
+                found.append(Hit(point_id, float(np.float32(formula.score(point)))))
+        found.sort(key=lambda h: h.score, reverse=True)
+        threshold = stage.score_threshold
+        return [h for h in found if threshold is None or h.score > threshold][:limit]
+
+
+def _inputs(query: Nearest | Recommend | Discover | Context) -> Iterator[VectorInput]:
+    """Every vector input of a vector query."""
+    if isinstance(query, Nearest):
+        yield query.vector
+    elif isinstance(query, Recommend):
+        yield from itertools.chain(query.positive, query.negative)
+    else:
+        if isinstance(query, Discover):
+            yield query.target
+        pairs = query.context if isinstance(query, Discover) else query.pairs
+        for p in pairs:
+            yield p.positive
+            yield p.negative
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+def query_batch(
+    collection: Collection, requests: list[QueryRequest], collections: CollectionLookup
+) -> list[list[ScoredPoint]]:
+    """Each request's points (see the module docstring); strict mode checks them all first."""
+    for request in requests:
+        validate(request)
+    check_strict(collection, requests)
+    with collection.strict.suspended():
+        return [QueryRun(collection, r, collections).points() for r in requests]
+
+
+def query(
+    collection: Collection, request: QueryRequest, collections: CollectionLookup
+) -> list[ScoredPoint]:
+    """The points a query request answers."""
+    return query_batch(collection, [request], collections)[0]

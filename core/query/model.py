@@ -1,0 +1,200 @@
+"""The universal query request as plain dataclasses (Qdrant's Query API).
+
+A `QueryRequest` holds one `Query` (or none: points in id order), optional `Prefetch`
+stages nested to any depth whose results the query re-scores, and the paging and
+selection of the answer. The legacy endpoints (search groups, recommend, discover) are
+expressed with the same types.
+
+A `VectorInput` is either a point id (an `int` or a `str`: the vector of that stored
+point, looked up in `lookup_from` or the searched collection) or a raw query vector as
+the collection's `prepare_query` takes it (a dense vector is a 1-D numpy array).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from vectorizer.filters.ast import Filter
+from vectorizer.models import (
+    DEFAULT_VECTOR,
+    OrderBy,
+    PointId,
+    Record,
+    ScoredPoint,
+    SearchParams,
+    WithPayload,
+    WithVectors,
+)
+from vectorizer.query.formula import Expression
+
+VectorInput: TypeAlias = Any
+"""A point id (`int` or `str`) or a raw query vector (see the module docstring)."""
+
+
+def is_point_id(value: VectorInput) -> bool:
+    """Whether a `VectorInput` names a stored point rather than giving a vector."""
+    return isinstance(value, int | str) and not isinstance(value, bool)
+
+
+class RecommendStrategy(enum.StrEnum):
+    AVERAGE_VECTOR = "average_vector"
+    BEST_SCORE = "best_score"
+    SUM_SCORES = "sum_scores"
+
+
+class FusionMethod(enum.StrEnum):
+    RRF = "rrf"
+    DBSF = "dbsf"
+
+
+# ----------------------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """Nearest neighbours of a vector (or of a stored point's vector, the point left out)."""
+
+    vector: VectorInput
+
+
+@dataclass(frozen=True)
+class Recommend:
+    """Points like the `positive` examples and unlike the `negative` ones."""
+
+    positive: tuple[VectorInput, ...] = ()
+    negative: tuple[VectorInput, ...] = ()
+    strategy: RecommendStrategy = RecommendStrategy.AVERAGE_VECTOR
+
+
+@dataclass(frozen=True)
+class ContextPair:
+    positive: VectorInput
+    negative: VectorInput
+
+
+@dataclass(frozen=True)
+class Discover:
+    """Points close to `target` within the zones the context pairs allow."""
+
+    target: VectorInput
+    context: tuple[ContextPair, ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """Points in the zone where the pairs' positives are closer than their negatives."""
+
+    pairs: tuple[ContextPair, ...]
+
+
+@dataclass(frozen=True)
+class OrderByQuery:
+    """Points in the order of a payload value (needs a range index on the key)."""
+
+    order_by: OrderBy
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Merge the prefetches' results: reciprocal rank fusion (`k`: its ranking constant)
+    or distribution-based score fusion."""
+
+    method: FusionMethod
+    k: int = 2
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Random points."""
+
+
+@dataclass(frozen=True)
+class Formula:
+    """Re-score the prefetched points with an expression (`$score[i]`, payload values,
+    conditions...); `defaults` gives values for variables a point lacks."""
+
+    expression: Expression
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+Query: TypeAlias = (
+    Nearest | Recommend | Discover | Context | OrderByQuery | Fusion | Sample | Formula
+)
+
+VECTOR_QUERIES = (Nearest, Recommend, Discover, Context)
+"""The queries that score points against vectors of the space `using`."""
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+@dataclass(frozen=True)
+class LookupFrom:
+    """Where point ids of the examples are looked up: another collection, and its vector
+    `vector` (None: the `using` vector of the request)."""
+
+    collection: str
+    vector: str | None = None
+
+
+@dataclass
+class Prefetch:
+    """One stage: `query` over the results of its own `prefetch` stages, or over the
+    whole collection when it has none; at most `limit` points come out."""
+
+    query: Query | None = None
+    prefetch: list[Prefetch] = field(default_factory=list)
+    using: str = DEFAULT_VECTOR
+    filter: Filter | None = None
+    params: SearchParams | None = None
+    score_threshold: float | None = None
+    limit: int = 10
+    lookup_from: LookupFrom | None = None
+
+
+@dataclass
+class QueryRequest(Prefetch):
+    """The root stage, with the page of its results to answer and what to show of them."""
+
+    offset: int = 0
+    with_payload: WithPayload = field(default_factory=WithPayload)
+    with_vectors: WithVectors = field(default_factory=WithVectors)
+
+
+@dataclass(frozen=True)
+class WithLookup:
+    """Show, with each group, the point of `collection` whose id is the group's value."""
+
+    collection: str
+    with_payload: WithPayload = field(default_factory=lambda: WithPayload(enabled=True))
+    with_vectors: WithVectors = field(default_factory=WithVectors)
+
+
+@dataclass
+class GroupsRequest:
+    """`query` (its own limit and offset unused), its points grouped by the values at the
+    payload key `group_by`: the first `limit` groups, `group_size` points each at most."""
+
+    query: QueryRequest
+    group_by: str
+    group_size: int = 3
+    limit: int = 10
+    with_lookup: WithLookup | None = None
+
+
+@dataclass
+class PointGroup:
+    id: str | int
+    hits: list[ScoredPoint]
+    lookup: Record | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A point a stage found: its id, score, and the value an `order_by` placed it by."""
+
+    id: PointId
+    score: float
+    order_value: int | float | None = None

@@ -1,0 +1,499 @@
+"""Qdrant REST queries <-> the core's query requests (`vectorizer.query`).
+
+The universal Query API (`points/query`, its batch and groups) and the legacy search
+family (`search/groups`, `recommend`, `discover`, their batches and groups) become one
+`QueryRequest` (or `GroupsRequest`) each. The spec's untagged unions (QueryInterface,
+VectorInput, RecommendExample, ContextInput, Expression, a prefetch or a list of them,
+WithLookupInterface) arrive as builtins and are told apart by their type and the keys
+present; errors name the offending field (`ValidationFailed`, 422), a valid request
+using a feature not built yet answers 501 naming it (`Unsupported`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from vectorizer.errors import Unsupported
+from vectorizer.filters.ast import ConditionKind, GeoPoint
+from vectorizer.models import DEFAULT_VECTOR, ScoredPoint
+from vectorizer.query import (
+    Context,
+    ContextPair,
+    Discover,
+    Formula,
+    Fusion,
+    FusionMethod,
+    GroupsRequest,
+    LookupFrom,
+    Nearest,
+    OrderByQuery,
+    PointGroup,
+    Prefetch,
+    Query,
+    QueryRequest,
+    Recommend,
+    RecommendStrategy,
+    Sample,
+    VectorInput,
+    WithLookup,
+)
+from vectorizer.query import formula as fx
+from vectorizer_qdrant_rest import convert, structs
+from vectorizer_qdrant_rest.convert import convert_struct
+from vectorizer_qdrant_rest.errors import ValidationFailed
+from vectorizer_qdrant_rest.filters import _Reader, filter_in
+
+Kinds = Mapping[str, ConditionKind]
+"""The filter condition kinds plugins add (the engine's `condition_kinds`)."""
+
+
+def _at(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _object(value: Any, where: str, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValidationFailed(where, f"expected {what}")
+    return value
+
+
+def _only(obj: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for name in obj:
+        if name not in allowed:
+            raise ValidationFailed(_at(where, name), "unknown field")
+
+
+def _required(obj: dict[str, Any], names: tuple[str, ...], where: str) -> None:
+    for name in names:
+        if name not in obj:
+            raise ValidationFailed(_at(where, name), "missing field")
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationFailed(where, "expected a number")
+    return float(value)
+
+
+def _string(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationFailed(where, "expected a string")
+    return value
+
+
+# ----------------------------------------------------------------------------- vectors
+
+
+def vector_input(value: Any, where: str) -> VectorInput:
+    """VectorInput / RecommendExample: a point id, or a vector of any kind."""
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        return convert.point_id(value, where)
+    return convert.query_vector(value, where)
+
+
+def _inputs(value: Any, where: str) -> tuple[VectorInput, ...]:
+    """A list of VectorInput (null: none)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValidationFailed(where, "expected a list of point ids or vectors")
+    return tuple(vector_input(v, f"{where}[{i}]") for i, v in enumerate(value))
+
+
+def _pair(value: Any, where: str) -> ContextPair:
+    obj = _object(value, where, 'a context pair {"positive": ..., "negative": ...}')
+    _only(obj, ("positive", "negative"), where)
+    _required(obj, ("positive", "negative"), where)
+    return ContextPair(
+        vector_input(obj["positive"], f"{where}.positive"),
+        vector_input(obj["negative"], f"{where}.negative"),
+    )
+
+
+def _pairs(value: Any, where: str) -> tuple[ContextPair, ...]:
+    """ContextInput: one pair, a list of pairs, or null (none)."""
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(_pair(p, f"{where}[{i}]") for i, p in enumerate(value))
+    return (_pair(value, where),)
+
+
+def _strategy(value: Any, where: str) -> RecommendStrategy:
+    if value is None:
+        return RecommendStrategy.AVERAGE_VECTOR
+    try:
+        return RecommendStrategy(value)
+    except ValueError:
+        names = ", ".join(s.value for s in RecommendStrategy)
+        raise ValidationFailed(where, f"expected one of {names}") from None
+
+
+# ----------------------------------------------------------------------------- queries
+
+_QUERY_FIELDS: dict[str, tuple[str, ...]] = {
+    "nearest": ("nearest", "mmr"),
+    "recommend": ("recommend",),
+    "discover": ("discover",),
+    "context": ("context",),
+    "order_by": ("order_by",),
+    "fusion": ("fusion",),
+    "rrf": ("rrf",),
+    "formula": ("formula", "defaults"),
+    "sample": ("sample",),
+}
+"""Each query object's tag and the fields it may have."""
+
+
+def query_interface(value: Any, where: str, kinds: Kinds) -> Query:
+    """QueryInterface: a VectorInput (nearest), or a query object told by its tag."""
+    if not isinstance(value, dict):
+        return Nearest(vector_input(value, where))
+    tags = [tag for tag in _QUERY_FIELDS if tag in value]
+    if not tags:
+        if not value.keys() & {"indices", "values", "model", "text", "image", "object"}:
+            raise ValidationFailed(
+                where, 'expected a vector, a point id, or a query object such as {"nearest": ...}'
+            )
+        return Nearest(vector_input(value, where))
+    tag = tags[0]
+    _only(value, _QUERY_FIELDS[tag], where)
+    body, here = value[tag], _at(where, tag)
+    if tag == "nearest":
+        if value.get("mmr") is not None:
+            raise Unsupported(f"MMR re-ranking ({_at(where, 'mmr')})")
+        return Nearest(vector_input(body, here))
+    if tag == "recommend":
+        obj = _object(body, here, "a recommend input {positive, negative, strategy}")
+        _only(obj, ("positive", "negative", "strategy"), here)
+        return Recommend(
+            _inputs(obj.get("positive"), f"{here}.positive"),
+            _inputs(obj.get("negative"), f"{here}.negative"),
+            _strategy(obj.get("strategy"), f"{here}.strategy"),
+        )
+    if tag == "discover":
+        obj = _object(body, here, "a discover input {target, context}")
+        _only(obj, ("target", "context"), here)
+        _required(obj, ("target", "context"), here)
+        target = vector_input(obj["target"], f"{here}.target")
+        return Discover(target, _pairs(obj["context"], f"{here}.context"))
+    if tag == "context":
+        return Context(_pairs(body, here))
+    if tag == "order_by":
+        return OrderByQuery(convert.order_by(body, here))
+    if tag in ("fusion", "rrf"):
+        return _fusion(tag, body, here)
+    if tag == "formula":
+        defaults = value.get("defaults")
+        if defaults is not None and not isinstance(defaults, dict):
+            raise ValidationFailed(_at(where, "defaults"), "expected an object")
+        return Formula(expression(body, here, kinds), dict(defaults or {}))
+    if body != "random":
+        raise ValidationFailed(here, 'expected "random"')
+    return Sample()
+
+
+def _fusion(tag: str, body: Any, where: str) -> Fusion:
+    """`{"fusion": "rrf" | "dbsf"}`, or `{"rrf": {"k": ...}}` (newer clients)."""
+    if tag == "fusion":
+        try:
+            return Fusion(FusionMethod(body))
+        except ValueError:
+            raise ValidationFailed(where, 'expected "rrf" or "dbsf"') from None
+    obj = _object(body, where, 'an RRF object {"k": ...}')
+    _only(obj, ("k", "weights"), where)
+    if obj.get("weights") is not None:
+        raise Unsupported(f"weighted RRF ({where}.weights)")
+    k = obj.get("k")
+    if k is None:
+        return Fusion(FusionMethod.RRF)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValidationFailed(f"{where}.k", "expected a positive integer")
+    return Fusion(FusionMethod.RRF, k)
+
+
+# ----------------------------------------------------------------------------- formulas
+
+_UNARY: dict[str, type[fx.Neg | fx.Abs | fx.Sqrt | fx.Exp | fx.Log10 | fx.Ln]] = {
+    "neg": fx.Neg,
+    "abs": fx.Abs,
+    "sqrt": fx.Sqrt,
+    "exp": fx.Exp,
+    "log10": fx.Log10,
+    "ln": fx.Ln,
+}
+_DECAYS: dict[str, fx.DecayKind] = {"lin_decay": "lin", "exp_decay": "exp", "gauss_decay": "gauss"}
+_EXPRESSION_TAGS = (
+    "mult", "sum", *_UNARY, "div", "pow", *_DECAYS, "geo_distance", "datetime", "datetime_key",
+)  # fmt: skip
+
+
+def expression(value: Any, where: str, kinds: Kinds) -> fx.Expression:
+    """Expression: a number, a variable name, an operation object, or a filter condition."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return fx.Constant(float(value))
+    if isinstance(value, str):
+        return fx.Variable(value)
+    obj = _object(value, where, "a number, a variable, an expression object or a condition")
+    tag = next((t for t in _EXPRESSION_TAGS if t in obj), None)
+    if tag is None:
+        return fx.ConditionExpr(_Reader(kinds).condition(obj, where))
+    _only(obj, (tag,), where)
+    body, here = obj[tag], _at(where, tag)
+    if tag in ("mult", "sum"):
+        if not isinstance(body, list):
+            raise ValidationFailed(here, "expected a list of expressions")
+        items = tuple(expression(e, f"{here}[{i}]", kinds) for i, e in enumerate(body))
+        return fx.Mult(items) if tag == "mult" else fx.Sum(items)
+    if tag in _UNARY:
+        return _UNARY[tag](expression(body, here, kinds))
+    if tag == "div":
+        params = _object(body, here, "{left, right, by_zero_default}")
+        _only(params, ("left", "right", "by_zero_default"), here)
+        _required(params, ("left", "right"), here)
+        default = params.get("by_zero_default")
+        return fx.Div(
+            expression(params["left"], f"{here}.left", kinds),
+            expression(params["right"], f"{here}.right", kinds),
+            _number(default, f"{here}.by_zero_default") if default is not None else None,
+        )
+    if tag == "pow":
+        params = _object(body, here, "{base, exponent}")
+        _only(params, ("base", "exponent"), here)
+        _required(params, ("base", "exponent"), here)
+        return fx.Pow(
+            expression(params["base"], f"{here}.base", kinds),
+            expression(params["exponent"], f"{here}.exponent", kinds),
+        )
+    if tag in _DECAYS:
+        return _decay(_DECAYS[tag], body, here, kinds)
+    if tag == "geo_distance":
+        params = _object(body, here, "{origin, to}")
+        _only(params, ("origin", "to"), here)
+        _required(params, ("origin", "to"), here)
+        return fx.GeoDistance(
+            _geo_point(params["origin"], f"{here}.origin"), _string(params["to"], f"{here}.to")
+        )
+    if tag == "datetime":
+        return fx.DatetimeConst(_string(body, here))
+    return fx.DatetimeKey(_string(body, here))
+
+
+def _decay(kind: fx.DecayKind, body: Any, where: str, kinds: Kinds) -> fx.Decay:
+    params = _object(body, where, "{x, target, scale, midpoint}")
+    _only(params, ("x", "target", "scale", "midpoint"), where)
+    _required(params, ("x",), where)
+    target, scale, midpoint = params.get("target"), params.get("scale"), params.get("midpoint")
+    return fx.Decay(
+        kind,
+        expression(params["x"], f"{where}.x", kinds),
+        expression(target, f"{where}.target", kinds) if target is not None else None,
+        _number(midpoint, f"{where}.midpoint") if midpoint is not None else None,
+        _number(scale, f"{where}.scale") if scale is not None else None,
+    )
+
+
+def _geo_point(value: Any, where: str) -> GeoPoint:
+    obj = _object(value, where, 'a geo point {"lon": ..., "lat": ...}')
+    _only(obj, ("lon", "lat"), where)
+    _required(obj, ("lon", "lat"), where)
+    return GeoPoint(
+        lon=_number(obj["lon"], f"{where}.lon"), lat=_number(obj["lat"], f"{where}.lat")
+    )
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+def lookup_from(value: Any, where: str) -> LookupFrom | None:
+    """LookupLocation (decoded, or still builtins)."""
+    if value is None:
+        return None
+    if not isinstance(value, structs.LookupLocation):
+        value = convert_struct(value, structs.LookupLocation, where)
+    convert.no_shard_key(value.shard_key)
+    return LookupFrom(value.collection, value.vector)
+
+
+def prefetches(value: Any, where: str, kinds: Kinds) -> list[Prefetch]:
+    """`prefetch`: one Prefetch object, a list of them, or null; nested to any depth."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for i, item in enumerate(items):
+        here = f"{where}[{i}]" if isinstance(value, list) else where
+        req = convert_struct(item, structs.Prefetch, here)
+        out.append(
+            Prefetch(
+                query=_query(req.query, _at(here, "query"), kinds),
+                prefetch=prefetches(req.prefetch, _at(here, "prefetch"), kinds),
+                using=req.using if req.using is not None else DEFAULT_VECTOR,
+                filter=filter_in(req.filter, _at(here, "filter"), kinds)
+                if req.filter is not None
+                else None,
+                params=convert.search_params(req.params),
+                score_threshold=req.score_threshold,
+                limit=req.limit if req.limit is not None else 10,
+                lookup_from=lookup_from(req.lookup_from, _at(here, "lookup_from")),
+            )
+        )
+    return out
+
+
+def _query(value: Any, where: str, kinds: Kinds) -> Query | None:
+    return query_interface(value, where, kinds) if value is not None else None
+
+
+def query_request(
+    req: structs.QueryRequest | structs.QueryGroupsRequest, kinds: Kinds, where: str = ""
+) -> QueryRequest:
+    """QueryRequest (or the query part of QueryGroupsRequest); `where` prefixes error
+    paths (``searches[2]`` in a batch)."""
+    convert.no_shard_key(req.shard_key)
+    limit = offset = None
+    if isinstance(req, structs.QueryRequest):
+        limit, offset = req.limit, req.offset
+    return QueryRequest(
+        query=_query(req.query, _at(where, "query"), kinds),
+        prefetch=prefetches(req.prefetch, _at(where, "prefetch"), kinds),
+        using=req.using if req.using is not None else DEFAULT_VECTOR,
+        filter=req.filter,
+        params=convert.search_params(req.params),
+        score_threshold=req.score_threshold,
+        limit=limit if limit is not None else 10,
+        offset=offset or 0,
+        with_payload=convert.with_payload(req.with_payload, default=False),
+        with_vectors=convert.with_vectors(req.with_vector, default=False),
+        lookup_from=lookup_from(req.lookup_from, _at(where, "lookup_from")),
+    )
+
+
+def with_lookup(value: Any, where: str = "with_lookup") -> WithLookup | None:
+    """WithLookupInterface: a collection name, or `{collection, with_payload, with_vectors}`."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return WithLookup(value)
+    req = convert_struct(value, structs.WithLookup, where)
+    return WithLookup(
+        req.collection,
+        convert.with_payload(req.with_payload, default=True, where=f"{where}.with_payload"),
+        convert.with_vectors(req.with_vectors, default=False, where=f"{where}.with_vectors"),
+    )
+
+
+def query_groups_request(req: structs.QueryGroupsRequest, kinds: Kinds) -> GroupsRequest:
+    return GroupsRequest(
+        query=query_request(req, kinds),
+        group_by=req.group_by,
+        group_size=req.group_size if req.group_size is not None else 3,
+        limit=req.limit if req.limit is not None else 10,
+        with_lookup=with_lookup(req.with_lookup),
+    )
+
+
+# ----------------------------------------------------------------------------- legacy requests
+
+
+def search_groups_request(req: structs.SearchGroupsRequest) -> GroupsRequest:
+    """SearchGroupsRequest: a nearest query of a NamedVectorStruct, grouped."""
+    convert.no_shard_key(req.shard_key)
+    using, vector = convert.named_vector(req.vector)
+    query = QueryRequest(
+        query=Nearest(vector),
+        using=using,
+        filter=req.filter,
+        params=convert.search_params(req.params),
+        score_threshold=req.score_threshold,
+        with_payload=convert.with_payload(req.with_payload, default=False),
+        with_vectors=convert.with_vectors(req.with_vector, default=False),
+    )
+    return GroupsRequest(
+        query, req.group_by, req.group_size, req.limit, with_lookup(req.with_lookup)
+    )
+
+
+def _recommend_query(
+    req: structs.RecommendRequest | structs.RecommendGroupsRequest, where: str
+) -> QueryRequest:
+    convert.no_shard_key(req.shard_key)
+    recommend = Recommend(
+        _inputs(req.positive, _at(where, "positive")),
+        _inputs(req.negative, _at(where, "negative")),
+        _strategy(req.strategy, _at(where, "strategy")),
+    )
+    return QueryRequest(
+        query=recommend,
+        using=req.using if req.using is not None else DEFAULT_VECTOR,
+        filter=req.filter,
+        params=convert.search_params(req.params),
+        score_threshold=req.score_threshold,
+        with_payload=convert.with_payload(req.with_payload, default=False),
+        with_vectors=convert.with_vectors(req.with_vector, default=False),
+        lookup_from=lookup_from(req.lookup_from, _at(where, "lookup_from")),
+    )
+
+
+def recommend_request(req: structs.RecommendRequest, where: str = "") -> QueryRequest:
+    """RecommendRequest: a recommend query (its ids left out of the results)."""
+    query = _recommend_query(req, where)
+    query.limit, query.offset = req.limit, req.offset or 0
+    return query
+
+
+def recommend_groups_request(req: structs.RecommendGroupsRequest) -> GroupsRequest:
+    query = _recommend_query(req, "")
+    return GroupsRequest(
+        query, req.group_by, req.group_size, req.limit, with_lookup(req.with_lookup)
+    )
+
+
+def discover_request(req: structs.DiscoverRequest, where: str = "") -> QueryRequest:
+    """DiscoverRequest: discovery with a target, context search without one."""
+    convert.no_shard_key(req.shard_key)
+    pairs = _pairs(req.context, _at(where, "context"))
+    target = req.target
+    query: Discover | Context = (
+        Context(pairs)
+        if target is None
+        else Discover(vector_input(target, _at(where, "target")), pairs)
+    )
+    return QueryRequest(
+        query=query,
+        using=req.using if req.using is not None else DEFAULT_VECTOR,
+        filter=req.filter,
+        params=convert.search_params(req.params),
+        limit=req.limit,
+        offset=req.offset or 0,
+        with_payload=convert.with_payload(req.with_payload, default=False),
+        with_vectors=convert.with_vectors(req.with_vector, default=False),
+        lookup_from=lookup_from(req.lookup_from, _at(where, "lookup_from")),
+    )
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def scored_out(point: ScoredPoint, unnamed: bool) -> dict[str, Any]:
+    """ScoredPoint, with `order_value` when an `order_by` placed it."""
+    out = convert.scored_out(point, unnamed)
+    if point.order_value is not None:
+        out["order_value"] = point.order_value
+    return out
+
+
+def scored_list_out(points: list[ScoredPoint], unnamed: bool) -> list[dict[str, Any]]:
+    return [scored_out(p, unnamed) for p in points]
+
+
+def groups_out(groups: list[PointGroup], unnamed: bool, lookup_unnamed: bool) -> dict[str, Any]:
+    """GroupsResult; `lookup_unnamed`: whether the lookup collection's vector is unnamed."""
+    out = []
+    for group in groups:
+        entry: dict[str, Any] = {"id": group.id, "hits": scored_list_out(group.hits, unnamed)}
+        if group.lookup is not None:
+            entry["lookup"] = convert.record_out(group.lookup, lookup_unnamed)
+        out.append(entry)
+    return {"groups": out}
