@@ -100,8 +100,17 @@ class ServerProcess:
     another socket for a port picked in advance.
     """
 
-    def __init__(self, data_dir: Path, *, grpc: bool = False, native: bool = False) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        grpc: bool = False,
+        native: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
+        self.env = dict(env or {})
+        """Extra environment variables of the server process (on top of `clean_env`)."""
         self.names = {"qdrant_rest"} | ({"qdrant_grpc"} if grpc else set())
         self.names |= {"vectorizer_api"} if native else set()
         self.server: Server | None = None
@@ -122,7 +131,7 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.ports['qdrant_rest']}"
 
     def start(self) -> ServerProcess:
-        self.server = Server(self.args(), cwd=self.data_dir.parent, env={})
+        self.server = Server(self.args(), cwd=self.data_dir.parent, env=self.env)
         self.server.wait_for(self.names)
         return self
 

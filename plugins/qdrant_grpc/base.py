@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 
 from vectorizer import Unsupported
 from vectorizer_qdrant_grpc.errors import domain_errors
+from vectorizer_qdrant_grpc.unknown import check_known
 
 Req = TypeVar("Req", bound=Message)
 Resp = TypeVar("Resp", bound=Message)
@@ -80,12 +81,18 @@ async def run(work: Callable[[], Resp], started: float) -> Resp:
 
 
 def threaded(work: Work[Req, Resp]) -> Callable[..., Any]:
-    """A servicer method running `work(engine, request)` in a worker thread; domain errors
-    become status codes (`errors.domain_errors`), the response gets its `time`."""
+    """A servicer method running `work(engine, request)` in a worker thread, after checking
+    that the request sets no field this server does not know (`unknown.check_known`);
+    domain errors become status codes (`errors.domain_errors`), the response gets its
+    `time`."""
+
+    def checked(engine: Any, request: Req) -> Resp:
+        check_known(request)
+        return work(engine, request)
 
     async def rpc(self: Service, request: Req, context: grpc.aio.ServicerContext) -> Resp:
         started = time.perf_counter()
-        return await run(lambda: work(self.engine, request), started)
+        return await run(lambda: checked(self.engine, request), started)
 
     rpc.__name__ = rpc.__qualname__ = work.__name__
     rpc.__doc__ = work.__doc__

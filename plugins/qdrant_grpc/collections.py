@@ -18,6 +18,7 @@ from vectorizer import Engine
 from vectorizer_qdrant_grpc import config
 from vectorizer_qdrant_grpc.base import Service, run, threaded, unimplemented
 from vectorizer_qdrant_grpc.errors import domain_errors
+from vectorizer_qdrant_grpc.unknown import check_known
 
 WARNING_METADATA = "x-vectorizer-warning"
 """Trailing metadata key of `Get`: one entry per config setting stored without effect
@@ -114,6 +115,7 @@ class CollectionsService(
         warnings: list[str] = []
 
         def work() -> pb.GetCollectionInfoResponse:
+            check_known(request)
             info = self.engine.get_collection(request.collection_name).info()
             warnings.extend(info.warnings)
             return pb.GetCollectionInfoResponse(result=config.collection_info_out(info))
@@ -130,6 +132,7 @@ class CollectionsService(
         """A single node: one local shard (id 0, Active) holding every point."""
 
         def work() -> pb.CollectionClusterInfoResponse:
+            check_known(request)
             info = self.engine.get_collection(request.collection_name).info()
             shard = pb.LocalShardInfo(
                 shard_id=0, points_count=info.points_count, state=pb.ReplicaState.Active

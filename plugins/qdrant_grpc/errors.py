@@ -1,4 +1,5 @@
-"""Domain errors to gRPC status codes, applied to every servicer method."""
+"""Domain errors to gRPC status codes, applied to every servicer method; anything else is
+INTERNAL."""
 
 from __future__ import annotations
 
@@ -54,13 +55,21 @@ def message(error: VectorizerError) -> str:
     return error.message
 
 
+def internal_message(error: BaseException) -> str:
+    """The status message of an unexpected exception (as Qdrant's REST plugin words it)."""
+    return f"Service internal error: {type(error).__name__}: {error}"
+
+
 def domain_errors(handler: Handler[R]) -> Handler[R]:
-    """Wrap an async servicer method: a domain error aborts the call with its status."""
+    """Wrap an async servicer method: a domain error aborts the call with its status; any
+    other exception is logged with its traceback and answers INTERNAL (not grpc's UNKNOWN)."""
 
     @functools.wraps(handler)
     async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> R:
         try:
             return await handler(self, request, context)
+        except grpc.aio.AbortError:  # the handler aborted the call itself
+            raise
         except VectorizerError as e:
             code = status_code(e)
             if code is grpc.StatusCode.INTERNAL:
@@ -69,6 +78,10 @@ def domain_errors(handler: Handler[R]) -> Handler[R]:
             wait = getattr(e, "retry_after", None)
             metadata = (("retry-after", str(wait)),) if wait is not None else ()
             await context.abort(code, message(e), trailing_metadata=metadata)
+            raise AssertionError("unreachable: context.abort raises") from e
+        except Exception as e:
+            logger.exception("gRPC %s failed", handler.__qualname__)
+            await context.abort(grpc.StatusCode.INTERNAL, internal_message(e))
             raise AssertionError("unreachable: context.abort raises") from e
 
     return wrapper

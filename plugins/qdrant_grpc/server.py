@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,9 @@ from typing import Any
 import grpc
 
 from vectorizer_qdrant_grpc.services import add_services
+from vectorizer_qdrant_grpc.unknown import STUBS_VERSION
+
+logger = logging.getLogger("vectorizer_qdrant_grpc")
 
 DEFAULT_PORT = 6334
 MAX_MESSAGE_LENGTH = 64 * 1024 * 1024
@@ -72,6 +76,7 @@ async def grpc_server(engine: Any, host: str, port: int) -> AsyncIterator[Runnin
         await server.stop(None)
         raise _bind_error(host, port)
     await server.start()
+    logger.info("protobuf messages of qdrant-client %s", STUBS_VERSION)
     try:
         yield RunningGrpcServer(server=server, host=host, port=bound)
     finally:

@@ -1,9 +1,9 @@
 """The servicers of Qdrant's gRPC services, on the stubs generated in `qdrant_client.grpc`.
 
-`qdrant.Qdrant` (HealthCheck) is here; `qdrant.Collections` is in `collections.py` and
-`qdrant.Points` in `points.py`. Each service class starts from `base.unimplemented`, where
-every RPC answers UNIMPLEMENTED naming itself (and the feature it needs); implementing an
-RPC means overriding that method. `qdrant.Snapshots` is not built yet.
+`qdrant.Qdrant` (HealthCheck) is here; `qdrant.Collections` is in `collections.py`,
+`qdrant.Points` in `points.py` and `qdrant.Snapshots` in `snapshots.py`. Each service class
+starts from `base.unimplemented`, where every RPC answers UNIMPLEMENTED naming itself (and
+the feature it needs); implementing an RPC means overriding that method.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from vectorizer_qdrant_grpc.base import Service, rpc_names, unimplemented
 from vectorizer_qdrant_grpc.collections import CollectionsService
 from vectorizer_qdrant_grpc.errors import domain_errors
 from vectorizer_qdrant_grpc.points import PointsService
+from vectorizer_qdrant_grpc.snapshots import SnapshotsService
 
 __all__ = [
     "TITLE",
@@ -38,16 +39,6 @@ class QdrantService(Service, unimplemented(pb.QdrantServicer, "Qdrant")):  # typ
         self, request: pb.HealthCheckRequest, context: grpc.aio.ServicerContext
     ) -> pb.HealthCheckReply:
         return pb.HealthCheckReply(title=TITLE, version=QDRANT_VERSION)
-
-
-SNAPSHOT_FEATURES = {name: "snapshots" for name in rpc_names(pb.SnapshotsServicer)}
-
-
-class SnapshotsService(
-    Service,
-    unimplemented(pb.SnapshotsServicer, "Snapshots", SNAPSHOT_FEATURES),  # type: ignore[misc]
-):
-    """`qdrant.Snapshots` (nothing implemented yet)."""
 
 
 def add_services(server: grpc.aio.Server, engine: object) -> None:

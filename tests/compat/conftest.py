@@ -19,7 +19,6 @@ the reason goes into the results file.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
 import json
 import os
 import platform
@@ -38,8 +37,7 @@ from compat_helpers import (
     connect,
     operations,
 )
-from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 from qdrant_client import QdrantClient, models
 
 import vectorizer
@@ -97,13 +95,18 @@ DESELECTED: dict[str, str] = {}
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "grpc_server: drives the in-process gRPC server; deselected when the installed "
-        "qdrant-client is outside the range the project pins for the plugin's stubs",
+        "grpc_server: drives a `vectorizer serve` process over gRPC (grpc_fixtures.py); "
+        "the server takes the gRPC stubs the project pins, whatever client the tests use",
     )
     config.addinivalue_line(
         "markers",
         "client_model(*names): needs these `qdrant_client.models` classes (`Model.field`: "
         "that field of the model); deselected for qdrant-client versions without them",
+    )
+    config.addinivalue_line(
+        "markers",
+        "local_mode_fixed_in(version, why): the local mode of older clients, the oracle, "
+        "differs from the Qdrant server here; deselected for them, with `why` recorded",
     )
     config.addinivalue_line(
         "markers",
@@ -121,27 +124,14 @@ def client_has_model(name: str) -> bool:
     return not field or field in getattr(model, "model_fields", {})
 
 
-def _grpc_stubs_pin() -> SpecifierSet | None:
-    """The qdrant-client range the project pins: the gRPC plugin is built on its stubs."""
-    for line in importlib.metadata.requires("vectorizer") or []:
-        requirement = Requirement(line)
-        if requirement.name == "qdrant-client" and requirement.marker is None:
-            return requirement.specifier
-    return None
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     keep, drop = [], []
-    pin = _grpc_stubs_pin()
     for item in items:
-        if (
-            item.get_closest_marker("grpc_server")
-            and pin is not None
-            and not pin.contains(CLIENT_VERSION)
-        ):
+        fixed = item.get_closest_marker("local_mode_fixed_in")
+        if fixed is not None and Version(CLIENT_VERSION) < Version(fixed.args[0]):
             DESELECTED[item.nodeid] = (
-                f"the in-process gRPC server takes its stubs from the installed qdrant-client, "
-                f"and the gRPC plugin is built on qdrant-client{pin}, not {CLIENT_VERSION}"
+                f"the oracle, qdrant-client {CLIENT_VERSION}'s local mode, is wrong here "
+                f"before {fixed.args[0]}: {fixed.args[1]}"
             )
             drop.append(item)
             continue

@@ -10,6 +10,7 @@ fails to score a multivector space where a point has none; tests/core covers tho
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -173,7 +174,22 @@ def queries(using: str, rng: np.random.Generator) -> list[Any]:
     return [sparse(rng, low=2) for _ in range(4)]
 
 
-@pytest.mark.parametrize("using", ["dense", "text", "idf", "multi", "multi_l2"])
+EUCLID_MAXSIM = (
+    "it scored a Euclid multivector by the sum of the smallest distances; the server (and "
+    "local mode from 1.14) by the sum of the best negative squared ones, then the root"
+)
+
+
+@pytest.mark.parametrize(
+    "using",
+    [
+        "dense",
+        "text",
+        "idf",
+        "multi",
+        pytest.param("multi_l2", marks=pytest.mark.local_mode_fixed_in("1.14", EUCLID_MAXSIM)),
+    ],
+)
 def test_query_points_on_each_kind(remote: QdrantClient, local: QdrantClient, using: str) -> None:
     setup(remote, local)
     rng = np.random.default_rng(11)
@@ -195,9 +211,9 @@ def test_legacy_search_with_a_named_sparse_vector(
     setup(remote, local)
     for query in queries("idf", np.random.default_rng(3)):
         named = models.NamedSparseVector(name="idf", vector=query)
-        with pytest.warns(DeprecationWarning):
+        with warnings.catch_warnings():  # deprecated from qdrant-client 1.13
+            warnings.simplefilter("ignore", DeprecationWarning)
             ours = remote.search("kinds", query_vector=named, limit=5)
-        with pytest.warns(DeprecationWarning):
             theirs = local.search("kinds", query_vector=named, limit=5)
         assert_same_hits(ours, theirs)
 
@@ -205,6 +221,9 @@ def test_legacy_search_with_a_named_sparse_vector(
 # ----------------------------------------------------------------------------- writes
 
 
+@pytest.mark.local_mode_fixed_in(
+    "1.15", "update_vectors left a point's multivectors as they were (and see EUCLID_MAXSIM)"
+)
 def test_update_and_delete_vectors(remote: QdrantClient, local: QdrantClient) -> None:
     setup(remote, local)
     rng = np.random.default_rng(8)

@@ -47,7 +47,7 @@ IMPLEMENTED = {
         "DeleteFieldIndex", "Search", "SearchBatch", "Scroll", "Count", "Query", "QueryBatch",
         "UpdateBatch",
     },
-    "Snapshots": set(),
+    "Snapshots": {"Create", "List", "Delete", "CreateFull", "ListFull", "DeleteFull"},
 }  # fmt: skip
 # what each RPC that is not built yet names as the feature it needs
 UNIMPLEMENTED_RPCS = {
@@ -64,7 +64,6 @@ UNIMPLEMENTED_RPCS = {
     ("Points", "Facet"): "facets",
     ("Points", "SearchMatrixPairs"): "distance matrix",
     ("Points", "SearchMatrixOffsets"): "distance matrix",
-    **{("Snapshots", m): "snapshots" for s, m in ALL_RPCS if s == "Snapshots"},
 }
 
 
