@@ -113,40 +113,48 @@ def verify(
     want = {"with_payload": True, "with_vectors": True}
     expected = {r.id: r for r in source.retrieve(plan.name, ids, **want)}
     found = {r.id: r for r in target.retrieve(target_name, ids, **want)}
+    spaces = _spaces(plan)
     for point_id, record in expected.items():
         copy = found.get(point_id)
         if copy is None:
             raise MigrationError(f"collection {plan.name!r}: point {point_id} is missing")
-        cosine = _cosine_names(plan)
         if copy.payload != record.payload or not _same_vectors(
-            _normalised(copy.vector, cosine), _normalised(record.vector, cosine)
+            _as_stored(copy.vector, spaces), _as_stored(record.vector, spaces)
         ):
             raise MigrationError(f"collection {plan.name!r}: point {point_id} differs")
     return theirs
 
 
-def _cosine_names(plan: Plan) -> set[str]:
-    """Names of the cosine spaces ("" for the unnamed vector)."""
+def _spaces(plan: Plan) -> dict[str, models.VectorParams]:
+    """The dense vector spaces by name ("" for the unnamed vector)."""
     vectors = plan.vectors
     if isinstance(vectors, models.VectorParams):
-        vectors = {"": vectors}
-    return {n for n, p in (vectors or {}).items() if p.distance == models.Distance.COSINE}
+        return {"": vectors}
+    return dict(vectors or {})
 
 
-def _normalised(vector: Any, cosine: set[str]) -> Any:
-    """Cosine vectors at unit length: a server normalises them on upsert, but a local-mode
-    folder can hand them back as they were given."""
+def _as_stored(vector: Any, spaces: dict[str, models.VectorParams], name: str = "") -> Any:
+    """A vector as a server stores it in its space: cosine rows at unit length (a local-mode
+    folder hands them back as given), then rounded to the space's datatype."""
     if isinstance(vector, dict):
-        return {k: _normalised(v, {""} if k in cosine else set()) for k, v in vector.items()}
-    if "" not in cosine or vector is None or isinstance(vector, models.SparseVector):
+        return {k: _as_stored(v, spaces, k) for k, v in vector.items()}
+    params = spaces.get(name)
+    if params is None or vector is None or isinstance(vector, models.SparseVector):
         return vector
-    array = np.asarray(vector, dtype=np.float64)
-    norm = np.linalg.norm(array, axis=-1, keepdims=True)
-    return array / np.where(norm == 0, 1, norm)
+    array = np.asarray(vector, dtype=np.float32)
+    if params.distance == models.Distance.COSINE:
+        norm = np.linalg.norm(array, axis=-1, keepdims=True)
+        array = array / np.where(norm == 0, 1, norm)
+    datatype = getattr(params, "datatype", None)
+    if datatype == models.Datatype.FLOAT16:
+        array = array.astype(np.float16)
+    elif datatype == models.Datatype.UINT8:
+        array = np.clip(np.rint(array), 0, 255).astype(np.uint8)
+    return array.astype(np.float64)
 
 
 def _same_vectors(a: Any, b: Any) -> bool:
-    """Equal up to float rounding (a datatype of float16 or uint8 rounds the same way)."""
+    """Equal up to float32 rounding (see `_as_stored` for datatypes)."""
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same_vectors(a[k], b[k]) for k in a)
     if isinstance(a, models.SparseVector) and isinstance(b, models.SparseVector):
