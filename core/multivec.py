@@ -18,7 +18,7 @@ import numpy as np
 from vectorizer import distance as dist
 from vectorizer.errors import BadRequest
 from vectorizer.models import Datatype, Distance, VectorParams
-from vectorizer.vectors import DTYPES, as_floats, dimension_error, to_stored, wrong_kind
+from vectorizer.vectors import DTYPES, RowColumn, as_floats, dimension_error, to_stored, wrong_kind
 
 COMPARATORS = ("max_sim",)
 """The `multivector_config.comparator` values Qdrant 1.14 knows."""
@@ -70,7 +70,7 @@ def max_sim(
     return total.astype(np.float32, copy=False)
 
 
-class MultiColumn:
+class MultiColumn(RowColumn):
     """Matrices of one name, each stored at the datatype, with a version per slot.
 
     `version[slot]` is the operation id that last wrote the matrix, -1 when the point has
@@ -86,24 +86,9 @@ class MultiColumn:
         self.dim = params.size
         self.distance = params.distance
         self.dtype = DTYPES[params.datatype or Datatype.FLOAT32]
-        self.version = np.full(capacity, -1, dtype=np.int64)
-        self.rows: list[np.ndarray | None] = [None] * capacity
-        self.count = 0
+        super().__init__(capacity)
         self._row_count = 0
         self._stacked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-
-    @property
-    def capacity(self) -> int:
-        return len(self.version)
-
-    def ensure_capacity(self, slots: int) -> None:
-        if slots <= self.capacity:
-            return
-        new = max(slots, self.capacity * 2)
-        version = np.full(new, -1, dtype=np.int64)
-        version[: self.capacity] = self.version
-        self.rows.extend([None] * (new - self.capacity))
-        self.version = version
 
     # ---------------------------------------------------------------- values
 
@@ -177,9 +162,6 @@ class MultiColumn:
             self.rows[slot] = None
             self.version[slot] = -1
             self._stacked = None
-
-    def has(self, slot: int) -> bool:
-        return slot < self.capacity and self.version[slot] >= 0
 
     def get(self, slot: int) -> np.ndarray:
         matrix = self.rows[slot]

@@ -24,7 +24,7 @@ import numpy as np
 
 from vectorizer.errors import BadRequest
 from vectorizer.models import Distance, SparseVector
-from vectorizer.vectors import wrong_kind
+from vectorizer.vectors import RowColumn, wrong_kind
 
 MAX_INDEX = 2**32 - 1
 DEFAULT_FULL_SCAN_THRESHOLD = 5000
@@ -115,7 +115,7 @@ def idf(points: int, holding: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- the column
 
 
-class SparseColumn:
+class SparseColumn(RowColumn):
     """Sparse vectors of one name, with a version per slot and an inverted index.
 
     `postings[index]` maps each slot whose vector holds `index` to its weight; a posting's
@@ -129,9 +129,7 @@ class SparseColumn:
     def __init__(self, name: str, params: dict[str, Any], capacity: int = 1024) -> None:
         self.name = name
         self.configure(params)
-        self.version = np.full(capacity, -1, dtype=np.int64)
-        self.rows: list[SparseVector | None] = [None] * capacity
-        self.count = 0
+        super().__init__(capacity)
         self.indexed = 0  # vectors holding at least one index (Qdrant's indexed vectors)
         self._nnz = 0
         self.postings: dict[int, dict[int, float]] = {}
@@ -143,19 +141,6 @@ class SparseColumn:
         self.idf = params.get("modifier") == "idf"
         threshold = (params.get("index") or {}).get("full_scan_threshold")
         self.full_scan_threshold = DEFAULT_FULL_SCAN_THRESHOLD if threshold is None else threshold
-
-    @property
-    def capacity(self) -> int:
-        return len(self.version)
-
-    def ensure_capacity(self, slots: int) -> None:
-        if slots <= self.capacity:
-            return
-        new = max(slots, self.capacity * 2)
-        version = np.full(new, -1, dtype=np.int64)
-        version[: self.capacity] = self.version
-        self.rows.extend([None] * (new - self.capacity))
-        self.version = version
 
     # ---------------------------------------------------------------- values
 
@@ -227,9 +212,6 @@ class SparseColumn:
             self.count -= 1
             self.rows[slot] = None
             self.version[slot] = -1
-
-    def has(self, slot: int) -> bool:
-        return slot < self.capacity and self.version[slot] >= 0
 
     def get(self, slot: int) -> SparseVector:
         """The stored vector (its arrays are read-only)."""

@@ -6,6 +6,8 @@ stored datatypes and how a value of the wrong kind is refused.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from vectorizer import distance as dist
@@ -156,3 +158,29 @@ class DenseColumn:
     def size_kb(self) -> float:
         """Vector data size in KB the way Qdrant's thresholds count it (4 bytes a dimension)."""
         return self.count * self.dim * 4 / 1024
+
+
+class RowColumn:
+    """Base of the columns keeping one object per slot in `rows` (sparse vectors,
+    multivector matrices), with a version per slot (-1: no vector) and a count."""
+
+    def __init__(self, capacity: int) -> None:
+        self.version = np.full(capacity, -1, dtype=np.int64)
+        self.rows: list[Any] = [None] * capacity
+        self.count = 0
+
+    @property
+    def capacity(self) -> int:
+        return len(self.version)
+
+    def ensure_capacity(self, slots: int) -> None:
+        if slots <= self.capacity:
+            return
+        new = max(slots, self.capacity * 2)
+        version = np.full(new, -1, dtype=np.int64)
+        version[: self.capacity] = self.version
+        self.rows.extend([None] * (new - self.capacity))
+        self.version = version
+
+    def has(self, slot: int) -> bool:
+        return slot < self.capacity and self.version[slot] >= 0
