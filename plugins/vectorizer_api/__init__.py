@@ -1,8 +1,9 @@
 """Vectorizer's native, text-first HTTP API (default port 15002).
 
-First version: `GET /health` and `GET /collections` answer from the core; the text-in
-routes (collections with embedders, documents, text search, embed) answer HTTP 501
-naming the feature; the OpenAPI schema is served at `/openapi.json`.
+Text collections with embedders, documents (chunked), search by text or vector (hybrid
+fused by RRF or a weighted sum), embed, health and stats; the core does the work
+(`vectorizer.text`), this plugin owns the wire (`schemas`, `convert`, `routes`,
+`errors`). The OpenAPI schema is served at `/openapi.json`. See docs/native_api.md.
 """
 
 from __future__ import annotations

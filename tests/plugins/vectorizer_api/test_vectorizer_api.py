@@ -1,4 +1,4 @@
-"""The native API's first version: health, collection list, 501 for planned routes."""
+"""The native API's frame: the hook, health, the collection list, errors, the schema."""
 
 from __future__ import annotations
 
@@ -22,13 +22,12 @@ from vectorizer.models import (
     PointStruct,
     VectorParams,
 )
-from vectorizer_api.routes import PLANNED_ROUTES
-
-NOT_IMPLEMENTED = "Not implemented in Vectorizer yet: "
 
 
 class FakeEngine:
     """Just what the native API uses: list_collections and get_collection(name).info()."""
+
+    pm = None  # only the built-in embedders
 
     def __init__(self, counts: dict[str, int], error: Exception | None = None) -> None:
         self.counts = counts
@@ -132,30 +131,6 @@ def test_list_collections_with_the_real_engine(tmp_path: Path) -> None:
         engine.close()
 
 
-@pytest.mark.parametrize(("method", "path", "feature"), PLANNED_ROUTES)
-def test_planned_routes_answer_501_naming_the_feature(
-    client: TestClient[Litestar], method: str, path: str, feature: str
-) -> None:
-    url = path.replace("{name:str}", "docs")
-    body = {"texts": ["hello"]} if method == "POST" else None
-    response = client.request(method, url, json=body)
-    message = assert_error(response, 501, "not_implemented", NOT_IMPLEMENTED + feature)
-    assert path.replace(":str", "") in message
-
-
-def test_planned_routes_cover_the_native_api_surface() -> None:
-    routes = {(method, path.replace(":str", "")) for method, path, _ in PLANNED_ROUTES}
-    assert routes == {
-        ("POST", "/collections"),
-        ("GET", "/collections/{name}"),
-        ("DELETE", "/collections/{name}"),
-        ("POST", "/collections/{name}/documents"),
-        ("POST", "/collections/{name}/search"),
-        ("POST", "/collections/{name}/reindex"),
-        ("POST", "/embed"),
-    }
-
-
 @pytest.mark.parametrize(
     ("error", "status", "code"),
     [
@@ -198,7 +173,22 @@ def test_openapi_schema(client: TestClient[Litestar]) -> None:
     listed = paths["/collections"]["get"]["responses"]["200"]["content"]["application/json"]
     assert listed["schema"] == {"$ref": "#/components/schemas/CollectionList"}
     search = paths["/collections/{name}/search"]["post"]
-    assert set(search["responses"]) == {"400", "501"}
-    error_schema = search["responses"]["501"]["content"]["application/json"]["schema"]
+    assert {"200", "400", "404"} <= set(search["responses"])
+    error_schema = search["responses"]["400"]["content"]["application/json"]["schema"]
     assert error_schema == {"$ref": "#/components/schemas/ErrorBody"}
+    body = search["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/SearchIn"}
+    search_in = schema["components"]["schemas"]["SearchIn"]["properties"]
+    assert "weighted" in search_in["alpha"]["description"]
+    for path in (
+        "/collections/{name}/documents",
+        "/collections/{name}/documents/{doc_id}",
+        "/collections/{name}/vectors",
+        "/collections/{name}/reindex",
+        "/collections/{name}/search/batch",
+        "/stats",
+    ):
+        assert path in paths
+    attach = paths["/collections/{name}/embedder"]["put"]
+    assert {"200", "400", "404"} <= set(attach["responses"])
     assert "engine" not in str(schema["paths"])  # the dependency is not a parameter
