@@ -49,7 +49,7 @@ from vectorizer.filters.evaluate import parse_datetime
 from vectorizer.models import normalize_point_id
 from vectorizer.payload import parse_path
 
-__all__ = ["InvalidFilter", "filter_in"]
+__all__ = ["InvalidFilter", "condition_in", "filter_in"]
 
 FILTER_CLAUSES = ("must", "should", "must_not", "min_should")
 FIELD_CHECKS = (
@@ -79,6 +79,11 @@ class InvalidFilter(BadRequest):
         super().__init__(f"Format error in JSON body: {field}: {detail}")
         self.field = field
         self.detail = detail
+
+
+def condition_in(value: Any, where: str, kinds: Mapping[str, ConditionKind]) -> Condition:
+    """The AST of one JSON condition (a field condition, a point condition or a filter)."""
+    return _Reader(kinds).condition(value, where)
 
 
 def filter_in(value: Any, where: str, kinds: Mapping[str, ConditionKind]) -> Filter:

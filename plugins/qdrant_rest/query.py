@@ -42,7 +42,7 @@ from vectorizer.query import formula as fx
 from vectorizer_qdrant_rest import convert, structs
 from vectorizer_qdrant_rest.convert import convert_struct
 from vectorizer_qdrant_rest.errors import ValidationFailed
-from vectorizer_qdrant_rest.filters import _Reader, filter_in
+from vectorizer_qdrant_rest.filters import condition_in, filter_in
 
 Kinds = Mapping[str, ConditionKind]
 """The filter condition kinds plugins add (the engine's `condition_kinds`)."""
@@ -238,7 +238,7 @@ def expression(value: Any, where: str, kinds: Kinds) -> fx.Expression:
     obj = _object(value, where, "a number, a variable, an expression object or a condition")
     tag = next((t for t in _EXPRESSION_TAGS if t in obj), None)
     if tag is None:
-        return fx.ConditionExpr(_Reader(kinds).condition(obj, where))
+        return fx.ConditionExpr(condition_in(obj, where, kinds))
     _only(obj, (tag,), where)
     body, here = obj[tag], _at(where, tag)
     if tag in ("mult", "sum"):
