@@ -1,14 +1,16 @@
 """Qdrant's gRPC API (`qdrant.Qdrant`, `qdrant.Collections`, `qdrant.Points`, `qdrant.Snapshots`).
 
 Modules: `server.py` (the grpc.aio lifecycle, 64 MiB messages), `services.py` (HealthCheck
-and the registration of every service), `collections.py`, `points.py` and `snapshots.py`
+and the registration of every service), `collections.py`, `points.py`, `search.py` (the
+search family over the core's query engine, facets, distance matrix) and `snapshots.py`
 (the servicers), `base.py` (UNIMPLEMENTED scheme, engine work in worker threads),
-`values.py`, `convert.py`, `config.py` and `filters.py` (protobuf <-> core types, each
-direction once), `errors.py` (domain errors -> status codes; anything unexpected is
-INTERNAL), `unknown.py` (fields of a newer client's request these messages do not know:
-UNIMPLEMENTED, never dropped). An RPC whose feature is not built (shard keys, cluster
-setup, recommend, discover, groups, facets, distance matrix) answers UNIMPLEMENTED naming
-the feature and itself.
+`values.py`, `convert.py` (vectors of every kind, points, selectors), `query.py` (query
+requests), `config.py` and `filters.py` (protobuf <-> core types, each direction once),
+`errors.py` (domain errors -> status codes; anything unexpected is INTERNAL),
+`request_stats.py` (every call recorded for `/telemetry`), `unknown.py` (fields of a
+newer client's request these messages do not know: UNIMPLEMENTED, never dropped). An
+RPC or a request part whose feature is not built (shard keys, cluster setup, MMR
+re-ranking, server-side inference) answers UNIMPLEMENTED naming the feature.
 """
 
 from __future__ import annotations

@@ -348,14 +348,64 @@ def vectors_config_out(config: CollectionConfig) -> pb.VectorsConfig:
     return pb.VectorsConfig(params_map=pb.VectorParamsMap(map=named))
 
 
+MODIFIERS = {pb.Modifier.Idf: "idf"}
+"""Sparse vector modifiers other than `None` (absent from the params, as Qdrant keeps it)."""
+
+
+def sparse_params_in(value: pb.SparseVectorParams, where: str) -> dict[str, Any]:
+    """SparseVectorParams as the core keeps them (REST JSON builtins, the fields given)."""
+    out: dict[str, Any] = {}
+    if value.HasField("index"):
+        index = value.index
+        given_index: dict[str, Any] = {}
+        if index.HasField("full_scan_threshold"):
+            given_index["full_scan_threshold"] = int(index.full_scan_threshold)
+        if index.HasField("on_disk"):
+            given_index["on_disk"] = bool(index.on_disk)
+        if index.HasField("datatype"):
+            if index.datatype not in DATATYPES:
+                raise invalid(f"{where}.index.datatype", "unknown datatype")
+            given_index["datatype"] = str(DATATYPES[index.datatype])
+        out["index"] = given_index
+    if value.HasField("modifier"):
+        if value.modifier not in (0, pb.Modifier.Idf):  # 0: `None`
+            raise invalid(f"{where}.modifier", "unknown modifier (expected None or Idf)")
+        out["modifier"] = MODIFIERS.get(value.modifier, "none")
+    return out
+
+
+def sparse_vectors_in(value: pb.SparseVectorConfig, where: str) -> dict[str, dict[str, Any]]:
+    """SparseVectorConfig: sparse vector name -> its params (or their diff)."""
+    return {
+        name: sparse_params_in(params, f"{where}.map.{name}") for name, params in value.map.items()
+    }
+
+
+def sparse_vectors_out(value: Mapping[str, Mapping[str, Any]]) -> pb.SparseVectorConfig:
+    out = pb.SparseVectorConfig()
+    for name, params in value.items():
+        entry = out.map[name]
+        entry.SetInParent()
+        index = params.get("index")
+        if index is not None:
+            entry.index.SetInParent()
+            if index.get("full_scan_threshold") is not None:
+                entry.index.full_scan_threshold = index["full_scan_threshold"]
+            if index.get("on_disk") is not None:
+                entry.index.on_disk = index["on_disk"]
+            if index.get("datatype") is not None:
+                entry.index.datatype = _reverse(DATATYPES)[Datatype(index["datatype"])]
+        if params.get("modifier") is not None:
+            entry.modifier = pb.Modifier.Idf if params["modifier"] == "idf" else 0
+    return out
+
+
 # ----------------------------------------------------------------------------- collections in
 
 
 def collection_config_in(value: pb.CreateCollection) -> CollectionConfig:
     """CreateCollection -> the domain config (defaults as Qdrant's; `init_from_collection`
     is the engine's argument, not part of the config)."""
-    if value.HasField("sparse_vectors_config") and value.sparse_vectors_config.map:
-        raise Unsupported("sparse vectors (sparse_vectors_config)")
     params = _checked(
         {
             k: getattr(value, k)
@@ -378,6 +428,11 @@ def collection_config_in(value: pb.CreateCollection) -> CollectionConfig:
         replication_factor=params.get("replication_factor", 1),
         write_consistency_factor=params.get("write_consistency_factor", 1),
         on_disk_payload=value.on_disk_payload if value.HasField("on_disk_payload") else True,
+        sparse_vectors=(
+            sparse_vectors_in(value.sparse_vectors_config, "sparse_vectors_config") or None
+            if value.HasField("sparse_vectors_config")
+            else None
+        ),
     )
     return CollectionConfig(
         params=collection,
@@ -415,8 +470,11 @@ def _vector_diff_in(value: pb.VectorParamsDiff, where: str) -> dict[str, Any]:
 
 def collection_update_in(value: pb.UpdateCollection) -> CollectionUpdate:
     """UpdateCollection -> the domain's partial update."""
-    if value.HasField("sparse_vectors_config"):
-        raise Unsupported("sparse vectors (sparse_vectors_config)")
+    sparse = (
+        sparse_vectors_in(value.sparse_vectors_config, "sparse_vectors_config")
+        if value.HasField("sparse_vectors_config")
+        else None
+    )
     vectors: dict[str, dict[str, Any]] | None = None
     if value.HasField("vectors_config"):
         diff = value.vectors_config
@@ -434,6 +492,7 @@ def collection_update_in(value: pb.UpdateCollection) -> CollectionUpdate:
     disable = quantization == "Disabled"
     return CollectionUpdate(
         vectors=vectors,
+        sparse_vectors=sparse,
         params=_checked(given(value.params), "params", "params") or None,
         hnsw_config=hnsw_diff_in(value.hnsw_config) or None,
         optimizers_config=optimizers_diff_in(value.optimizers_config) or None,
@@ -507,6 +566,8 @@ def collection_config_out(config: CollectionConfig) -> pb.CollectionConfig:
         params.read_fan_out_factor = p.read_fan_out_factor
     if p.sharding_method is not None:
         params.sharding_method = _reverse(SHARDING)[p.sharding_method]
+    if p.sparse_vectors:
+        params.sparse_vectors_config.CopyFrom(sparse_vectors_out(p.sparse_vectors))
     out = pb.CollectionConfig(
         params=params,
         hnsw_config=_hnsw_out(config.hnsw_config),

@@ -5,15 +5,15 @@ core results become response messages (`*_out`). Collection configs and payload 
 params live in `config.py`, filters in `filters.py`, point ids and payload values in
 `values.py`.
 
-Dense vectors are accepted in every form the protos allow (the deprecated `data`, the
-`dense` oneof, named maps, `VectorInput` by id); sparse and multi vectors and
-server-side inference answer UNIMPLEMENTED naming the field. Errors name the field
-path: `points[3].vectors.vector`.
+Vectors of every kind (dense, sparse, multi) are accepted in every form the protos allow
+(the deprecated `data` with `indices` or `vectors_count`, the `dense`/`sparse`/
+`multi_dense` oneof, named maps, `VectorInput` by id) and sent back in the deprecated
+fields every client version reads; server-side inference answers UNIMPLEMENTED naming
+the field. Errors name the field path: `points[3].vectors.vector`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -34,10 +34,14 @@ from vectorizer.models import (
     ScoredPoint,
     SearchParams,
     SearchRequest,
+    SparseVector,
     UpdateResult,
+    Vector,
     WithPayload,
     WithVectors,
 )
+from vectorizer.query import VectorInput
+from vectorizer.sparse import sparse_problem
 from vectorizer_qdrant_grpc.filters import filter_in
 from vectorizer_qdrant_grpc.values import (
     INT64_MAX,
@@ -59,31 +63,60 @@ def dense_in(values: Any) -> np.ndarray:
     return np.array(values, dtype=np.float32)
 
 
-def _vector_oneof(kind: str, value: Any, where: str) -> np.ndarray:
-    """The `dense` variant, or UNIMPLEMENTED naming the other variants."""
+def sparse_in(indices: Any, values: Any, where: str) -> SparseVector:
+    """Indices and values as a sparse vector (as many of each, indices unique)."""
+    given = SparseVector(np.array(indices, dtype=np.int64), dense_in(values))
+    problem = sparse_problem(given.indices, given.values)
+    if problem is not None:
+        raise invalid(f"{where}.{problem[0]}", problem[1])
+    return given
+
+
+def multi_in(rows: list[np.ndarray], where: str) -> np.ndarray:
+    """Rows of one size (none empty) as a multivector: a matrix, one row a vector."""
+    sizes = {len(row) for row in rows}
+    if not rows or 0 in sizes:
+        raise invalid(where, "all vectors must be non-empty")
+    if len(sizes) > 1:
+        other = next(len(row) for row in rows if len(row) != len(rows[0]))
+        raise invalid(
+            where, f"all vectors must have the same dimension, found vector with dimension {other}"
+        )
+    return np.stack(rows)
+
+
+def _vector_oneof(kind: str, value: Any, where: str) -> Vector:
+    """The `dense`, `sparse` or `multi_dense` variant; inference is UNIMPLEMENTED."""
     if kind == "dense":
         return dense_in(value.data)
     if kind == "sparse":
-        raise Unsupported(f"sparse vectors ({where}.sparse)")
+        return sparse_in(value.indices, value.values, f"{where}.sparse")
     if kind == "multi_dense":
-        raise Unsupported(f"multivectors ({where}.multi_dense)")
+        rows = [dense_in(v.data) for v in value.vectors]
+        return multi_in(rows, f"{where}.multi_dense.vectors")
     raise Unsupported(f"server-side inference: Document/Image/InferenceObject ({where}.{kind})")
 
 
-def vector_in(value: pb.Vector, where: str) -> np.ndarray:
+def vector_in(value: pb.Vector, where: str) -> Vector:
     """A Vector: its `vector` oneof, else the deprecated `data` (with `indices`: sparse,
-    with `vectors_count`: multi)."""
+    with `vectors_count`: a multivector of that many rows)."""
     kind = value.WhichOneof("vector")
     if kind is not None:
         return _vector_oneof(kind, getattr(value, kind), where)
     if value.HasField("indices"):
-        raise Unsupported(f"sparse vectors ({where}.indices)")
+        return sparse_in(value.indices.data, value.data, where)
     if value.HasField("vectors_count"):
-        raise Unsupported(f"multivectors ({where}.vectors_count)")
+        count, data = int(value.vectors_count), dense_in(value.data)
+        if count < 1 or len(data) % count:
+            raise invalid(
+                f"{where}.vectors_count",
+                f"{len(data)} values do not split into {count} vectors of one size",
+            )
+        return multi_in(list(data.reshape(count, -1)), f"{where}.data")
     return dense_in(value.data)
 
 
-def vectors_in(value: pb.Vectors | None, where: str) -> dict[str, np.ndarray]:
+def vectors_in(value: pb.Vectors | None, where: str) -> dict[str, Vector]:
     """Vectors: one unnamed Vector or a map of named ones (absent: no vectors)."""
     if value is None:
         return {}
@@ -96,8 +129,8 @@ def vectors_in(value: pb.Vectors | None, where: str) -> dict[str, np.ndarray]:
     return {}
 
 
-def vector_input_in(value: pb.VectorInput, where: str) -> np.ndarray | PointId:
-    """A VectorInput: a dense vector, or the id of the point whose vector to use."""
+def vector_input_in(value: pb.VectorInput, where: str) -> VectorInput:
+    """A VectorInput: a vector of any kind, or the id of the point whose vector to use."""
     kind = value.WhichOneof("variant")
     if kind == "id":
         return point_id_in(value.id, f"{where}.id")
@@ -106,17 +139,27 @@ def vector_input_in(value: pb.VectorInput, where: str) -> np.ndarray | PointId:
     return _vector_oneof(kind, getattr(value, kind), where)
 
 
-def vectors_out(vectors: Mapping[str, np.ndarray] | None, unnamed: bool) -> pb.VectorsOutput | None:
-    """A point's vectors as Qdrant 1.14 sends them (dense values in `data`): the unnamed
-    vector of an unnamed collection, else the map of named vectors."""
-    if vectors is None:
+def vector_out(vec: Vector) -> pb.VectorOutput:
+    """One vector in the fields every client version reads (Qdrant 1.14's): the values in
+    `data`, with `indices` when sparse, with `vectors_count` when multi."""
+    if isinstance(vec, SparseVector):
+        return pb.VectorOutput(
+            data=vec.values.tolist(), indices=pb.SparseIndices(data=vec.indices.tolist())
+        )
+    if vec.ndim == 2:
+        return pb.VectorOutput(data=vec.reshape(-1).tolist(), vectors_count=vec.shape[0])
+    return pb.VectorOutput(data=vec.tolist())
+
+
+def vectors_out(vectors: Mapping[str, Vector] | None, unnamed: bool) -> pb.VectorsOutput | None:
+    """A point's vectors as Qdrant sends them: the unnamed vector bare when it is the
+    point's only one, else the map of named vectors (none of an unnamed collection's
+    point: no vectors)."""
+    if vectors is None or (unnamed and not vectors):
         return None
-    if unnamed:
-        vec = vectors.get(DEFAULT_VECTOR)
-        if vec is None:
-            return None
-        return pb.VectorsOutput(vector=pb.VectorOutput(data=vec.tolist()))
-    named = {name: pb.VectorOutput(data=vec.tolist()) for name, vec in vectors.items()}
+    if list(vectors) == [DEFAULT_VECTOR]:
+        return pb.VectorsOutput(vector=vector_out(vectors[DEFAULT_VECTOR]))
+    named = {name: vector_out(vec) for name, vec in vectors.items()}
     return pb.VectorsOutput(vectors=pb.NamedVectorsOutput(vectors=named))
 
 
@@ -268,6 +311,8 @@ def scored_out(point: ScoredPoint, unnamed: bool) -> pb.ScoredPoint:
     vectors = vectors_out(point.vectors, unnamed)
     if vectors is not None:
         out.vectors.CopyFrom(vectors)
+    if point.order_value is not None:
+        out.order_value.CopyFrom(_order_value_out(point.order_value))
     return out
 
 
@@ -290,14 +335,19 @@ def waits(request: Any) -> bool:
 # ----------------------------------------------------------------------------- search and query
 
 
+def search_vector_in(value: pb.SearchPoints | pb.SearchPointGroups, where: str) -> Vector:
+    """The query vector of a legacy search: `vector`, sparse when `sparse_indices` is set."""
+    if value.HasField("sparse_indices"):
+        return sparse_in(value.sparse_indices.data, value.vector, where)
+    return dense_in(value.vector)
+
+
 def search_in(value: pb.SearchPoints, where: str = "") -> SearchRequest:
     """SearchPoints (`collection_name` is the caller's to read)."""
     at = f"{where}." if where else ""
     no_shard_key(value)
-    if value.HasField("sparse_indices"):
-        raise Unsupported(f"sparse vectors ({at}sparse_indices)")
     return SearchRequest(
-        vector=dense_in(value.vector),
+        vector=search_vector_in(value, f"{at}vector"),
         using=value.vector_name if value.HasField("vector_name") else DEFAULT_VECTOR,
         limit=int(value.limit),
         offset=int(value.offset) if value.HasField("offset") else 0,
@@ -307,54 +357,3 @@ def search_in(value: pb.SearchPoints, where: str = "") -> SearchRequest:
         with_vectors=with_vectors_in(opt(value, "with_vectors")),
         filter=filter_field(value, where=f"{at}filter"),
     )
-
-
-_QUERY_KINDS = {
-    "recommend": "recommend queries",
-    "discover": "discover queries",
-    "context": "context queries",
-    "order_by": "order_by queries",
-    "fusion": "fusion queries",
-    "sample": "random sample queries",
-    "formula": "formula (score boosting) queries",
-    "nearest_with_mmr": "MMR re-ranking",
-}
-
-
-@dataclasses.dataclass
-class QueryPlan:
-    """A nearest-neighbour query: `request.vector` is empty while `by_id` is to be resolved."""
-
-    request: SearchRequest
-    by_id: PointId | None = None
-
-
-def query_in(value: pb.QueryPoints, where: str = "") -> QueryPlan:
-    """QueryPoints, for what the core answers: nearest neighbours of a vector or of a point."""
-    at = f"{where}." if where else ""
-    no_shard_key(value)
-    if len(value.prefetch):
-        raise Unsupported(f"prefetch (multi-stage and hybrid queries) ({at}prefetch)")
-    if value.HasField("lookup_from"):
-        raise Unsupported(f"lookup_from (query vectors from another collection) ({at}lookup_from)")
-    if not value.HasField("query"):
-        raise Unsupported(f"query without `query` (listing points by id) ({at}query); use Scroll")
-    kind = value.query.WhichOneof("variant")
-    if kind is None:
-        raise invalid(f"{at}query", "Query is empty: expected one of its variants")
-    if kind != "nearest":
-        feature = _QUERY_KINDS.get(kind, f"{kind} queries")
-        raise Unsupported(f"{feature} ({at}query.{kind}); only nearest-neighbour queries")
-    target = vector_input_in(value.query.nearest, f"{at}query.nearest")
-    request = SearchRequest(
-        vector=target if isinstance(target, np.ndarray) else np.zeros(0, dtype=np.float32),
-        using=value.using if value.HasField("using") else DEFAULT_VECTOR,
-        limit=int(value.limit) if value.HasField("limit") else 10,
-        offset=int(value.offset) if value.HasField("offset") else 0,
-        score_threshold=opt(value, "score_threshold"),
-        params=search_params_in(opt(value, "params")),
-        with_payload=with_payload_in(opt(value, "with_payload"), default=False),
-        with_vectors=with_vectors_in(opt(value, "with_vectors")),
-        filter=filter_field(value, where=f"{at}filter"),
-    )
-    return QueryPlan(request, None if isinstance(target, np.ndarray) else target)

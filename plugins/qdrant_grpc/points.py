@@ -2,9 +2,9 @@
 
 Every RPC converts its request (`convert.py`, `filters.py`, `config.py`), calls the
 engine and builds its response in a worker thread (`base.threaded`). Writes answer
-`Completed` with `wait`, `Acknowledged` without, as the REST plugin does. Queries answer
-what the core can: nearest neighbours of a vector or of a stored point; every other query
-kind, and the RPCs below in `FEATURES`, answer UNIMPLEMENTED naming the feature.
+`Completed` with `wait`, `Acknowledged` without, as the REST plugin does. The search
+family (search, query, recommend, discover, groups, facet, distance matrix) is in
+`search.py`, over the core's query engine.
 """
 
 from __future__ import annotations
@@ -16,26 +16,11 @@ from qdrant_client import grpc as pb
 
 from vectorizer import Collection, Engine
 from vectorizer.errors import BadRequest
-from vectorizer.models import ScoredPoint
 from vectorizer.payload import parse_path
 from vectorizer.writes import PointsWrite, apply_writes, located
-from vectorizer_qdrant_grpc import config, convert
+from vectorizer_qdrant_grpc import config, convert, search
 from vectorizer_qdrant_grpc.base import Service, threaded, unimplemented
 from vectorizer_qdrant_grpc.values import invalid, opt, payload_in, point_id_in, point_id_out
-
-FEATURES = {
-    "SearchGroups": "grouped search",
-    "QueryGroups": "grouped search",
-    "Recommend": "recommendations",
-    "RecommendBatch": "recommendations",
-    "RecommendGroups": "recommendations",
-    "Discover": "discovery search",
-    "DiscoverBatch": "discovery search",
-    "Facet": "facets",
-    "SearchMatrixPairs": "distance matrix",
-    "SearchMatrixOffsets": "distance matrix",
-}
-
 
 # ----------------------------------------------------------------------------- writes
 
@@ -252,67 +237,14 @@ def count(engine: Engine, request: pb.CountPoints) -> Any:
     return pb.CountResponse(result=pb.CountResult(count=total))
 
 
-# ----------------------------------------------------------------------------- search and query
-
-
-def search(engine: Engine, request: pb.SearchPoints) -> Any:
-    searched = convert.search_in(request)
-    collection = engine.get_collection(request.collection_name)
-    points = collection.search(searched)
-    return pb.SearchResponse(result=convert.scored_list_out(points, collection.config.unnamed))
-
-
-def search_batch(engine: Engine, request: pb.SearchBatchPoints) -> Any:
-    """Every search runs on the batch's collection (their own `collection_name` is unused,
-    as in Qdrant)."""
-    searches = [
-        convert.search_in(s, f"search_points[{i}]") for i, s in enumerate(request.search_points)
-    ]
-    collection = engine.get_collection(request.collection_name)
-    unnamed = collection.config.unnamed
-    return pb.SearchBatchResponse(
-        result=[
-            pb.BatchResult(result=convert.scored_list_out(found, unnamed))
-            for found in collection.search_batch(searches)
-        ]
-    )
-
-
-def run_query(collection: Collection, plan: convert.QueryPlan) -> list[ScoredPoint]:
-    """A nearest-neighbour query, by vector or by point id."""
-    if plan.by_id is None:
-        return collection.search(plan.request)
-    return collection.search_near_point(plan.by_id, plan.request)
-
-
-def query(engine: Engine, request: pb.QueryPoints) -> Any:
-    plan = convert.query_in(request)
-    collection = engine.get_collection(request.collection_name)
-    points = run_query(collection, plan)
-    return pb.QueryResponse(result=convert.scored_list_out(points, collection.config.unnamed))
-
-
-def query_batch(engine: Engine, request: pb.QueryBatchPoints) -> Any:
-    """Every query runs on the batch's collection."""
-    plans = [convert.query_in(q, f"query_points[{i}]") for i, q in enumerate(request.query_points)]
-    collection = engine.get_collection(request.collection_name)
-    unnamed = collection.config.unnamed
-    return pb.QueryBatchResponse(
-        result=[
-            pb.BatchResult(result=convert.scored_list_out(run_query(collection, p), unnamed))
-            for p in plans
-        ]
-    )
-
-
 # ----------------------------------------------------------------------------- the servicer
 
 
 class PointsService(
     Service,
-    unimplemented(pb.PointsServicer, "Points", FEATURES),  # type: ignore[misc]
+    unimplemented(pb.PointsServicer, "Points"),  # type: ignore[misc]
 ):
-    """`qdrant.Points`: writes, reads, search and nearest-neighbour query."""
+    """`qdrant.Points`: writes, reads, and the search family (`search.py`)."""
 
     Upsert = threaded(_write_rpc(upsert_write, "upsert"))
     Delete = threaded(_write_rpc(delete_write, "delete"))
@@ -328,7 +260,17 @@ class PointsService(
     Get = threaded(get)
     Scroll = threaded(scroll)
     Count = threaded(count)
-    Search = threaded(search)
-    SearchBatch = threaded(search_batch)
-    Query = threaded(query)
-    QueryBatch = threaded(query_batch)
+    Search = threaded(search.search)
+    SearchBatch = threaded(search.search_batch)
+    SearchGroups = threaded(search.search_groups)
+    Query = threaded(search.query_points)
+    QueryBatch = threaded(search.query_batch)
+    QueryGroups = threaded(search.query_groups)
+    Recommend = threaded(search.recommend)
+    RecommendBatch = threaded(search.recommend_batch)
+    RecommendGroups = threaded(search.recommend_groups)
+    Discover = threaded(search.discover)
+    DiscoverBatch = threaded(search.discover_batch)
+    Facet = threaded(search.facet)
+    SearchMatrixPairs = threaded(search.search_matrix_pairs)
+    SearchMatrixOffsets = threaded(search.search_matrix_offsets)

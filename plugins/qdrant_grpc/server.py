@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 
+from vectorizer_qdrant_grpc.request_stats import interceptors
 from vectorizer_qdrant_grpc.services import add_services
 from vectorizer_qdrant_grpc.unknown import STUBS_VERSION
 
@@ -66,7 +67,7 @@ async def grpc_server(engine: Any, host: str, port: int) -> AsyncIterator[Runnin
     Raises `GrpcBindError` (an `OSError`) if the address cannot be bound. Leaving
     stops the server, giving running calls `GRACE_SECONDS` to finish.
     """
-    server = grpc.aio.server(options=SERVER_OPTIONS)
+    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors(engine))
     add_services(server, engine)
     try:
         bound = server.add_insecure_port(_address(host, port))

@@ -778,18 +778,16 @@ def test_query_by_point_id_and_batch(remote_grpc: QdrantClient, local: QdrantCli
         assert_scored_equal(a.points, b.points)
 
 
+@pytest.mark.client_model("Mmr")
 def test_unbuilt_query_kinds_answer_unimplemented(remote_grpc: QdrantClient) -> None:
     remote_grpc.create_collection(
         "c", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT)
     )
+    mmr = models.NearestQuery(nearest=[1.0, 0.0], mmr=models.Mmr(diversity=0.5))
     with pytest.raises(grpc.RpcError) as info:
-        remote_grpc.query_points("c", query=models.FusionQuery(fusion=models.Fusion.RRF))
+        remote_grpc.query_points("c", query=mmr)
     assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "fusion queries (query.fusion)" in info.value.details()
-    with pytest.raises(grpc.RpcError) as info:
-        remote_grpc.query_points_groups("c", group_by="tag", query=[1.0, 0.0])
-    assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "grouped search (gRPC Points.QueryGroups)" in info.value.details()
+    assert "MMR re-ranking (query.nearest_with_mmr)" in info.value.details()
 
 
 # ----------------------------------------------------------------------------- one engine, two APIs
@@ -1033,8 +1031,8 @@ def test_errors_reach_the_client_with_their_status_codes(remote_grpc: QdrantClie
                 )
             ],
         )
-    assert sparse.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "sparse vectors" in sparse.value.details()
+    assert sparse.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "Not existing vector name error: s" in sparse.value.details()
 
 
 @pytest.mark.client_model("MatchTextAny", "PointsList.update_filter")

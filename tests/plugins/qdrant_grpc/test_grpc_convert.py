@@ -22,6 +22,7 @@ from vectorizer.models import (
     Distance,
     Record,
     ScoredPoint,
+    SparseVector,
     UpdateResult,
     VectorParams,
     WithPayload,
@@ -128,31 +129,60 @@ def test_dense_vectors_in_every_form() -> None:
     assert convert.vectors_in(None, "v") == {}
 
 
+def test_sparse_and_multi_vectors_in_every_form() -> None:
+    forms = {
+        "sparse": pb.Vector(sparse=pb.SparseVector(values=[1.0, 2.0], indices=[7, 3])),
+        "legacy_sparse": pb.Vector(data=[1.0, 2.0], indices=pb.SparseIndices(data=[7, 3])),
+        "multi": pb.Vector(
+            multi_dense=pb.MultiDenseVector(
+                vectors=[pb.DenseVector(data=[1.0, 2.0]), pb.DenseVector(data=[3.0, 4.0])]
+            )
+        ),
+        "legacy_multi": pb.Vector(data=[1.0, 2.0, 3.0, 4.0], vectors_count=2),
+    }
+    got = convert.vectors_in(pb.Vectors(vectors=pb.NamedVectors(vectors=forms)), "p")
+    for name in ("sparse", "legacy_sparse"):
+        assert isinstance(got[name], SparseVector)
+        assert got[name].indices.tolist() == [7, 3]
+        assert got[name].values.tolist() == [1.0, 2.0]
+    for name in ("multi", "legacy_multi"):
+        np.testing.assert_array_equal(got[name], [[1.0, 2.0], [3.0, 4.0]])
+
+
 @pytest.mark.parametrize(
-    ("vector", "feature"),
+    ("vector", "error"),
     [
         (
-            pb.Vector(sparse=pb.SparseVector(values=[1.0], indices=[3])),
-            "sparse vectors (p.vector.sparse)",
+            pb.Vector(sparse=pb.SparseVector(values=[1.0], indices=[3, 4])),
+            "p.vector.sparse.values: must be the same length as indices",
         ),
         (
-            pb.Vector(multi_dense=pb.MultiDenseVector(vectors=[pb.DenseVector(data=[1.0])])),
-            "multivectors (p.vector.multi_dense)",
+            pb.Vector(data=[1.0, 2.0], indices=pb.SparseIndices(data=[1, 1])),
+            "p.vector.indices: must be unique",
         ),
         (
-            pb.Vector(data=[1.0], indices=pb.SparseIndices(data=[1])),
-            "sparse vectors (p.vector.indices)",
+            pb.Vector(data=[1.0, 2.0, 3.0], vectors_count=2),
+            "p.vector.vectors_count: 3 values do not split into 2 vectors",
         ),
-        (pb.Vector(data=[1.0, 2.0], vectors_count=2), "multivectors (p.vector.vectors_count)"),
-        (pb.Vector(document=pb.Document(text="hi", model="m")), "server-side inference"),
+        (
+            pb.Vector(
+                multi_dense=pb.MultiDenseVector(
+                    vectors=[pb.DenseVector(data=[1.0]), pb.DenseVector(data=[1.0, 2.0])]
+                )
+            ),
+            "found vector with dimension 2",
+        ),
     ],
 )
-def test_other_vector_kinds_are_unimplemented_naming_the_field(
-    vector: pb.Vector, feature: str
-) -> None:
-    with pytest.raises(Unsupported) as info:
+def test_malformed_sparse_and_multi_vectors_name_the_field(vector: pb.Vector, error: str) -> None:
+    with pytest.raises(BadRequest) as info:
         convert.vectors_in(pb.Vectors(vector=vector), "p")
-    assert feature in info.value.message
+    assert error in info.value.message
+
+
+def test_inference_is_unimplemented_naming_the_field() -> None:
+    with pytest.raises(Unsupported, match=r"server-side inference.*\(p\.vector\.document\)"):
+        convert.vectors_in(pb.Vectors(vector=pb.Vector(document=pb.Document(text="hi"))), "p")
 
 
 def test_vector_input_by_vector_or_id() -> None:
@@ -160,8 +190,11 @@ def test_vector_input_by_vector_or_id() -> None:
     assert by_id == UUID
     dense = convert.vector_input_in(pb.VectorInput(dense=pb.DenseVector(data=[1.0])), "q")
     np.testing.assert_array_equal(dense, [1.0])
-    with pytest.raises(Unsupported, match=r"sparse vectors \(q\.sparse\)"):
-        convert.vector_input_in(pb.VectorInput(sparse=pb.SparseVector()), "q")
+    sparse = convert.vector_input_in(
+        pb.VectorInput(sparse=pb.SparseVector(indices=[2], values=[0.5])), "q"
+    )
+    assert isinstance(sparse, SparseVector)
+    assert (sparse.indices.tolist(), sparse.values.tolist()) == ([2], [0.5])
     with pytest.raises(BadRequest, match=r"^q: VectorInput is empty"):
         convert.vector_input_in(pb.VectorInput(), "q")
 
@@ -176,6 +209,13 @@ def test_vectors_out() -> None:
     assert list(named.vectors.vectors["a"].data) == [1.0, 2.5]
     assert convert.vectors_out(None, unnamed=True) is None
     assert convert.vectors_out({}, unnamed=True) is None
+    sparse = SparseVector(np.array([1, 5], dtype=np.uint32), np.array([0.5, 2.0], np.float32))
+    multi = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+    both = convert.vectors_out({"s": sparse, "m": multi}, unnamed=False)
+    assert both is not None
+    out_s, out_m = both.vectors.vectors["s"], both.vectors.vectors["m"]
+    assert (list(out_s.indices.data), list(out_s.data)) == ([1, 5], [0.5, 2.0])
+    assert (out_m.vectors_count, list(out_m.data)) == (2, [1.0, 2.0, 3.0, 4.0])
 
 
 # ----------------------------------------------------------------------------- selectors
@@ -273,69 +313,13 @@ def test_search_request() -> None:
     defaults = convert.search_in(pb.SearchPoints(vector=[1.0], limit=1))
     assert (defaults.using, defaults.offset, defaults.score_threshold) == ("", 0, None)
     assert not defaults.with_payload.enabled
-    with pytest.raises(Unsupported, match=r"sparse vectors \(search_points\[1\]\.sparse_indices\)"):
-        convert.search_in(
-            pb.SearchPoints(vector=[1.0], sparse_indices=pb.SparseIndices(data=[0])),
-            "search_points[1]",
-        )
+    sparse = convert.search_in(
+        pb.SearchPoints(vector=[1.0], sparse_indices=pb.SparseIndices(data=[4]), vector_name="s")
+    )
+    assert isinstance(sparse.vector, SparseVector)
+    assert (sparse.using, sparse.vector.indices.tolist()) == ("s", [4])
     with pytest.raises(Unsupported, match="shard keys"):
         convert.search_in(pb.SearchPoints(vector=[1.0], shard_key_selector=pb.ShardKeySelector()))
-
-
-def test_query_nearest_by_vector_or_id() -> None:
-    nearest = pb.Query(nearest=pb.VectorInput(dense=pb.DenseVector(data=[1.0, 0.0])))
-    plan = convert.query_in(pb.QueryPoints(query=nearest, using="a", offset=2))
-    assert plan.by_id is None
-    assert (plan.request.using, plan.request.limit, plan.request.offset) == ("a", 10, 2)
-    np.testing.assert_array_equal(plan.request.vector, [1.0, 0.0])
-    by_id = pb.Query(nearest=pb.VectorInput(id=pb.PointId(num=9)))
-    plan = convert.query_in(pb.QueryPoints(query=by_id, limit=3))
-    assert (plan.by_id, plan.request.limit) == (9, 3)
-
-
-@pytest.mark.parametrize(
-    ("request_", "feature"),
-    [
-        (pb.QueryPoints(query=pb.Query(fusion=pb.Fusion.RRF)), "fusion queries (query.fusion)"),
-        (
-            pb.QueryPoints(query=pb.Query(sample=pb.Sample.Random)),
-            "random sample queries (query.sample)",
-        ),
-        (
-            pb.QueryPoints(query=pb.Query(recommend=pb.RecommendInput())),
-            "recommend queries (query.recommend)",
-        ),
-        (
-            pb.QueryPoints(query=pb.Query(order_by=pb.OrderBy(key="a"))),
-            "order_by queries (query.order_by)",
-        ),
-        (
-            pb.QueryPoints(query=pb.Query(nearest_with_mmr=pb.NearestInputWithMmr())),
-            "MMR re-ranking (query.nearest_with_mmr)",
-        ),
-        (pb.QueryPoints(prefetch=[pb.PrefetchQuery()]), "prefetch"),
-        (
-            pb.QueryPoints(
-                query=pb.Query(nearest=pb.VectorInput(id=pb.PointId(num=1))),
-                lookup_from=pb.LookupLocation(),
-            ),
-            "lookup_from",
-        ),
-        (pb.QueryPoints(), "query without `query`"),
-        (
-            pb.QueryPoints(
-                query=pb.Query(nearest=pb.VectorInput(multi_dense=pb.MultiDenseVector()))
-            ),
-            "multivectors (query.nearest.multi_dense)",
-        ),
-    ],
-)
-def test_other_query_kinds_are_unimplemented_naming_them(
-    request_: pb.QueryPoints, feature: str
-) -> None:
-    with pytest.raises(Unsupported) as info:
-        convert.query_in(request_)
-    assert feature in info.value.message
 
 
 # ----------------------------------------------------------------------------- collection configs
@@ -475,12 +459,35 @@ def test_bad_configs_name_the_field(request_: pb.CreateCollection, message: str)
         config.collection_config_in(request_)
 
 
-def test_sparse_vectors_are_unimplemented() -> None:
+def test_sparse_vectors_config_round_trip() -> None:
+    index = pb.SparseIndexConfig(full_scan_threshold=50, on_disk=True, datatype=pb.Datatype.Float16)
     request = pb.CreateCollection(
-        sparse_vectors_config=pb.SparseVectorConfig(map={"s": pb.SparseVectorParams()})
+        sparse_vectors_config=pb.SparseVectorConfig(
+            map={
+                "s": pb.SparseVectorParams(index=index, modifier=pb.Modifier.Idf),
+                "t": pb.SparseVectorParams(),
+            }
+        )
     )
-    with pytest.raises(Unsupported, match="sparse vectors"):
-        config.collection_config_in(request)
+    got = config.collection_config_in(request)
+    assert got.sparse_vectors == {
+        "s": {
+            "index": {"full_scan_threshold": 50, "on_disk": True, "datatype": "float16"},
+            "modifier": "idf",
+        },
+        "t": {},
+    }
+    out = config.collection_config_out(got).params.sparse_vectors_config
+    assert out.map["s"] == pb.SparseVectorParams(index=index, modifier=pb.Modifier.Idf)
+    assert out.map["t"] == pb.SparseVectorParams()
+    update = config.collection_update_in(
+        pb.UpdateCollection(
+            sparse_vectors_config=pb.SparseVectorConfig(
+                map={"s": pb.SparseVectorParams(modifier=pb.Modifier.Value("None"))}
+            )
+        )
+    )
+    assert update.sparse_vectors == {"s": {"modifier": "none"}}
 
 
 def test_update_collection() -> None:

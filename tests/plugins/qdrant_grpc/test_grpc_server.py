@@ -45,7 +45,9 @@ IMPLEMENTED = {
         "Upsert", "Delete", "Get", "UpdateVectors", "DeleteVectors", "SetPayload",
         "OverwritePayload", "DeletePayload", "ClearPayload", "CreateFieldIndex",
         "DeleteFieldIndex", "Search", "SearchBatch", "Scroll", "Count", "Query", "QueryBatch",
-        "UpdateBatch",
+        "UpdateBatch", "SearchGroups", "QueryGroups", "Recommend", "RecommendBatch",
+        "RecommendGroups", "Discover", "DiscoverBatch", "Facet", "SearchMatrixPairs",
+        "SearchMatrixOffsets",
     },
     "Snapshots": {"Create", "List", "Delete", "CreateFull", "ListFull", "DeleteFull"},
 }  # fmt: skip
@@ -54,16 +56,6 @@ UNIMPLEMENTED_RPCS = {
     ("Collections", "UpdateCollectionClusterSetup"): "distributed mode",
     ("Collections", "CreateShardKey"): "shard keys",
     ("Collections", "DeleteShardKey"): "shard keys",
-    ("Points", "SearchGroups"): "grouped search",
-    ("Points", "QueryGroups"): "grouped search",
-    ("Points", "Recommend"): "recommendations",
-    ("Points", "RecommendBatch"): "recommendations",
-    ("Points", "RecommendGroups"): "recommendations",
-    ("Points", "Discover"): "discovery search",
-    ("Points", "DiscoverBatch"): "discovery search",
-    ("Points", "Facet"): "facets",
-    ("Points", "SearchMatrixPairs"): "distance matrix",
-    ("Points", "SearchMatrixOffsets"): "distance matrix",
 }
 
 
@@ -147,10 +139,12 @@ def test_health_check_and_unimplemented_list() -> None:
             assert reply.version == QDRANT_VERSION
 
             with pytest.raises(grpc.aio.AioRpcError) as info:
-                await pb.PointsStub(channel).Facet(pb.FacetCounts(), timeout=5)
+                await pb.CollectionsStub(channel).CreateShardKey(
+                    pb.CreateShardKeyRequest(), timeout=5
+                )
             assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
             assert info.value.details() == (
-                "Not implemented in Vectorizer yet: facets (gRPC Points.Facet)"
+                "Not implemented in Vectorizer yet: shard keys (gRPC Collections.CreateShardKey)"
             )
 
     asyncio.run(scenario())
@@ -245,8 +239,8 @@ def test_official_client_gets_a_clear_unimplemented_error(served_port: int) -> N
     )
     try:
         with pytest.raises(grpc.RpcError) as info:
-            client.facet("c", key="tag")
+            client.create_shard_key("c", "k")
         assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
-        assert "facets (gRPC Points.Facet)" in info.value.details()
+        assert "shard keys (gRPC Collections.CreateShardKey)" in info.value.details()
     finally:
         client.close()

@@ -323,16 +323,16 @@ def test_status_codes_and_messages(stubs: Stubs) -> None:
         vectors=pb.Vectors(vector=pb.Vector(sparse=pb.SparseVector(values=[1], indices=[1]))),
     )
     error = rpc_error(upsert, stubs, sparse)
-    assert error.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "sparse vectors (points[0].vectors.vector.sparse)" in error.details()
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "Conversion between sparse and regular vectors failed" in error.details()
     bad_filter = pb.Filter(must=[pb.Condition(field=pb.FieldCondition(key="a"))])
     error = rpc_error(stubs.points.Count, pb.CountPoints(collection_name="c", filter=bad_filter))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "filter.must[0].field: At least one field condition must be specified" in error.details()
-    recommend = pb.Query(recommend=pb.RecommendInput())
-    error = rpc_error(stubs.points.Query, pb.QueryPoints(collection_name="c", query=recommend))
+    mmr = pb.Query(nearest_with_mmr=pb.NearestInputWithMmr())
+    error = rpc_error(stubs.points.Query, pb.QueryPoints(collection_name="c", query=mmr))
     assert error.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "recommend queries (query.recommend)" in error.details()
+    assert "MMR re-ranking (query.nearest_with_mmr)" in error.details()
     keyed = pb.SetPayloadPoints(
         collection_name="c",
         key="a",
@@ -470,3 +470,36 @@ def test_engine_work_runs_off_the_event_loop(stubs: Stubs, monkeypatch: pytest.M
     finally:
         release.set()
     assert [f.result(timeout=10).result[0].id.num for f in pending] == [1, 1, 1, 1]
+
+
+# ----------------------------------------------------------------------------- request statistics
+
+
+def test_grpc_calls_show_up_in_rest_telemetry(served: tuple[Engine, int], stubs: Stubs) -> None:
+    from litestar import Litestar
+    from litestar.testing import TestClient
+
+    from vectorizer.config import Settings
+    from vectorizer_qdrant_rest import register_http_apis
+
+    engine, _ = served
+    (api,) = register_http_apis(engine=engine, settings=Settings())
+    empty = {"count": 0, "fail_count": 0}
+
+    def counts(client: TestClient) -> dict[str, dict[str, Any]]:
+        body = client.get("/telemetry").json()
+        return body["result"]["requests"]["grpc"]["responses"]  # type: ignore[no-any-return]
+
+    with TestClient(Litestar(route_handlers=api.route_handlers, **api.app_options)) as client:
+        before = counts(client)
+        create(stubs)
+        for _ in range(2):
+            stubs.collections.Get(pb.GetCollectionInfoRequest(collection_name="c"))
+        rpc_error(stubs.collections.Get, pb.GetCollectionInfoRequest(collection_name="missing"))
+        after = counts(client)
+    get, got = before.get("/qdrant.Collections/Get", empty), after["/qdrant.Collections/Get"]
+    assert (got["count"] - get["count"], got["fail_count"] - get["fail_count"]) == (3, 1)
+    assert 0 < got["min_duration_micros"] <= got["max_duration_micros"]
+    made = before.get("/qdrant.Collections/Create", empty)
+    now = after["/qdrant.Collections/Create"]
+    assert (now["count"] - made["count"], now["fail_count"] - made["fail_count"]) == (1, 0)
