@@ -30,7 +30,7 @@ from vectorizer import distance as dist
 from vectorizer import payload as payload_ops
 from vectorizer.columns import Column, make_columns
 from vectorizer.config_report import unimplemented_settings
-from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound
+from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound, Unsupported
 from vectorizer.filters.ast import Filter, Range
 from vectorizer.filters.evaluate import EvalContext, values_at
 from vectorizer.filters.indexes import (
@@ -49,6 +49,7 @@ from vectorizer.models import (
     CollectionStatus,
     Direction,
     Distance,
+    DocumentInput,
     OrderBy,
     Payload,
     PointId,
@@ -74,6 +75,9 @@ from vectorizer.vectors import DenseColumn
 
 if TYPE_CHECKING:
     import pluggy
+
+Inference = Callable[[str, str, list[DocumentInput], bool], list[Any]]
+"""(collection, vector name, documents, as queries) -> their vectors: server-side inference."""
 
 
 def _order_key(point_id: PointId) -> tuple[int, int]:
@@ -124,6 +128,7 @@ class Collection:
         pm: pluggy.PluginManager | None = None,
         notify_indexer: Callable[[Collection], None] | None = None,
         check_writable: Callable[[], None] | None = None,
+        infer: Inference | None = None,
     ) -> None:
         self.name = name
         self._config = config
@@ -132,6 +137,7 @@ class Collection:
         self._pm = pm
         self._notify = notify_indexer or (lambda _c: None)
         self._check_writable = check_writable or (lambda: None)
+        self._infer = infer
         self._lock = rwlock.RWLockWrite()
         self._next_op = next_operation_id
         self._write_gen = 0
@@ -301,6 +307,7 @@ class Collection:
         out = {}
         for vname, values in vectors.items():
             column = self._column(vname)
+            values = self._embedded(vname, values, query=False)
             out[vname] = (op, column.pack(column.prepare(values, where)))
         if whole and self.config.unnamed and DEFAULT_VECTOR not in out:
             raise BadRequest(f"Wrong input: {where}: the vector is missing")
@@ -714,8 +721,18 @@ class Collection:
         sparse: a `SparseVector` (sorted by index here; the IDF modifier, when the space
         has it, is applied by `nearest` and `score`).
         A vector of another kind raises Qdrant's "Conversion between ..." error.
+        A `DocumentInput` is embedded first (server-side inference).
         """
-        return self._column(using).query(raw, where)
+        column = self._column(using)
+        return column.query(self._embedded(using, raw, query=True), where)
+
+    def _embedded(self, using: str, value: Any, *, query: bool) -> Any:
+        """`value`, or the vector of a `DocumentInput` embedded for space `using`."""
+        if not isinstance(value, DocumentInput):
+            return value
+        if self._infer is None:
+            raise Unsupported("server-side inference: Document inputs (no embedders here)")
+        return self._infer(self.name, using, [value], query)[0]
 
     def slots_with_vector(self, using: str, filter: Any = None) -> np.ndarray:
         """Sorted slots of live points having a vector `using` (and matching `filter`)."""

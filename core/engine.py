@@ -214,7 +214,14 @@ class Engine:
             pm=self.pm,
             notify_indexer=self.indexer.notify,
             check_writable=self.check_writable,
+            infer=self._infer,
         )
+
+    def _infer(self, name: str, using: str, documents: list[Any], query: bool) -> list[Any]:
+        """Server-side inference for a collection's Document inputs (`vectorizer.text`)."""
+        from vectorizer.text import text_collections  # the embedders load on first use
+
+        return text_collections(self).infer(name, using, documents, query=query)
 
     # ------------------------------------------------------------------ write lock
 

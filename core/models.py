@@ -272,6 +272,17 @@ VectorStruct: TypeAlias = dict[str, Vector]
 """A point's vectors by name; the unnamed vector is under `DEFAULT_VECTOR`."""
 
 
+@dataclass(frozen=True)
+class DocumentInput:
+    """Qdrant's `Document` input (`{"text", "model", "options"}`) in place of a vector:
+    text the server embeds with the embedder kind `model` (server-side inference; see
+    `vectorizer.text.TextCollections.infer`)."""
+
+    text: str
+    model: str
+    options: dict[str, Any] | None = None
+
+
 @dataclass
 class PointStruct:
     id: PointId

@@ -42,6 +42,7 @@ from vectorizer.models import (
     CollectionParams,
     CollectionUpdate,
     Distance,
+    DocumentInput,
     PointId,
     PointStruct,
     PointVectors,
@@ -712,16 +713,6 @@ MODEL_ALIASES = {
     "intfloat/multilingual-e5-small": "e5",
 }
 """Model names Qdrant users know, as embedder kinds (lower-cased)."""
-
-
-@dataclass(frozen=True)
-class DocumentInput:
-    """Qdrant's `Document` input (`{"text", "model", "options"}`): text the server embeds
-    with the embedder kind `model` (see `TextCollections.infer`)."""
-
-    text: str
-    model: str
-    options: dict[str, Any] | None = None
 
 
 _SHARED: weakref.WeakKeyDictionary[Engine, TextCollections] = weakref.WeakKeyDictionary()

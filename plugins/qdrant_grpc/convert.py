@@ -26,6 +26,7 @@ from vectorizer.filters.evaluate import parse_datetime
 from vectorizer.models import (
     DEFAULT_VECTOR,
     Direction,
+    DocumentInput,
     OrderBy,
     PointId,
     PointStruct,
@@ -85,8 +86,9 @@ def multi_in(rows: list[np.ndarray], where: str) -> np.ndarray:
     return np.stack(rows)
 
 
-def _vector_oneof(kind: str, value: Any, where: str) -> Vector:
-    """The `dense`, `sparse` or `multi_dense` variant; inference is UNIMPLEMENTED."""
+def _vector_oneof(kind: str, value: Any, where: str) -> Vector | DocumentInput:
+    """The `dense`, `sparse` or `multi_dense` variant, or a `document` the server embeds;
+    images and inference objects are UNIMPLEMENTED."""
     if kind == "dense":
         return dense_in(value.data)
     if kind == "sparse":
@@ -94,7 +96,9 @@ def _vector_oneof(kind: str, value: Any, where: str) -> Vector:
     if kind == "multi_dense":
         rows = [dense_in(v.data) for v in value.vectors]
         return multi_in(rows, f"{where}.multi_dense.vectors")
-    raise Unsupported(f"server-side inference: Document/Image/InferenceObject ({where}.{kind})")
+    if kind == "document":
+        return DocumentInput(value.text, value.model, payload_in(value.options) or None)
+    raise Unsupported(f"server-side inference: Image/InferenceObject inputs ({where}.{kind})")
 
 
 def vector_in(value: pb.Vector, where: str) -> Vector:

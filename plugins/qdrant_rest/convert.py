@@ -34,6 +34,7 @@ from vectorizer.models import (
     DeleteAlias,
     Direction,
     Distance,
+    DocumentInput,
     HnswConfig,
     OptimizersConfig,
     OrderBy,
@@ -166,9 +167,24 @@ def _is_inference(value: dict[str, Any]) -> bool:
     return "model" in value and any(k in value for k in _INFERENCE_KEYS)
 
 
-def _no_inference(value: dict[str, Any], where: str) -> None:
-    if _is_inference(value):
-        raise Unsupported(f"server-side inference: Document/Image/InferenceObject ({where})")
+def _document(value: dict[str, Any], where: str) -> DocumentInput | None:
+    """A `Document` (`{"text", "model", "options"}`), embedded on the server; None for
+    anything else. `Image` and `InferenceObject` inputs answer 501."""
+    if not _is_inference(value):
+        return None
+    if "text" not in value:
+        raise Unsupported(f"server-side inference: Image/InferenceObject inputs ({where})")
+    extra = set(value) - {"text", "model", "options"}
+    if extra:
+        raise ValidationFailed(_join(where, sorted(extra)[0]), "unknown field")
+    text, model, options = value["text"], value["model"], value.get("options")
+    if not isinstance(text, str):
+        raise ValidationFailed(_join(where, "text"), "expected a string")
+    if not isinstance(model, str):
+        raise ValidationFailed(_join(where, "model"), "expected a string")
+    if options is not None and not isinstance(options, dict):
+        raise ValidationFailed(_join(where, "options"), "expected an object")
+    return DocumentInput(text, model, options)
 
 
 def _numbers(value: list[Any], where: str, what: str = _DENSE) -> np.ndarray:
@@ -183,8 +199,6 @@ def dense(value: Any, where: str) -> np.ndarray:
     """A dense vector: a JSON array of numbers."""
     if isinstance(value, list) and not (value and isinstance(value[0], list)):
         return _numbers(value, where)
-    if isinstance(value, dict):
-        _no_inference(value, where)
     raise ValidationFailed(where, _DENSE)
 
 
@@ -232,19 +246,21 @@ def sparse(value: Any, where: str) -> SparseVector:
     return given
 
 
-def vector(value: Any, where: str) -> Vector:
-    """Qdrant's `Vector`: dense (an array of numbers), multi (an array of arrays) or sparse
-    (`{"indices", "values"}`)."""
+def vector(value: Any, where: str) -> Vector | DocumentInput:
+    """Qdrant's `Vector`: dense (an array of numbers), multi (an array of arrays), sparse
+    (`{"indices", "values"}`), or a `Document` the server embeds."""
     if isinstance(value, list):
         return multi(value, where) if value and isinstance(value[0], list) else dense(value, where)
     if isinstance(value, dict):
-        _no_inference(value, where)
+        document = _document(value, where)
+        if document is not None:
+            return document
         if "indices" in value or "values" in value:
             return sparse(value, where)
     raise ValidationFailed(where, "expected a dense, sparse or multi vector")
 
 
-def query_vector(value: Any, where: str) -> Vector:
+def query_vector(value: Any, where: str) -> Vector | DocumentInput:
     """A query vector of any kind (a `VectorInput` other than a point id): the forms of
     `vector`, for the collection's `prepare_query` to check against the space."""
     return vector(value, where)
@@ -256,7 +272,9 @@ def vector_struct(value: Any, where: str) -> dict[str, Vector]:
     if isinstance(value, list):
         return {DEFAULT_VECTOR: vector(value, where)}
     if isinstance(value, dict):
-        _no_inference(value, where)
+        document = _document(value, where)
+        if document is not None:
+            return {DEFAULT_VECTOR: document}
         return {name: vector(vec, f"{where}.{name}") for name, vec in value.items()}
     raise ValidationFailed(
         where, "expected a vector (an array of numbers) or an object of named vectors"

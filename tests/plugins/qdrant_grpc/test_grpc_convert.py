@@ -20,6 +20,7 @@ from vectorizer.models import (
     Datatype,
     Direction,
     Distance,
+    DocumentInput,
     Record,
     ScoredPoint,
     SparseVector,
@@ -180,9 +181,13 @@ def test_malformed_sparse_and_multi_vectors_name_the_field(vector: pb.Vector, er
     assert error in info.value.message
 
 
-def test_inference_is_unimplemented_naming_the_field() -> None:
-    with pytest.raises(Unsupported, match=r"server-side inference.*\(p\.vector\.document\)"):
-        convert.vectors_in(pb.Vectors(vector=pb.Vector(document=pb.Document(text="hi"))), "p")
+def test_documents_are_taken_and_images_unimplemented_naming_the_field() -> None:
+    doc = pb.Document(text="hi", model="hashing")
+    assert convert.vectors_in(pb.Vectors(vector=pb.Vector(document=doc)), "p") == {
+        "": DocumentInput("hi", "hashing")
+    }
+    with pytest.raises(Unsupported, match=r"server-side inference.*\(p\.vector\.image\)"):
+        convert.vectors_in(pb.Vectors(vector=pb.Vector(image=pb.Image(model="m"))), "p")
 
 
 def test_vector_input_by_vector_or_id() -> None:

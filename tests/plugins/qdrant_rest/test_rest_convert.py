@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from vectorizer.errors import BadRequest, Unsupported
-from vectorizer.models import DEFAULT_VECTOR, Distance, SparseVector, WithPayload, WithVectors
+from vectorizer.models import (
+    DEFAULT_VECTOR,
+    Distance,
+    DocumentInput,
+    SparseVector,
+    WithPayload,
+    WithVectors,
+)
 from vectorizer_qdrant_rest import convert, structs
 from vectorizer_qdrant_rest.errors import JsonError, ValidationFailed
 
@@ -52,8 +59,11 @@ def test_vector_struct_forms() -> None:
     multi = convert.vector_struct([[1.0], [2.0]], "v")[DEFAULT_VECTOR]
     assert isinstance(multi, np.ndarray)
     assert multi.tolist() == [[1.0], [2.0]]
-    with pytest.raises(Unsupported, match="inference"):
-        convert.vector_struct({"text": "hi", "model": "m"}, "v")
+    assert convert.vector_struct({"text": "hi", "model": "m"}, "v") == {
+        "": DocumentInput("hi", "m")
+    }
+    with pytest.raises(Unsupported, match="Image/InferenceObject"):
+        convert.vector_struct({"image": "x.png", "model": "m"}, "v")
 
 
 def test_batch_vectors_lengths_are_checked() -> None:

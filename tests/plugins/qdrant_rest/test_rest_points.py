@@ -216,10 +216,12 @@ def test_payload_operations(client: TestClient) -> None:
     assert "key" in error(client.put("/collections/c/points/payload?wait=true", json=keyed), 400)
 
 
-def test_inference_in_upsert_is_501_and_other_kinds_must_fit(client: TestClient) -> None:
+def test_inference_in_upsert_and_other_kinds_must_fit(client: TestClient) -> None:
     create(client)
     for vector, status, message in [
-        ({"text": "hello", "model": "bm25"}, 501, "inference"),
+        ({"image": "x.png", "model": "clip"}, 501, "Image/InferenceObject"),
+        ({"text": "hello", "model": "no-such-model"}, 400, "no-such-model"),
+        ({"text": "hello", "model": "bm25"}, 400, "Embedder `bm25` is not fitted yet"),
         ({"sparse": {"indices": [1], "values": [0.5]}}, 400, "Not existing vector name error"),
         ([[1, 2, 3, 4], [1, 2, 3, 4]], 400, "Conversion between multi and regular vectors"),
     ]:

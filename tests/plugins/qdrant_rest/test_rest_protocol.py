@@ -346,7 +346,7 @@ def test_every_spec_operation_is_routed() -> None:
 @pytest.mark.parametrize(
     ("body", "feature"),
     [
-        ({"query": {"text": "hello", "model": "m"}}, "server-side inference"),
+        ({"query": {"image": "x.png", "model": "m"}}, "server-side inference"),
         ({"query": {"nearest": [1, 2, 3, 4], "mmr": {"diversity": 0.5}}}, "MMR"),
         ({"query": {"rrf": {"weights": [1, 2]}}, "prefetch": [{}, {}]}, "weighted RRF"),
         ({"query": [1, 2, 3, 4], "shard_key": "a"}, "shard keys"),

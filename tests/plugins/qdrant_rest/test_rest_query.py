@@ -160,7 +160,7 @@ def test_features_not_built_are_unsupported() -> None:
     with pytest.raises(Unsupported, match=r"MMR re-ranking \(query\.mmr\)"):
         convert({"query": {"nearest": [1.0], "mmr": {"diversity": 0.5}}})
     with pytest.raises(Unsupported, match="server-side inference"):
-        convert({"query": {"text": "hi", "model": "m"}})
+        convert({"query": {"image": "x.png", "model": "m"}})
     with pytest.raises(Unsupported, match="shard keys"):
         convert({"query": [1.0], "lookup_from": {"collection": "o", "shard_key": "s"}})
 
