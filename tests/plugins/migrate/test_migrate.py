@@ -191,20 +191,17 @@ def test_server_to_server(
     source, target = QdrantClient(url=a.rest_url), QdrantClient(url=b.rest_url)
     fill(source)
     urls = (a.rest_url, b.rest_url) if transport == "rest" else (grpc_url(a), grpc_url(b))
-    # the gRPC plugin does not carry sparse and multi vectors yet
-    names = NAMES if transport == "rest" else ["plain", "named"]
-    only = [arg for name in names for arg in ("--collection", name)]
     result = run(
-        "--from", urls[0], "--to", urls[1], *only, "--batch-size", "64", state=tmp_path / "s.json"
+        "--from", urls[0], "--to", urls[1], "--batch-size", "64", state=tmp_path / "s.json"
     )
     assert result.exit_code == 0, result.output
     assert "verified" in result.output
-    assert_same(source, target, names)
+    assert_same(source, target, NAMES)
     assert not (tmp_path / "s.json").exists()  # finished: no state left behind
     # a second run into the compatible existing collections changes nothing
-    result = run("--from", urls[0], "--to", urls[1], *only, state=tmp_path / "s.json")
+    result = run("--from", urls[0], "--to", urls[1], state=tmp_path / "s.json")
     assert result.exit_code == 0, result.output
-    assert_same(source, target, names)
+    assert_same(source, target, NAMES)
 
 
 @pytest.mark.filterwarnings("ignore:Payload indexes have no effect")
