@@ -361,8 +361,11 @@ def _generated_api_classes() -> tuple[type, ...]:
 
 
 def client_has(name: str) -> bool:
-    """Whether this qdrant-client has `QdrantClient.<name>`, or for `http.<name>`, that
-    operation in its generated REST API."""
+    """Whether this qdrant-client has `QdrantClient.<name>`; for `http.<name>`, that
+    operation in its generated REST API; for `init.<name>`, that `QdrantClient(...)`
+    keyword."""
+    if name.startswith("init."):
+        return name[5:] in inspect.signature(QdrantClient.__init__).parameters
     if name.startswith("http."):
         return any(hasattr(c, name[5:]) for c in _generated_api_classes())
     return hasattr(QdrantClient, name)

@@ -111,7 +111,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "client_method(*names): needs these QdrantClient methods (`http.NAME`: operations "
-        "of its generated REST API); deselected for qdrant-client versions without them",
+        "of its generated REST API; `init.NAME`: a constructor keyword); deselected for "
+        "qdrant-client versions without them",
     )
 
 
@@ -150,6 +151,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             DESELECTED[item.nodeid] = f"qdrant-client {CLIENT_VERSION} has no " + ", ".join(
                 f"REST operation {n[5:]}"
                 if n.startswith("http.")
+                else f"QdrantClient({n[5:]}=...)"
+                if n.startswith("init.")
                 else n
                 if n.startswith("models.")
                 else f"QdrantClient.{n}"

@@ -19,7 +19,11 @@ from vectorizer.plugins import make_plugin_manager
 WORDS = ["berlin at night", "a quiet river", "mountain snow", "city lights", "night train"]
 HASHING = {"output": "dense", "dimension": 64}
 
-pytestmark = [pytest.mark.client_model("Document"), pytest.mark.grpc_server]
+pytestmark = [
+    pytest.mark.client_model("Document"),
+    pytest.mark.client_method("init.cloud_inference"),
+    pytest.mark.grpc_server,
+]
 
 
 def client(servers: Servers, transport: str) -> QdrantClient:
@@ -60,10 +64,12 @@ def test_documents_are_embedded_on_the_server(
         assert hits[0].id == WORDS.index("mountain snow")
         assert hits[0].score == pytest.approx(1.0, abs=1e-5)
         # an embedder the server does not have is a clear error, and writes nothing
+        # (`options` given: qdrant-client 1.13's gRPC conversion fails on None options)
+        unknown = models.Document(text="x", model="no-such", options={})
         with pytest.raises((UnexpectedResponse, Exception)) as caught:
             qdrant.upsert(
                 name,
-                [models.PointStruct(id=99, vector=models.Document(text="x", model="no-such"))],
+                [models.PointStruct(id=99, vector=unknown)],
                 wait=True,
             )
         assert "no-such" in str(caught.value)

@@ -341,4 +341,3 @@ def test_init_from_matches_local_mode(remote: QdrantClient, local: QdrantClient)
         remote.create_collection("bad", vectors_config=VECTORS, init_from="missing")
     assert caught.value.status_code == 404
     assert not remote.collection_exists("bad")
-
