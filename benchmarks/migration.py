@@ -3,6 +3,7 @@ with indexed payloads moves from one server to another over REST and over gRPC, 
 a qdrant-client local-mode folder; each arrives identical, and an interrupted run resumes.
 
     python benchmarks/migration.py [--size small|full] [--transports rest,grpc] [--json FILE]
+                                   [--local-points N]
 
 Data: the words-e5 embeddings (``../shared/datasets/words-e5``, or
 ``VECTORIZER_DATASET_DIR``): the 384-d e5 vector of each word (`dense`), its character
@@ -150,6 +151,9 @@ def main() -> None:
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--transports", default="rest,grpc")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--local-points", type=int, help="points in the local-mode folder (default by --size)"
+    )
     args = parser.parse_args()
     n = SIZES[args.size]
     data = points(n)
@@ -162,7 +166,7 @@ def main() -> None:
             source = QdrantClient(url=a.rest_url, timeout=300)
             target = QdrantClient(url=b.rest_url, timeout=300)
             fill(source, data)
-            for transport in args.transports.split(","):
+            for transport in filter(None, args.transports.split(",")):
                 if target.collection_exists(NAME):
                     target.delete_collection(NAME)
                 urls = {
@@ -175,7 +179,7 @@ def main() -> None:
                 seconds = migrate(*urls, root / "state.json")
                 same = identical(source, target)
                 rows.append(Row(urls[0], urls[1], n, seconds, n / seconds, same))
-            local_n = LOCAL_SIZES[args.size]
+            local_n = args.local_points or LOCAL_SIZES[args.size]
             folder = root / "local"
             local = QdrantClient(path=str(folder))
             fill(local, data[:local_n])
