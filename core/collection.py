@@ -18,12 +18,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from readerwriterlock import rwlock
 from sortedcontainers import SortedList
 
 from vectorizer import distance as dist
@@ -42,6 +41,7 @@ from vectorizer.filters.indexes import (
 )
 from vectorizer.filters.planner import FilterScope, filter_mask, indexed_slots
 from vectorizer.hnsw import BATCH, HnswIndex
+from vectorizer.locks import RWLock
 from vectorizer.models import (
     DEFAULT_VECTOR,
     CollectionConfig,
@@ -114,6 +114,7 @@ class _Pending:
     key: tuple[int, int]
     slots: np.ndarray  # rows whose current vector is not in the graph
     stale: int  # graph entries that no longer match their row
+    exact: bool  # every graph entry is a current row: its hits need no check
 
 
 class Collection:
@@ -138,7 +139,7 @@ class Collection:
         self._notify = notify_indexer or (lambda _c: None)
         self._check_writable = check_writable or (lambda: None)
         self._infer = infer
-        self._lock = rwlock.RWLockWrite()
+        self._lock = RWLock()
         self._next_op = next_operation_id
         self._write_gen = 0
         self.dropped = False
@@ -180,8 +181,7 @@ class Collection:
         points = list(self._store.load_points(self.name))
         high = max((p.slot for p in points), default=-1) + 1
         self._grow(high)
-        for point in points:
-            self._place(point)
+        self._place_many(points)
         used = set(self._slot_of.values())
         self._free = [s for s in range(high) if s not in used]
         heapq.heapify(self._free)
@@ -210,6 +210,41 @@ class Collection:
 
     def _place(self, point: StoredPoint) -> None:
         """Put a stored point into memory at its slot."""
+        self._place_record(point)
+        for vname, column in self.columns.items():
+            if vname in point.vectors:
+                version, raw = point.vectors[vname]
+                column.set(point.slot, column.decode(raw), version)
+            else:
+                column.clear(point.slot)
+
+    def _place_many(self, points: list[StoredPoint]) -> None:
+        """`_place` for many points, the dense vectors a column at a time (one by one when
+        two points share a slot: the later one takes it)."""
+        if len({p.slot for p in points}) != len(points):
+            for point in points:
+                self._place(point)
+            return
+        for point in points:
+            self._place_record(point)
+        for vname, column in self.columns.items():
+            given = [p for p in points if vname in p.vectors]
+            if isinstance(column, DenseColumn) and given:
+                column.set_raw(
+                    [p.slot for p in given],
+                    [p.vectors[vname][1] for p in given],
+                    [p.vectors[vname][0] for p in given],
+                )
+            else:
+                for point in given:
+                    version, raw = point.vectors[vname]
+                    column.set(point.slot, column.decode(raw), version)
+            for point in points:
+                if vname not in point.vectors:
+                    column.clear(point.slot)
+
+    def _place_record(self, point: StoredPoint) -> None:
+        """`_place` but for the vectors: id, payload, version, payload indexes."""
         slot = point.slot
         old = self._ids[slot]
         if old is not None and old != point.id:
@@ -225,12 +260,6 @@ class Collection:
         for field, index in self.payload_indexes.items():
             index.remove(slot)
             index.add(slot, values_at(point.payload or {}, field))
-        for vname, column in self.columns.items():
-            if vname in point.vectors:
-                version, raw = point.vectors[vname]
-                column.set(slot, column.decode(raw), version)
-            else:
-                column.clear(slot)
 
     def _unplace(self, point_id: PointId) -> None:
         slot = self._slot_of.pop(point_id)
@@ -272,8 +301,7 @@ class Collection:
                 self._unplace(point_id)
         if upserts:
             self._grow(max(p.slot for p in upserts) + 1)
-        for point in upserts:
-            self._place(point)
+        self._place_many(upserts)
         self._write_gen += 1
         self._notify(self)
         if self._pm is not None:
@@ -313,9 +341,38 @@ class Collection:
             raise BadRequest(f"Wrong input: {where}: the vector is missing")
         return out
 
+    def _encode_batch(
+        self, points: Sequence[PointStruct | PointVectors], op: int, whole: bool
+    ) -> list[dict[str, tuple[int, bytes]]] | None:
+        """`_encode_vectors` of every point, a column at a time, when every point gives the
+        same dense vectors as arrays that all fit; None otherwise (then point by point,
+        whose errors name the point)."""
+        if not points:
+            return None
+        names = points[0].vectors.keys()
+        if whole and self.config.unnamed and DEFAULT_VECTOR not in names:
+            return None
+        if any(p.vectors.keys() != names for p in points):
+            return None
+        rows: dict[str, np.ndarray] = {}
+        for vname in names:
+            column = self.columns.get(vname)
+            if not isinstance(column, DenseColumn):
+                return None
+            prepared = column.prepare_rows([p.vectors[vname] for p in points])
+            if prepared is None:
+                return None
+            rows[vname] = prepared
+        return [
+            {vname: (op, matrix[i].tobytes()) for vname, matrix in rows.items()}
+            for i in range(len(points))
+        ]
+
     def check_vectors(self, points: Sequence[PointStruct | PointVectors], whole: bool) -> None:
         """Raise what `upsert` (`whole`) or `update_vectors` would for these points' vectors
         (names, sizes, values) without writing anything: a batch checks before its writes."""
+        if self._encode_batch(points, -1, whole) is not None:
+            return
         for i, point in enumerate(points):
             where = f"points[{i}] (id {normalize_point_id(point.id)})"
             self._encode_vectors(point.vectors, -1, where, whole)
@@ -330,14 +387,18 @@ class Collection:
         """`upsert`; `whole=False` also takes points lacking the unnamed vector."""
         with self._writing():
             op = self._next_op
+            encoded = self._encode_batch(points, op, whole)
             by_id: dict[PointId, tuple[dict[str, tuple[int, bytes]], Payload | None]] = {}
             for i, point in enumerate(points):
                 point_id = normalize_point_id(point.id)
                 where = f"points[{i}] (id {point_id})"
-                vectors = self._encode_vectors(point.vectors, op, where, whole)
+                if encoded is None:
+                    vectors = self._encode_vectors(point.vectors, op, where, whole)
+                else:
+                    vectors = encoded[i]
                 if point.payload is not None and not isinstance(point.payload, dict):
                     raise BadRequest(f"Wrong input: {where}: payload must be a JSON object")
-                by_id[point_id] = (vectors, copy.deepcopy(point.payload))
+                by_id[point_id] = (vectors, payload_ops.copy_value(point.payload))
             new_ids = [pid for pid in by_id if pid not in self._slot_of]
             new_slots = dict(zip(new_ids, self._allocate(len(new_ids)), strict=True))
             upserts = [
@@ -673,38 +734,48 @@ class Collection:
     def search(self, request: SearchRequest) -> list[ScoredPoint]:
         """Nearest points to `request.vector` in the vector space `request.using`."""
         self.strict.check_search(self, [request])
+        query = self._search_query(request)
+        with self.reading():
+            return self._search_prepared(request, query)
+
+    def _search_query(self, request: SearchRequest) -> Any:
+        """Run the `prepare_search` hooks, check the request, and prepare its vector."""
         if self._pm is not None:
             self._pm.hook.prepare_search(collection=self, request=request)
-        flt = _check_filter(request.filter)
+        _check_filter(request.filter)
         if request.limit < 1:
             raise BadRequest("Wrong input: limit must be at least 1")
         if request.offset < 0:
             raise BadRequest("Wrong input: offset must not be negative")
-        query = self.prepare_query(request.using, request.vector)
-        with self.reading():
-            slots, scores = self.nearest(
-                request.using,
-                query,
-                request.limit + request.offset,
-                filter=flt,
-                params=request.params,
-                score_threshold=request.score_threshold,
-            )
-            keep = slice(request.offset, None)
-            return self.scored(
-                slots[keep], scores[keep], request.with_payload, request.with_vectors
-            )
+        return self.prepare_query(request.using, request.vector)
+
+    def _search_prepared(self, request: SearchRequest, query: Any) -> list[ScoredPoint]:
+        """`search` of a checked request and its prepared vector (call under the lock)."""
+        slots, scores = self.nearest(
+            request.using,
+            query,
+            request.limit + request.offset,
+            filter=request.filter,
+            params=request.params,
+            score_threshold=request.score_threshold,
+        )
+        return self._page(request, slots, scores)
+
+    def _page(
+        self, request: SearchRequest, slots: np.ndarray, scores: np.ndarray
+    ) -> list[ScoredPoint]:
+        """The result points of a search's best `limit + offset` hits, from `offset` on."""
+        keep = slice(request.offset, None)
+        return self.scored(slots[keep], scores[keep], request.with_payload, request.with_vectors)
 
     # ---------------------------------------------------- scoring (the query engine's calls)
     #
     # The building blocks the query engine (`vectorizer.query`) composes: call the ones
     # taking slots inside `with collection.reading():` so they see one state.
 
-    @contextmanager
-    def reading(self) -> Iterator[None]:
+    def reading(self) -> AbstractContextManager[None]:
         """Hold the read lock: one consistent state for several calls (not reentrant)."""
-        with self._lock.gen_rlock():
-            yield
+        return self._lock.gen_rlock()
 
     def distance(self, using: str) -> Distance:
         """How scores of vector space `using` order: its distance (a sparse space scores by
@@ -742,9 +813,14 @@ class Collection:
             return self._matching_slots(flt, column)
         return np.flatnonzero(column.version[: len(self._ids)] >= 0)
 
-    def matching_slots(self, filter: Any = None) -> np.ndarray:
-        """Sorted slots of the live points matching `filter` (all of them without one)."""
+    def matching_slots(self, filter: Any = None, among: np.ndarray | None = None) -> np.ndarray:
+        """Sorted slots of the live points matching `filter` (all of them without one);
+        with `among`, only those slots are tested (a formula's few candidates)."""
         flt = _check_filter(filter)
+        if among is not None:
+            if flt is None:
+                return np.unique(among[self._live[among]])
+            return np.flatnonzero(filter_mask(flt, self._scope(), among))
         if flt is None:
             return np.flatnonzero(self._live[: len(self._ids)])
         return self._matching(flt)
@@ -773,12 +849,33 @@ class Collection:
             slots, scores = self._exact_multi(column, query, allowed)
         else:
             assert isinstance(column, DenseColumn)
-            index = self.indexes.get(using)
-            if index is None or params.exact or self._small(allowed, column):
+            graph = self._graph(using, params)
+            if graph is None or self._small(allowed, column):
                 slots, scores = self._exact(column, query, limit, allowed)
             else:
-                ef = params.hnsw_ef or self.config.hnsw_for(using).ef_construct
+                index, ef = graph
                 slots, scores = self._approximate(column, index, query, limit, ef, allowed)
+        return self._best(column, slots, scores, limit, score_threshold)
+
+    def _graph(self, using: str, params: SearchParams | None) -> tuple[HnswIndex, int] | None:
+        """The HNSW index of dense space `using` and the beam to search it with (default:
+        the graph's `ef_construct`, the config's, as the index is rebuilt when that
+        changes), or None when there is no index or the search is asked to be exact."""
+        params = params or SearchParams()
+        index = self.indexes.get(using)
+        if index is None or params.exact:
+            return None
+        return index, params.hnsw_ef or index.config.ef_construct
+
+    @staticmethod
+    def _best(
+        column: Column,
+        slots: np.ndarray,
+        scores: np.ndarray,
+        limit: int,
+        score_threshold: float | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The best `limit` candidates, best first, that pass `score_threshold`."""
         if score_threshold is not None:
             keep = dist.passes_threshold(column.distance, scores, score_threshold)
             slots, scores = slots[keep], scores[keep]
@@ -794,6 +891,19 @@ class Collection:
             return column.score(query, slots)
         assert isinstance(column, DenseColumn)
         return dist.scores(column.distance, query, column.data[slots], column.sqnorms[slots])
+
+    def score_many(self, using: str, queries: Sequence[Any], slots: np.ndarray) -> list[np.ndarray]:
+        """`score` of several prepared queries against the same `slots`: a dense space reads
+        the candidates' rows once, and not at all (a view) when they are every row."""
+        column = self._column(using)
+        if not isinstance(column, DenseColumn):
+            return [self.score(using, query, slots) for query in queries]
+        n = len(slots)
+        if n and slots[-1] == n - 1 and np.array_equal(slots, np.arange(n)):
+            data, sqnorms = column.data[:n], column.sqnorms[:n]
+        else:
+            data, sqnorms = column.data[slots], column.sqnorms[slots]
+        return [dist.scores(column.distance, query, data, sqnorms) for query in queries]
 
     def slot_of(self, point_id: PointId) -> int | None:
         """The slot of a live point, None when there is no such point."""
@@ -822,19 +932,26 @@ class Collection:
         with_vectors: WithVectors,
         order_values: Sequence[Any] | None = None,
     ) -> list[ScoredPoint]:
-        """Result points for slots with their scores, in the order given."""
+        """Result points for slots with their scores, in the order given (call under the
+        lock). One loop with everything it reads bound first: every search ends here."""
         slots = np.asarray(slots, dtype=np.int64).tolist()
         scores = np.asarray(scores, dtype=np.float64).tolist()
+        orders = [None] * len(slots) if order_values is None else order_values
+        ids, versions, payloads = self._ids, self._versions, self._payloads
+        select, pick_payload = payload_ops.select, with_payload.enabled
+        vectors_of, pick_vectors = self._vectors_of, with_vectors.enabled
         results = []
-        for i, (slot, score) in enumerate(zip(slots, scores, strict=True)):
+        for slot, score, order in zip(slots, scores, orders, strict=True):
+            point_id = ids[slot]
+            assert point_id is not None
             results.append(
-                ScoredPoint(
-                    id=self.point_id_at(slot),
-                    version=self._versions[slot],
-                    score=score,
-                    payload=payload_ops.select(self._payloads[slot], with_payload),
-                    vectors=self._vectors_of(slot, with_vectors),
-                    order_value=None if order_values is None else order_values[i],
+                ScoredPoint(  # positional (id, version, score, payload, vectors, order_value)
+                    point_id,
+                    versions[slot],
+                    score,
+                    select(payloads[slot], with_payload) if pick_payload else None,
+                    vectors_of(slot, with_vectors) if pick_vectors else None,
+                    order,
                 )
             )
         return results
@@ -863,9 +980,57 @@ class Collection:
         return points[request.offset : request.offset + request.limit]
 
     def search_batch(self, requests: list[SearchRequest]) -> list[list[ScoredPoint]]:
+        """`search` of each request, under one read lock. Plain requests (no filter, a
+        graph that holds every row as it is) that share a vector space, beam and limit go
+        to hnswlib in one call; the others run one by one."""
         self.strict.check_search(self, requests)  # the batch whole, as Qdrant checks it
-        with self.strict.suspended():
-            return [self.search(r) for r in requests]
+        return self.search_prepared(requests, [self._search_query(r) for r in requests])
+
+    def search_prepared(
+        self, requests: list[SearchRequest], queries: list[Any]
+    ) -> list[list[ScoredPoint]]:
+        """`search_batch` of checked requests whose query vectors are prepared already
+        (`queries`, from `prepare_query`; each `request.vector` is not read): the query
+        engine's plain nearest queries. No hook runs and strict mode is not charged."""
+        with self.reading():
+            batched = self._graph_batches(requests, queries)
+            return [
+                batched[i] if i in batched else self._search_prepared(r, q)
+                for i, (r, q) in enumerate(zip(requests, queries, strict=True))
+            ]
+
+    def _graph_batches(
+        self, requests: list[SearchRequest], queries: list[Any]
+    ) -> dict[int, list[ScoredPoint]]:
+        """Results of the requests answered by batched graph searches, by position (call
+        under the lock); a request left out runs alone."""
+        groups: dict[tuple[str, int, int], list[int]] = {}
+        for i, request in enumerate(requests):
+            graph = self._graph(request.using, request.params)
+            if graph is not None and request.filter is None:
+                key = (request.using, graph[1], request.limit + request.offset)
+                groups.setdefault(key, []).append(i)
+        out: dict[int, list[ScoredPoint]] = {}
+        for (using, ef, want), members in groups.items():
+            if len(members) < 2:
+                continue
+            column = self.columns[using]
+            assert isinstance(column, DenseColumn)
+            index = self.indexes[using]
+            assert index is not None
+            with index.reading(ef):
+                pending = self._pending_rows(column, index)
+                if not pending.exact or len(pending.slots):
+                    continue
+                found = index.knn_batch(np.stack([queries[i] for i in members]), want)
+            if found is None:
+                continue
+            for i, (slots, scores) in zip(members, found, strict=True):
+                request = requests[i]
+                if request.score_threshold is not None:  # hnswlib answers best first already
+                    slots, scores = self._best(column, slots, scores, want, request.score_threshold)
+                out[i] = self._page(request, slots, scores)
+        return out
 
     def _column(self, name: str) -> Column:
         """The column of vector `name` (Qdrant's error for a name the collection lacks)."""
@@ -936,7 +1101,9 @@ class Collection:
         """
         with index.reading(ef):
             pending = self._pending_rows(column, index)
-            if allowed is None:
+            if allowed is None and pending.exact:
+                labels, hnsw_scores = index.knn(query, want)
+            elif allowed is None:
                 labels, hnsw_scores = index.knn(query, want + pending.stale)
                 labels_ok = labels < len(self._ids)
                 labels, hnsw_scores = labels[labels_ok], hnsw_scores[labels_ok]
@@ -988,10 +1155,13 @@ class Collection:
             return cached
         current, indexed = self._versions_against(column, index)
         differs = current != indexed
+        stale = int((differs & (indexed >= 0)).sum())
+        beyond = bool((index.indexed_version[len(current) :] >= 0).any())
         pending = _Pending(
             key=key,
             slots=np.flatnonzero(differs & (current >= 0)),
-            stale=int((differs & (indexed >= 0)).sum()),
+            stale=stale,
+            exact=not stale and not beyond,
         )
         self._pending[column.name] = pending
         return pending

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import hnswlib
 import numpy as np
-from readerwriterlock import rwlock
 
 from vectorizer import distance as dist
+from vectorizer.locks import RWLock
 from vectorizer.models import Distance, HnswConfig
 
 BATCH = 1024
@@ -38,7 +36,7 @@ class HnswIndex:
         self.live = 0
         self._ef = config.ef_construct
         self.index.set_ef(self._ef)
-        self._lock = rwlock.RWLockWrite()
+        self._lock = RWLock()
         self.changes = 0  # bumped on every add/remove, for callers caching derived state
 
     # ------------------------------------------------------------------ writes
@@ -75,21 +73,12 @@ class HnswIndex:
 
     # ------------------------------------------------------------------ reads
 
-    @contextmanager
-    def reading(self, ef: int | None) -> Iterator[HnswIndex]:
+    def reading(self, ef: int | None) -> _Reading:
         """Hold the graph still for searches (and `indexed_version` with it) at beam `ef`.
 
         hnswlib's `ef` is per index, so a search with another `ef` takes the index alone.
         """
-        ef = ef or self._ef
-        if ef == self._ef:
-            with self._lock.gen_rlock():
-                yield self
-            return
-        with self._lock.gen_wlock():
-            self.index.set_ef(ef)
-            self._ef = ef
-            yield self
+        return _Reading(self, ef or self._ef)
 
     def knn(
         self, query: np.ndarray, k: int, accept: np.ndarray | None = None
@@ -106,7 +95,25 @@ class HnswIndex:
             labels, raw = self.index.knn_query(query, k=k, num_threads=1, filter=check)
         except RuntimeError:  # fewer reachable elements than k (deletions, a filter)
             labels, raw = self._knn_shrinking(query, k, check)
-        return labels[0].astype(np.int64), dist.from_hnsw(self.distance, raw[0])
+        slots, scores = self._hits(labels, raw)
+        return slots[0], scores[0]
+
+    def knn_batch(self, queries: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """`knn` of each row of `queries` (no filter) in one hnswlib call; None when the
+        graph cannot give `k` to every row (deletions): search those one by one."""
+        k = min(k, self.live)
+        if k <= 0:
+            return None
+        try:
+            labels, raw = self.index.knn_query(queries, k=k, num_threads=1)
+        except RuntimeError:
+            return None
+        slots, scores = self._hits(labels, raw)
+        return list(zip(slots, scores, strict=True))
+
+    def _hits(self, labels: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """hnswlib's (labels, distances), a row per query, as (slots, Qdrant scores)."""
+        return labels.astype(np.int64), dist.from_hnsw(self.distance, raw)
 
     def _knn_shrinking(
         self, query: np.ndarray, k: int, check: Any
@@ -162,9 +169,38 @@ class HnswIndex:
         self.live = int((versions >= 0).sum())
         self._ef = config.ef_construct
         self.index.set_ef(self._ef)
-        self._lock = rwlock.RWLockWrite()
+        self._lock = RWLock()
         self.changes = 0
         return self
+
+
+class _Reading:
+    """`HnswIndex.reading`: the read lock when the index is at beam `ef` already (checked
+    under the lock), else the write lock while `ef` is set; a class, not a generator, as
+    every search enters one."""
+
+    __slots__ = ("_ef", "_index", "_release")
+
+    def __init__(self, index: HnswIndex, ef: int) -> None:
+        self._index = index
+        self._ef = ef
+
+    def __enter__(self) -> HnswIndex:
+        index, lock = self._index, self._index._lock
+        lock.acquire_read()
+        if index._ef == self._ef:
+            self._release = lock.release_read
+            return index
+        lock.release_read()
+        lock.acquire_write()
+        self._release = lock.release_write
+        if index._ef != self._ef:
+            index.index.set_ef(self._ef)
+            index._ef = self._ef
+        return index
+
+    def __exit__(self, *exc: object) -> None:
+        self._release()
 
 
 def _safe(name: str) -> str:

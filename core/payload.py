@@ -134,3 +134,19 @@ def select(payload: Payload | None, spec: WithPayload) -> Payload | None:
         delete_keys(trimmed, spec.exclude)
         return trimmed
     return payload
+
+
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def copy_value(value: Any) -> Any:
+    """A deep copy of a JSON value (a payload), several times faster than `copy.deepcopy`
+    on the dicts, lists and scalars a payload is made of; anything else is deep-copied."""
+    kind = type(value)
+    if kind is dict:
+        return {key: copy_value(item) for key, item in value.items()}
+    if kind is list:
+        return [copy_value(item) for item in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import os
 import signal
@@ -378,7 +379,17 @@ def configure_logging(level: str) -> None:
     )
 
 
+def tune_gc(host: Host | None = None) -> None:
+    """Fewer, cheaper garbage collections for a long-running server: what exists once it
+    listens (modules, the loaded collections' payloads) moves out of the collector's
+    sight (`gc.freeze`), and the youngest generation waits for 50,000 allocations instead
+    of 700. Under upsert load the collector took about 10 % of the server's time."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
+
+
 def run(settings: Settings) -> None:
     """Serve in a new event loop until SIGINT/SIGTERM (what `vectorizer serve` calls)."""
     configure_logging(settings.log_level)
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, ready=tune_gc))

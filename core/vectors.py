@@ -66,6 +66,12 @@ def as_floats(values: object, where: str) -> np.ndarray:
     return arr
 
 
+def squared_norms(rows: np.ndarray) -> np.ndarray:
+    """The squared L2 norm of each row, in float32 (one formula for one row or many)."""
+    as32 = rows.astype(np.float32, copy=False)
+    return np.einsum("ij,ij->i", as32, as32, dtype=np.float32)
+
+
 class DenseColumn:
     """Vectors of one name stored at their datatype, with a version per row.
 
@@ -118,13 +124,37 @@ class DenseColumn:
             raise dimension_error(self.dim, len(vec), where)
         return dist.prepare(self.distance, vec).astype(np.float32, copy=False)
 
+    def prepare_rows(self, values: list[object]) -> np.ndarray | None:
+        """Many incoming vectors at once, in their stored form (a matrix, one row each),
+        as `prepare` would make them one by one; None unless every value is a numeric
+        array of this column's size with finite values (`prepare` then says what is wrong
+        with which)."""
+        arrays = [v for v in values if isinstance(v, np.ndarray)]
+        if not values or len(arrays) != len(values):
+            return None
+        if not all(v.shape == (self.dim,) and v.dtype.kind in "fiu" for v in arrays):
+            return None
+        rows = np.stack(arrays).astype(np.float32, copy=False)
+        if not np.isfinite(rows).all():
+            return None
+        prepared = dist.prepare(self.distance, rows).astype(np.float32, copy=False)
+        return to_stored(prepared, self.dtype)
+
     def set(self, slot: int, vec: np.ndarray, version: int) -> None:
         if self.version[slot] < 0:
             self.count += 1
         self.data[slot] = vec
         self.version[slot] = version
-        as32 = vec.astype(np.float32, copy=False)
-        self.sqnorms[slot] = float(as32 @ as32)
+        self.sqnorms[slot] = squared_norms(vec[None])[0]
+
+    def set_raw(self, slots: list[int], raws: list[bytes], versions: list[int]) -> None:
+        """`set` for many distinct slots at once, from their stored bytes (`encode`)."""
+        rows = np.frombuffer(b"".join(raws), dtype=self.dtype).reshape(len(raws), self.dim)
+        at = np.asarray(slots, dtype=np.int64)
+        self.count += int((self.version[at] < 0).sum())
+        self.data[at] = rows
+        self.version[at] = versions
+        self.sqnorms[at] = squared_norms(rows)
 
     def clear(self, slot: int) -> None:
         if slot < self.capacity and self.version[slot] >= 0:

@@ -50,9 +50,15 @@ class FilterScope:
         )
 
 
-def filter_mask(flt: Filter, scope: FilterScope) -> np.ndarray:
-    """Boolean mask of the live slots whose point matches `flt`."""
-    return _filter(flt, scope, scope.live.copy())
+def filter_mask(flt: Filter, scope: FilterScope, among: np.ndarray | None = None) -> np.ndarray:
+    """Boolean mask of the live slots whose point matches `flt`; with `among` (slots),
+    only those are tested, so a few candidates never cost a pass over every point."""
+    candidates = scope.live.copy()
+    if among is not None:
+        chosen = np.zeros_like(candidates)
+        chosen[among] = True
+        candidates &= chosen
+    return _filter(flt, scope, candidates)
 
 
 def indexed_slots(flt: Filter, scope: FilterScope) -> np.ndarray | None:

@@ -188,17 +188,25 @@ class _Scoring:
     def scores(self, collection: Collection, slots: np.ndarray) -> np.ndarray:
         """Exact scores of the candidates `slots` (a custom query; not `nearest`)."""
         space = collection.distance(self.using)
-
-        def sim(query: Any) -> np.ndarray:
-            return scoring.similarity(space, collection.score(self.using, query, slots))
-
+        sims = [
+            scoring.similarity(space, raw)
+            for raw in collection.score_many(self.using, self._examples(), slots)
+        ]
         if self.kind in ("best_score", "sum_scores"):
             combine = scoring.best_score if self.kind == "best_score" else scoring.sum_scores
-            return combine([sim(v) for v in self.positive], [sim(v) for v in self.negative])
-        pairs = [(sim(pos), sim(neg)) for pos, neg in self.pairs]
+            return combine(sims[: len(self.positive)], sims[len(self.positive) :])
         if self.kind == "discover":
-            return scoring.discover(sim(self.target), pairs)
-        return scoring.context(pairs)
+            target, sims = sims[0], sims[1:]
+            return scoring.discover(target, list(zip(sims[::2], sims[1::2], strict=True)))
+        return scoring.context(list(zip(sims[::2], sims[1::2], strict=True)))
+
+    def _examples(self) -> list[Any]:
+        """The prepared vectors `scores` compares the candidates with, in its order:
+        positives then negatives; or the target (discover) then each pair's two."""
+        if self.kind in ("best_score", "sum_scores"):
+            return [*self.positive, *self.negative]
+        flat = [vector for pair in self.pairs for vector in pair]
+        return [self.target, *flat] if self.kind == "discover" else flat
 
 
 # ----------------------------------------------------------------------------- one request
@@ -332,12 +340,16 @@ class QueryRun:
 
     # ------------------------------------------------------------------ running
 
-    def hits(self, limit: int) -> list[Hit]:
-        """The root stage's best `limit` points (ids left out already, no offset)."""
+    def _root_filter(self) -> Filter | None:
+        """The request's filter, leaving out the points whose ids are its examples."""
         excluded = None
         if self._excluded:
             excluded = Filter(must_not=(HasId(frozenset(self._excluded)),))
-        return self._stage(self.request, and_filters(self.request.filter, excluded), limit)
+        return and_filters(self.request.filter, excluded)
+
+    def hits(self, limit: int) -> list[Hit]:
+        """The root stage's best `limit` points (ids left out already, no offset)."""
+        return self._stage(self.request, self._root_filter(), limit)
 
     def points(self) -> list[ScoredPoint]:
         """The answer: the page `offset`..`offset + limit` with payload and vectors."""
@@ -419,6 +431,27 @@ class QueryRun:
         chosen = np.random.default_rng().permutation(slots)[:limit]
         return [Hit(self.collection.point_id_at(int(s)), 0.0) for s in chosen]
 
+    def as_search(self) -> tuple[SearchRequest, Any] | None:
+        """The request as a plain search (a nearest query without prefetches, the common
+        case) with its prepared vector, else None: `query_batch` runs those through
+        `Collection.search_prepared`, slots straight to points, plain ones batched."""
+        request = self.request
+        prepared = self._scoring.get(id(request))
+        if request.prefetch or prepared is None or prepared.kind != "nearest":
+            return None
+        search = SearchRequest(
+            vector=_NO_VECTOR,
+            using=prepared.using,
+            limit=request.limit,
+            offset=request.offset,
+            score_threshold=request.score_threshold,
+            params=request.params or SearchParams(),
+            with_payload=request.with_payload,
+            with_vectors=request.with_vectors,
+            filter=self._root_filter(),
+        )
+        return search, prepared.query
+
     def _search(self, stage: Prefetch, flt: Filter | None, limit: int) -> list[Hit]:
         """A vector query over the points matching `flt`, best first."""
         collection = self.collection
@@ -458,7 +491,7 @@ class QueryRun:
             located = [(p, s) for p in candidates if (s := collection.slot_of(p)) is not None]
             slots = np.array([s for _, s in located], dtype=np.int64)
             matches = [
-                np.isin(slots, collection.matching_slots(Filter(must=(condition,))))
+                np.isin(slots, collection.matching_slots(Filter(must=(condition,)), among=slots))
                 for condition in formula.conditions
             ]
             for i, (point_id, slot) in enumerate(located):
@@ -495,12 +528,19 @@ def _inputs(query: Nearest | Recommend | Discover | Context) -> Iterator[VectorI
 def query_batch(
     collection: Collection, requests: list[QueryRequest], collections: CollectionLookup
 ) -> list[list[ScoredPoint]]:
-    """Each request's points (see the module docstring); strict mode checks them all first."""
+    """Each request's points (see the module docstring); strict mode checks them all first.
+    The plain searches among them run together (`QueryRun.as_search`)."""
     for request in requests:
         validate(request)
     check_strict(collection, requests)
     with collection.strict.suspended():
-        return [QueryRun(collection, r, collections).points() for r in requests]
+        runs = [QueryRun(collection, r, collections) for r in requests]
+        plain = {i: search for i, run in enumerate(runs) if (search := run.as_search())}
+        found = collection.search_prepared(
+            [request for request, _ in plain.values()], [query for _, query in plain.values()]
+        )
+        by_run = dict(zip(plain, found, strict=True))
+        return [by_run[i] if i in by_run else run.points() for i, run in enumerate(runs)]
 
 
 def query(

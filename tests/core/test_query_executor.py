@@ -343,6 +343,40 @@ def test_batch_and_selection(engine: Engine, rng: np.random.Generator) -> None:
     assert [(p.id, p.payload) for p in second] == [(0, {"g": 0})]
 
 
+def test_batch_runs_plain_searches_together(tmp_path, rng, monkeypatch) -> None:
+    """Nearest queries without prefetches share one hnswlib call when they can; every
+    answer is the one the request gets alone."""
+    data = rng.standard_normal((500, 8)).astype(np.float32)
+    with Engine.open(tmp_path / "d") as eng:
+        eng.create_collection("c", make_config(8, indexing_threshold=1))
+        col = eng.get_collection("c")
+        col.upsert([PointStruct(i, {"": v}, {"g": i % 3}) for i, v in enumerate(data)])
+        assert col.wait_indexed(timeout=60)
+        requests = [QueryRequest(Nearest(q), limit=4, offset=1) for q in data[:5] * -1] + [
+            QueryRequest(Nearest(7), limit=3),  # an id: the point itself is left out
+            QueryRequest(Nearest(data[0]), filter=Filter(must=(MatchValue("g", 1),))),
+            QueryRequest(Nearest(data[1]), score_threshold=0.5, with_payload=WithPayload(True)),
+            QueryRequest(
+                Fusion(FusionMethod.RRF), prefetch=[Prefetch(Nearest(data[2]), limit=5)], limit=3
+            ),
+        ]
+        index = col.indexes[""]
+        assert index is not None
+        calls: list[int] = []
+        knn_batch = index.knn_batch
+        monkeypatch.setattr(
+            index, "knn_batch", lambda q, k: calls.append(len(q)) or knn_batch(q, k)
+        )
+        together = query_batch(col, requests, eng.get_collection)
+        assert calls == [5]
+        for request, found in zip(requests, together, strict=True):
+            alone = query(col, request, eng.get_collection)
+            assert [(p.id, p.payload) for p in found] == [(p.id, p.payload) for p in alone]
+            assert np.allclose([p.score for p in found], [p.score for p in alone], atol=1e-6)
+        assert 7 not in [p.id for p in together[5]]
+        assert all(p.score > 0.5 for p in together[7])
+
+
 # ----------------------------------------------------------------------------- indexing
 
 
@@ -369,3 +403,35 @@ def test_custom_queries_are_exact_while_the_index_builds(tmp_path, rng) -> None:
             assert len(set(near) & set(exact)) >= 9
             assert col.wait_indexed(timeout=120)
         assert col.indexes[""] is not None
+
+
+# ----------------------------------------------------------------------------- building blocks
+
+
+@pytest.mark.parametrize("distance", list(Distance))
+def test_score_many_equals_score_for_every_slot_order(
+    engine: Engine, rng: np.random.Generator, distance: Distance
+) -> None:
+    col, _, _ = make(engine, rng, distance)
+    queries = [col.prepare_query("a", rng.normal(size=4).astype(np.float32)) for _ in range(3)]
+    every = np.arange(N)
+    for slots in (every, every[::3], rng.permutation(N), np.array([], dtype=np.int64)):
+        with col.reading():
+            many = col.score_many("a", queries, slots)
+            one = [col.score("a", q, slots) for q in queries]
+        for got, want in zip(many, one, strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_matching_slots_among_tests_only_the_candidates(
+    engine: Engine, rng: np.random.Generator
+) -> None:
+    col, _, _ = make(engine, rng)
+    among = rng.permutation(N)[:15]
+    unindexed = Filter(must=(MatchValue("tag", "odd"),))
+    with col.reading():
+        everywhere = col.matching_slots(unindexed)
+        assert col.matching_slots(unindexed, among=among).tolist() == sorted(
+            set(everywhere.tolist()) & set(among.tolist())
+        )
+        assert col.matching_slots(None, among=among).tolist() == sorted(among.tolist())

@@ -8,6 +8,7 @@ from core_helpers import make_config
 
 from vectorizer import Engine
 from vectorizer.collection import Collection
+from vectorizer.errors import BadRequest
 from vectorizer.models import (
     CollectionStatus,
     CollectionUpdate,
@@ -158,3 +159,63 @@ def test_float16_and_uint8_datatypes(engine: Engine) -> None:
     assert col.columns["u"].data[col._slot_of[1]].tolist() == [1, 2, 255]
     hit = col.search(SearchRequest(vector=[1, 1, 1], using="h", limit=1))[0]
     assert hit.score == pytest.approx(3.5)
+
+
+def _same(a: list, b: list) -> None:
+    assert [(p.id, p.payload, p.vectors) for p in a] == [(p.id, p.payload, p.vectors) for p in b]
+    assert np.allclose([p.score for p in a], [p.score for p in b], atol=1e-6)
+
+
+def test_search_batch_answers_as_one_by_one(engine: Engine, rng, monkeypatch) -> None:
+    """Plain requests sharing a space, beam and limit go to hnswlib in one call; the
+    answers (ids, order, scores, offset, threshold, payload) are those of `search`."""
+    engine.create_collection("c", make_config(16, indexing_threshold=1))
+    col = engine.get_collection("c")
+    data = rng.standard_normal((600, 16)).astype(np.float32)
+    _fill(col, data)
+    assert col.wait_indexed(timeout=60)
+    qs = rng.standard_normal((6, 16)).astype(np.float32)
+    single = col.search(SearchRequest(vector=qs[0], limit=10))
+    cut = single[4].score
+    requests = [
+        SearchRequest(vector=q, limit=5, offset=1, with_payload=WithPayload(True)) for q in qs
+    ] + [
+        SearchRequest(vector=qs[0], limit=10, score_threshold=cut),
+        SearchRequest(vector=qs[1], limit=10, params=SearchParams(hnsw_ef=64)),
+        SearchRequest(vector=qs[2], limit=10, params=SearchParams(exact=True)),
+        SearchRequest(vector=qs[3].tolist(), limit=3),
+        SearchRequest(vector=qs[4], limit=3),
+    ]
+    index = col.indexes[""]
+    assert index is not None
+    calls = []
+    knn_batch = index.knn_batch
+    monkeypatch.setattr(index, "knn_batch", lambda q, k: calls.append(len(q)) or knn_batch(q, k))
+    batched = col.search_batch(requests)
+    assert sorted(calls) == [2, 6]  # the six of limit 5 + offset 1, the two of limit 3
+    assert len(batched) == len(requests)
+    for request, found in zip(requests, batched, strict=True):
+        _same(found, col.search(request))
+    assert [p.id for p in batched[6]] == [p.id for p in single[:4]]
+
+
+def test_search_batch_with_a_graph_behind_stays_exact(tmp_path, rng) -> None:
+    """Rows the graph lacks (rewritten after a restart) are still found in a batch."""
+    data = rng.standard_normal((800, 16)).astype(np.float32)
+    with Engine.open(tmp_path / "d") as eng:
+        eng.create_collection("c", make_config(16, indexing_threshold=1))
+        _fill(eng.get_collection("c"), data)
+        assert eng.get_collection("c").wait_indexed(timeout=60)
+    with Engine.open(tmp_path / "d") as eng:
+        col = eng.get_collection("c")
+        _fill(col, data[:100] * -1, start=0)
+        requests = [SearchRequest(vector=-data[i], limit=1) for i in (3, 7, 9)]
+        assert [r[0].id for r in col.search_batch(requests)] == [3, 7, 9]
+
+
+def test_search_batch_checks_every_request_first(engine: Engine) -> None:
+    engine.create_collection("c", make_config(4))
+    col = engine.get_collection("c")
+    col.upsert([PointStruct(id=1, vectors={"": [1.0, 0, 0, 0]})])
+    with pytest.raises(BadRequest, match="dimension"):
+        col.search_batch([SearchRequest(vector=[1.0, 0, 0, 0]), SearchRequest(vector=[1.0, 0])])

@@ -74,6 +74,44 @@ def test_batch_vectors_lengths_are_checked() -> None:
         convert.batch_vectors({"a": [[1.0], [2.0]]}, 3, "batch.vectors")
 
 
+def test_a_batch_of_dense_vectors_converts_at_once_as_one_by_one() -> None:
+    rows = [[1, 2.5, 3], [4.0, 5.0, 6.0], [7, 8, True]]
+    matrix = convert.dense_rows(rows)
+    assert matrix is not None and matrix.dtype == np.float32 and matrix.shape == (3, 3)
+    batch = convert.batch_vectors(rows, 3, "b")
+    named = convert.batch_vectors({"a": rows}, 3, "b")
+    for i, row in enumerate(rows):
+        one = convert.vector(row, "v")
+        assert isinstance(one, np.ndarray)
+        assert np.array_equal(batch[i][DEFAULT_VECTOR], one)
+        assert np.array_equal(named[i]["a"], one)
+
+
+@pytest.mark.parametrize(
+    "bad", [[True, False], [1.0, "a"], [1.0, None], [1.0, [2.0]], {"x": 1}, "v"]
+)
+def test_a_bad_row_in_a_batch_fails_as_one_by_one(bad: object) -> None:
+    rows = [[1.0, 2.0], bad]
+    assert convert.dense_rows(rows) is None
+    with pytest.raises(ValidationFailed) as one:
+        convert.vector_struct(bad, "b[1]")
+    with pytest.raises(ValidationFailed) as batch:
+        convert.batch_vectors(rows, 2, "b")
+    assert (batch.value.field, batch.value.detail) == (one.value.field, one.value.detail)
+
+
+def test_rows_of_other_lengths_are_left_to_the_core() -> None:
+    assert convert.dense_rows([[1.0, 2.0], [1.0]]) is None
+    assert [
+        v[DEFAULT_VECTOR].shape for v in convert.batch_vectors([[1.0, 2.0], [1.0]], 2, "b")
+    ] == [
+        (2,),
+        (1,),
+    ]
+    assert convert.dense_rows([]) is None
+    assert convert.dense_rows([[], []]) is None
+
+
 @pytest.mark.parametrize(
     ("value", "field", "detail"),
     [

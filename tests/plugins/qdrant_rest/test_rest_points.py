@@ -70,6 +70,20 @@ def test_batch_upsert(client: TestClient) -> None:
     ]
 
 
+def test_a_bad_batch_is_refused_whole_naming_the_vector(client: TestClient) -> None:
+    create(client)
+    good = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]
+    for rows, status, says in [
+        ([*good[:2], [0, "x", 0, 0]], 422, "batch.vectors[2]"),
+        ([*good[:2], [True, False, True, False]], 422, "batch.vectors[2]"),
+        ([*good[:2], [0, [1], 0, 0]], 422, "batch.vectors[2]"),
+        ([*good[:2], [0, 0, 1]], 400, "expected dim: 4, got 3 (points[2] (id 3))"),
+    ]:
+        body = {"batch": {"ids": [1, 2, 3], "vectors": rows}}
+        assert says in error(client.put("/collections/c/points?wait=true", json=body), status)
+    assert ok(client.post("/collections/c/points/count", json={}))["count"] == 0
+
+
 def test_named_vectors_upsert_retrieve_and_select(named: TestClient) -> None:
     client = named
     upsert(
