@@ -893,16 +893,17 @@ class Collection:
         return dist.scores(column.distance, query, column.data[slots], column.sqnorms[slots])
 
     def score_many(self, using: str, queries: Sequence[Any], slots: np.ndarray) -> list[np.ndarray]:
-        """`score` of several prepared queries against the same `slots`: a dense space reads
-        the candidates' rows once, and not at all (a view) when they are every row."""
+        """`score` of several prepared queries against the same `slots`. A dense space
+        copies the candidates' rows once; when they are most of the rows, it copies none:
+        it scores the rows in place up to the last candidate and picks the candidates'."""
         column = self._column(using)
         if not isinstance(column, DenseColumn):
             return [self.score(using, query, slots) for query in queries]
-        n = len(slots)
-        if n and slots[-1] == n - 1 and np.array_equal(slots, np.arange(n)):
-            data, sqnorms = column.data[:n], column.sqnorms[:n]
-        else:
-            data, sqnorms = column.data[slots], column.sqnorms[slots]
+        top = int(slots.max()) + 1 if len(slots) else 0
+        if len(slots) and 2 * len(slots) >= top:
+            data, sqnorms = column.data[:top], column.sqnorms[:top]
+            return [dist.scores(column.distance, q, data, sqnorms)[slots] for q in queries]
+        data, sqnorms = column.data[slots], column.sqnorms[slots]
         return [dist.scores(column.distance, query, data, sqnorms) for query in queries]
 
     def slot_of(self, point_id: PointId) -> int | None:
