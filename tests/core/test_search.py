@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 from core_helpers import make_config
@@ -117,15 +120,23 @@ def test_hnsw_builds_in_background_and_stays_correct(tmp_path, rng) -> None:
         assert col.info().status is CollectionStatus.GREEN
 
 
-def test_index_catches_up_after_writes_behind_a_saved_index(tmp_path, rng) -> None:
-    data = rng.standard_normal((2000, 16)).astype(np.float32)
+@contextmanager
+def _graph_behind(tmp_path, data: np.ndarray) -> Iterator[Collection]:
+    """A collection reopened from a saved graph, then its first 100 vectors rewritten
+    (negated): the graph is behind the data."""
     with Engine.open(tmp_path / "d") as eng:
-        eng.create_collection("c", make_config(16, indexing_threshold=1))
+        eng.create_collection("c", make_config(data.shape[1], indexing_threshold=1))
         _fill(eng.get_collection("c"), data)
         assert eng.get_collection("c").wait_indexed(timeout=60)
     with Engine.open(tmp_path / "d") as eng:
         col = eng.get_collection("c")
-        _fill(col, data[:100] * -1, start=0)  # rewrite 100 vectors: the graph is behind
+        _fill(col, data[:100] * -1, start=0)
+        yield col
+
+
+def test_index_catches_up_after_writes_behind_a_saved_index(tmp_path, rng) -> None:
+    data = rng.standard_normal((2000, 16)).astype(np.float32)
+    with _graph_behind(tmp_path, data) as col:
         q = -data[7]
         assert col.search(SearchRequest(vector=q, limit=1))[0].id == 7
         assert col.wait_indexed(timeout=60)
@@ -202,13 +213,7 @@ def test_search_batch_answers_as_one_by_one(engine: Engine, rng, monkeypatch) ->
 def test_search_batch_with_a_graph_behind_stays_exact(tmp_path, rng) -> None:
     """Rows the graph lacks (rewritten after a restart) are still found in a batch."""
     data = rng.standard_normal((800, 16)).astype(np.float32)
-    with Engine.open(tmp_path / "d") as eng:
-        eng.create_collection("c", make_config(16, indexing_threshold=1))
-        _fill(eng.get_collection("c"), data)
-        assert eng.get_collection("c").wait_indexed(timeout=60)
-    with Engine.open(tmp_path / "d") as eng:
-        col = eng.get_collection("c")
-        _fill(col, data[:100] * -1, start=0)
+    with _graph_behind(tmp_path, data) as col:
         requests = [SearchRequest(vector=-data[i], limit=1) for i in (3, 7, 9)]
         assert [r[0].id for r in col.search_batch(requests)] == [3, 7, 9]
 
