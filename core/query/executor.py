@@ -48,6 +48,7 @@ from vectorizer.models import (
 from vectorizer.query import fusion, scoring
 from vectorizer.query.formula import CompiledFormula, PointContext
 from vectorizer.query.model import (
+    QUERIES,
     VECTOR_QUERIES,
     Context,
     ContextPair,
@@ -276,6 +277,8 @@ class QueryRun:
 
     def _prepare(self, stage: Prefetch) -> None:
         query = stage.query
+        if query is not None and not isinstance(query, QUERIES):
+            raise _bad(f"unknown query kind {type(query).__name__} (a vector goes in Nearest)")
         if isinstance(query, Formula):
             self._formulas[id(stage)] = CompiledFormula(query.expression, query.defaults)
         if not isinstance(query, VECTOR_QUERIES):

@@ -126,6 +126,9 @@ Query: TypeAlias = (
 VECTOR_QUERIES = (Nearest, Recommend, Discover, Context)
 """The queries that score points against vectors of the space `using`."""
 
+QUERIES = (*VECTOR_QUERIES, OrderByQuery, Fusion, Sample, Formula)
+"""Every query kind (`Query`), for checking at run time what a caller built."""
+
 
 # ----------------------------------------------------------------------------- requests
 

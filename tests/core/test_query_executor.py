@@ -435,3 +435,12 @@ def test_matching_slots_among_tests_only_the_candidates(
             set(everywhere.tolist()) & set(among.tolist())
         )
         assert col.matching_slots(None, among=among).tolist() == sorted(among.tolist())
+
+
+def test_a_query_of_no_known_kind_is_a_clear_error(
+    engine: Engine, rng: np.random.Generator
+) -> None:
+    col, a, _ = make(engine, rng)
+    bare = Prefetch(a[0], limit=5)  # a vector where a Nearest belongs
+    with pytest.raises(BadRequest, match="unknown query kind ndarray"):
+        run(col, engine, QueryRequest(Formula(fx.Variable("$score")), prefetch=[bare]))
