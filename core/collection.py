@@ -328,21 +328,18 @@ class Collection:
             heapq.heapify(self._free)
 
     def _encode_vectors(
-        self, vectors: dict[str, Any], op: int, where: str, whole: bool = False
+        self, vectors: dict[str, Any], op: int, where: str
     ) -> dict[str, tuple[int, bytes]]:
-        """Stored form of a point's vectors; `whole`: a whole point (the unnamed vector of
-        an unnamed collection is required)."""
+        """Stored form of a point's vectors (each optional: a point may carry none)."""
         out = {}
         for vname, values in vectors.items():
             column = self._column(vname)
             values = self._embedded(vname, values, query=False)
             out[vname] = (op, column.pack(column.prepare(values, where)))
-        if whole and self.config.unnamed and DEFAULT_VECTOR not in out:
-            raise BadRequest(f"Wrong input: {where}: the vector is missing")
         return out
 
     def _encode_batch(
-        self, points: Sequence[PointStruct | PointVectors], op: int, whole: bool
+        self, points: Sequence[PointStruct | PointVectors], op: int
     ) -> list[dict[str, tuple[int, bytes]]] | None:
         """`_encode_vectors` of every point, a column at a time, when every point gives the
         same dense vectors as arrays that all fit; None otherwise (then point by point,
@@ -350,7 +347,7 @@ class Collection:
         if not points:
             return None
         names = points[0].vectors.keys()
-        if whole and self.config.unnamed and DEFAULT_VECTOR not in names:
+        if not names:
             return None
         if any(p.vectors.keys() != names for p in points):
             return None
@@ -368,32 +365,32 @@ class Collection:
             for i in range(len(points))
         ]
 
-    def check_vectors(self, points: Sequence[PointStruct | PointVectors], whole: bool) -> None:
-        """Raise what `upsert` (`whole`) or `update_vectors` would for these points' vectors
+    def check_vectors(self, points: Sequence[PointStruct | PointVectors]) -> None:
+        """Raise what `upsert` or `update_vectors` would for these points' vectors
         (names, sizes, values) without writing anything: a batch checks before its writes."""
-        if self._encode_batch(points, -1, whole) is not None:
+        if self._encode_batch(points, -1) is not None:
             return
         for i, point in enumerate(points):
             where = f"points[{i}] (id {normalize_point_id(point.id)})"
-            self._encode_vectors(point.vectors, -1, where, whole)
+            self._encode_vectors(point.vectors, -1, where)
 
     def upsert(self, points: list[PointStruct]) -> UpdateResult:
         """Insert or replace whole points (vectors and payload)."""
         self.strict.check_upsert(self, len(points))
         self.strict.check_vector_limits([p.vectors for p in points])
-        return self._upsert(points, whole=True)
+        return self._upsert(points)
 
-    def _upsert(self, points: list[PointStruct], whole: bool) -> UpdateResult:
-        """`upsert`; `whole=False` also takes points lacking the unnamed vector."""
+    def _upsert(self, points: list[PointStruct]) -> UpdateResult:
+        """`upsert` without the strict-mode checks."""
         with self._writing():
             op = self._next_op
-            encoded = self._encode_batch(points, op, whole)
+            encoded = self._encode_batch(points, op)
             by_id: dict[PointId, tuple[dict[str, tuple[int, bytes]], Payload | None]] = {}
             for i, point in enumerate(points):
                 point_id = normalize_point_id(point.id)
                 where = f"points[{i}] (id {point_id})"
                 if encoded is None:
-                    vectors = self._encode_vectors(point.vectors, op, where, whole)
+                    vectors = self._encode_vectors(point.vectors, op, where)
                 else:
                     vectors = encoded[i]
                 if point.payload is not None and not isinstance(point.payload, dict):
@@ -424,7 +421,7 @@ class Collection:
                     after = key
             if not points:
                 return
-            self._upsert(points, whole=False)
+            self._upsert(points)
 
     def _existing_slots(self, ids: list[PointId]) -> list[int]:
         slots = []

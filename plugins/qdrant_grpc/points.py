@@ -34,7 +34,7 @@ def upsert_write(msg: Any, where: str = "") -> PointsWrite:
     convert.no_shard_key(msg)
     points = convert.points_in(msg.points, _at(where, "points"))
     return PointsWrite(
-        where, lambda c: c.upsert(points), lambda c: c.check_vectors(points, whole=True)
+        where, lambda c: c.upsert(points), lambda c: c.check_vectors(points)
     )
 
 
@@ -106,7 +106,7 @@ def update_vectors_write(msg: Any, where: str = "") -> PointsWrite:
     convert.no_shard_key(msg)
     points = convert.point_vectors_in(msg.points, _at(where, "points"))
     return PointsWrite(
-        where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points, whole=False)
+        where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points)
     )
 
 

@@ -473,7 +473,7 @@ def point_vectors_in(req: structs.UpdateVectors, where: str = "") -> list[PointV
 def upsert_write(req: structs.UpsertPoints, where: str = "") -> PointsWrite:
     points = points_in(req, where)
     return PointsWrite(
-        where, lambda c: c.upsert(points), lambda c: c.check_vectors(points, whole=True)
+        where, lambda c: c.upsert(points), lambda c: c.check_vectors(points)
     )
 
 
@@ -518,7 +518,7 @@ def clear_payload_write(req: structs.PointsSelector, where: str = "") -> PointsW
 def update_vectors_write(req: structs.UpdateVectors, where: str = "") -> PointsWrite:
     points = point_vectors_in(req, where)
     return PointsWrite(
-        where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points, whole=False)
+        where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points)
     )
 
 

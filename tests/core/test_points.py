@@ -13,6 +13,7 @@ from vectorizer.models import (
     Distance,
     PointStruct,
     PointVectors,
+    SearchRequest,
     VectorParams,
     WithPayload,
     WithVectors,
@@ -59,10 +60,25 @@ def test_bad_vector_is_rejected_and_nothing_is_lost(engine: Engine) -> None:
         col.upsert(batch)
     with pytest.raises(BadRequest, match="Not existing vector name"):
         col.upsert([PointStruct(id=7, vectors={"x": [1, 2, 3, 4]})])
-    with pytest.raises(BadRequest, match="vector is missing"):
-        col.upsert([PointStruct(id=7, vectors={})])
     assert col.count() == 5
     assert [r.payload for r in col.retrieve([0, 4])] == [{"i": 0}, {"i": 4}]
+
+
+def test_a_point_may_carry_no_vector(engine: Engine) -> None:
+    """Every vector is optional, the unnamed one included (as in Qdrant): the point is
+    stored, counted, retrieved with no vectors, skipped by searches, and can get one later."""
+    engine.create_collection("c", make_config(2, Distance.DOT))
+    col = engine.get_collection("c")
+    col.upsert([PointStruct(id=1, vectors={}, payload={"a": 1})])
+    col.upsert([PointStruct(id=2, vectors={"": [1, 1]})])
+    assert col.count() == 2
+    (rec,) = col.retrieve([1], WithPayload(True), WithVectors(True))
+    assert rec.vectors == {} and rec.payload == {"a": 1}
+    hits = col.search(SearchRequest(vector=[1, 0], limit=10))
+    assert [h.id for h in hits] == [2]
+    col.update_vectors([PointVectors(id=1, vectors={"": [3, 3]})])
+    hits = col.search(SearchRequest(vector=[1, 0], limit=10))
+    assert [h.id for h in hits] == [1, 2]
 
 
 def test_upsert_replaces_retrieve_and_delete(engine: Engine) -> None:

@@ -104,7 +104,6 @@ BAD_OPERATIONS = [
     # checked against the collection's config before anything is written
     (_up(vector=[1, 1, 1]), 400, "expected dim: 2, got 3"),
     (_up(vector={"other": [1, 1]}), 400, "Not existing vector name error: other"),
-    (_up(vector={}), 400, "the vector is missing"),
     ({"update_vectors": {"points": [{"id": 1, "vector": [1]}]}}, 400, "expected dim: 2, got 1"),
     ({"delete_vectors": {"vector": ["other"], "points": [1]}}, 400, "Not existing vector name"),
 ]
