@@ -162,7 +162,46 @@ def outside_spec(runs: list[dict[str, Any]]) -> list[str]:
     return ["| qdrant-client | request | count |", "|---|---|---:|", *rows]
 
 
-def render(runs: list[dict[str, Any]]) -> str:
+def suite_section(suite: dict[str, Any] | None) -> list[str]:
+    """The section on Qdrant's own test suite: counts per module, the expected failures."""
+    lines = ["## Qdrant's own test suite", ""]
+    if suite is None:
+        return [*lines, "Not run (`tox -e qdrant-suite` writes `.qdrant-suite/result.json`).", ""]
+    counts = suite["counts"]
+    total = sum(counts.values())
+    lines += [
+        f"Qdrant v1.14.1's own REST tests (`tests/openapi`, run by `tox -e qdrant-suite` "
+        f"against a fresh `vectorizer serve`): **{counts.get('passed', 0)} of {total} pass**, "
+        f"{counts.get('failed', 0)} fail, {counts.get('skipped', 0)} skipped "
+        f"(run of {suite['written_at']}). CI fails on a failure not listed below and on a "
+        "listed test that passes (`tests/qdrant_suite/expected_failures.toml`).",
+        "",
+        "| module | passed | failed | skipped |",
+        "|---|---:|---:|---:|",
+    ]
+    for module, c in suite["modules"].items():
+        lines.append(
+            f"| `{module}` | {c.get('passed', 0)} | {c.get('failed', 0)} | {c.get('skipped', 0)} |"
+        )
+    lines += ["", "Expected failures:", ""]
+    if suite["expected"]:
+        lines += ["| test | reason |", "|---|---|"]
+        lines += [f"| `{t}` | {reason} |" for t, reason in suite["expected"].items()]
+    else:
+        lines.append("None.")
+    unexpected = sorted(set(suite["failures"]) - set(suite["expected"]))
+    if unexpected:
+        lines += ["", "Failures not on the list (CI is red until they are fixed):", ""]
+        lines += [f"- `{t}`" for t in unexpected]
+    return [*lines, ""]
+
+
+def load_suite(path: Path) -> dict[str, Any] | None:
+    """The result `tests/qdrant_suite/run_suite.py` wrote, if any."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def render(runs: list[dict[str, Any]], suite: dict[str, Any] | None = None) -> str:
     """The whole report."""
     latest = max(runs, key=lambda r: r["written_at"])
     ops, totals = operation_table(runs)
@@ -186,6 +225,7 @@ def render(runs: list[dict[str, Any]]) -> str:
         "schema in the spec (errors against `ErrorResponse`); a body off the spec fails the "
         "test that got it.",
         "",
+        *suite_section(suite),
         "## Client versions",
         "",
         f"Passing: {', '.join(passing) if passing else 'none'} (Python {latest['python']}).",
@@ -248,10 +288,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--results", type=Path, default=REPO / ".compat-results")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "compatibility.md")
     parser.add_argument("--readme", type=Path, default=REPO / "README.md")
+    parser.add_argument("--suite", type=Path, default=REPO / ".qdrant-suite" / "result.json")
     parser.add_argument("--max-age-hours", type=float, default=24.0)
     args = parser.parse_args(argv)
     runs = load(args.results, args.max_age_hours)
-    args.output.write_text(render(runs), encoding="utf-8")
+    args.output.write_text(render(runs, load_suite(args.suite)), encoding="utf-8")
     update_readme(args.readme, runs)
     summary = ", ".join(f"{r['client_version']}: {'pass' if passes(r) else 'FAIL'}" for r in runs)
     print(f"wrote {args.output} ({summary})")

@@ -161,7 +161,7 @@ def test_failed_copy_removes_the_new_collection(
     engine.create_collection("src", make_config(2))
     engine.get_collection("src").upsert([PointStruct(id=1, vectors={"": [1, 2]})])
 
-    def broken(self: Collection, points: list, whole: bool) -> UpdateResult:
+    def broken(self: Collection, points: list) -> UpdateResult:
         raise OSError("disk full")
 
     monkeypatch.setattr(Collection, "_upsert", broken)
