@@ -39,7 +39,12 @@ from vectorizer.filters.indexes import (
     make_index,
     parse_index_spec,
 )
-from vectorizer.filters.planner import FilterScope, filter_mask, indexed_slots
+from vectorizer.filters.planner import (
+    FilterScope,
+    expected_cardinality,
+    filter_mask,
+    indexed_slots,
+)
 from vectorizer.hnsw import BATCH, HnswIndex
 from vectorizer.locks import RWLock
 from vectorizer.models import (
@@ -444,13 +449,23 @@ class Collection:
         operation: str,
         ids: list[PointId] | None,
         filter: Any,
+    def _charge_write(self, touched: int, filter: Any) -> None:
+        """Strict mode's write tokens for a write of `touched` points chosen by id, or by a
+        filter: then, as Qdrant, the filter's expected cardinality (call under the lock)."""
+        if not self.strict.charges_writes:
+            return
+        flt = _check_filter(filter)
+        self.strict.charge_write(
+            touched if flt is None else expected_cardinality(flt, self._scope())
+        )
+
         change: Callable[[Payload], Payload],
     ) -> UpdateResult:
         with self._writing():
             op = self._next_op
             upserts = []
             slots = self._selected_slots(ids, filter)
-            self.strict.charge_write(len(slots))
+            self._charge_write(len(slots), filter)
             for slot in slots:
                 new = change(copy.deepcopy(self._payloads[slot] or {}))
                 upserts.append(self._stored(slot, op, new))
@@ -528,7 +543,7 @@ class Collection:
             op = self._next_op
             upserts = []
             slots = self._selected_slots(ids, filter)
-            self.strict.charge_write(len(slots))
+            self._charge_write(len(slots), filter)
             for slot in slots:
                 stored = self._stored(slot, op, self._payloads[slot])
                 for vname in names:
@@ -546,7 +561,7 @@ class Collection:
                 slots = self._matching(flt).tolist()
                 wanted = [self._ids[s] for s in slots]
             gone = [i for i in wanted if i in self._slot_of]
-            self.strict.charge_write(len(gone))
+            self._charge_write(len(gone), flt)
             return self._commit("delete", [], gone)
 
     # ------------------------------------------------------------------ reading

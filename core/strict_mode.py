@@ -48,7 +48,8 @@ from vectorizer.filters.ast import (
     ValuesCount,
 )
 from vectorizer.filters.indexes import canonical_uuid
-from vectorizer.models import SparseVector
+from vectorizer.models import DEFAULT_VECTOR, SparseVector
+from vectorizer.query import formula
 from vectorizer.vectors import kind_of
 
 if TYPE_CHECKING:
@@ -322,6 +323,96 @@ def unindexed_key(
     return None
 
 
+def unindexed_expression_key(
+    expression: Any, indexes: Mapping[str, PayloadIndex]
+) -> tuple[str, list[str]] | None:
+    """The first payload key a formula expression reads without an index able to serve
+    it, with the index types that would (Qdrant's `one_unindexed_expression_key`): a
+    payload variable needs a numeric index, a geo distance a geo index, a datetime key
+    a datetime index, a condition what it needs in a filter."""
+    needed: list[str] | None = None
+    key: str | None = None
+    if isinstance(expression, formula.Variable):
+        parsed = formula.parse_variable(expression.name)
+        if isinstance(parsed, str):
+            key, needed = parsed, ["int_match", "int_range", "float_range"]
+    elif isinstance(expression, formula.GeoDistance):
+        key, needed = expression.to, ["geo"]
+    elif isinstance(expression, formula.DatetimeKey):
+        key, needed = expression.key, ["datetime_range"]
+    elif isinstance(expression, formula.ConditionExpr):
+        return unindexed_key(Filter(must=(expression.condition,)), indexes)
+    else:
+        for inner in _sub_expressions(expression):
+            found = unindexed_expression_key(inner, indexes)
+            if found is not None:
+                return found
+        return None
+    if key is None or needed is None:
+        return None
+    index = indexes.get(key)
+    if index is None or not _capabilities(index) & set(needed):
+        return key, sorted({_SCHEMA_OF[n] for n in needed})
+    return None
+
+
+def _sub_expressions(expression: Any) -> list[Any]:
+    """The operands of a compound formula expression (none for a leaf)."""
+    if isinstance(expression, formula.Mult | formula.Sum):
+        return list(expression.items)
+    if isinstance(expression, formula.Div):
+        return [expression.left, expression.right]
+    if isinstance(expression, formula.Pow):
+        return [expression.base, expression.exponent]
+    if isinstance(expression, formula.Decay):
+        return [expression.x] + ([expression.target] if expression.target is not None else [])
+    inner = getattr(expression, "expr", None)
+    return [inner] if inner is not None else []
+
+
+def _supports_match(index: PayloadIndex) -> bool:
+    """Whether an index answers `match` (Qdrant's `PayloadFieldSchema::supports_match`): an
+    integer index given with params must say `lookup: true`."""
+    spec = index.spec
+    if spec.type == "integer":
+        return spec.given is None or spec.given.get("lookup") is True
+    return spec.type in ("keyword", "uuid", "bool")
+
+
+# ----------------------------------------------------------------------------- read costs
+
+SPARSE_DIMS_COST_UNIT = 64
+"""Dimensions of a sparse query vector that count as one comparison (Qdrant's unit)."""
+
+
+def similarity_cost(vector: Any) -> int:
+    """Comparisons a query vector makes against one point (Qdrant's `similarity_cost`):
+    1 for a dense vector, one per row of a multivector, one per 64 dimensions of a
+    sparse vector."""
+    kind = kind_of(vector)
+    if kind == "sparse":
+        return math.ceil(len(vector.indices) / SPARSE_DIMS_COST_UNIT)
+    if kind == "multi":
+        return len(vector)
+    return 1
+
+
+def filter_cost(flt: Any) -> int:
+    """Read tokens a filter adds to a request: one per condition."""
+    return total_conditions(flt) if isinstance(flt, Filter) else 0
+
+
+def search_cost(vectors: Iterable[Any], flt: Any) -> int:
+    """Read tokens of one search: its query vectors' comparisons plus its filter's
+    conditions (Qdrant's `search_rate_cost`)."""
+    return sum(similarity_cost(v) for v in vectors) + filter_cost(flt)
+
+
+def scroll_cost(flt: Any) -> int:
+    """Read tokens of a scroll, count or facet: 1 plus its filter's conditions."""
+    return 1 + filter_cost(flt)
+
+
 # ----------------------------------------------------------------------------- sizes
 
 
@@ -398,6 +489,11 @@ class StrictMode:
             if denied is not None:
                 raise _rate_limited("Read", cost, denied)
 
+    @property
+    def charges_writes(self) -> bool:
+        """Whether writes are charged to a write rate limiter now."""
+        return self.write_limiter is not None and self.active
+
     def charge_write(self, cost: int) -> None:
         """Take `cost` tokens (at least 1) from the write bucket, else RateLimited."""
         if self.write_limiter is not None and self.active:
@@ -436,10 +532,6 @@ class StrictMode:
                     "Create an index for this key or use a different filter.",
                 )
 
-    @staticmethod
-    def _read_cost(flt: Any) -> int:
-        return 1 + (total_conditions(flt) if isinstance(flt, Filter) else 0)
-
     # ---------------------------------------------------------------- reads
 
     def check_timeout(self, timeout: int) -> None:
@@ -447,8 +539,8 @@ class StrictMode:
         if self.active:
             _check_limit(timeout, self.settings.max_timeout, "timeout")
 
-    def check_search(self, collection: Collection, requests: list[SearchRequest]) -> None:
-        """Searches (a batch is checked whole, then charged at once)."""
+    def verify_search(self, collection: Collection, requests: list[SearchRequest]) -> None:
+        """The limits of searches (a batch is checked whole), without charging them."""
         if not self.active:
             return
         s = self.settings
@@ -460,18 +552,90 @@ class StrictMode:
             _check_limit(params.hnsw_ef, s.search_max_hnsw_ef, "hnsw_ef")
             if params.exact and s.search_allow_exact is False:
                 raise _forbidden("Exact search disabled!", "Set exact=false.")
-        self.charge_read(sum(self._read_cost(r.filter) for r in requests))
+
+    def check_search(self, collection: Collection, requests: list[SearchRequest]) -> None:
+        """Searches by vector: `verify_search`, then each one's `search_cost` at once."""
+        if not self.active:
+            return
+        self.verify_search(collection, requests)
+        self.charge_read(sum(search_cost([r.vector], r.filter) for r in requests))
+
+    def check_full_scan(self, collection: Collection, using: str, flt: Any) -> None:
+        """A vector search not rescoring prefetched points, when `search_allow_exact` is
+        false: refused on a dense vector without a global HNSW graph (`m` = 0), unless
+        the filter uses a tenant index and the vector has a payload graph (`payload_m`)."""
+        if not self.active or self.settings.search_allow_exact is not False:
+            return
+        config = collection.config
+        if using in config.sparse_vectors:
+            return  # sparse vectors are always indexed
+        hnsw = config.hnsw_for(using)
+        if hnsw.m > 0:
+            return
+        where = "" if using == DEFAULT_VECTOR else f" on '{using}'"
+        indexes = collection.payload_indexes
+        tenant = isinstance(flt, Filter) and any(
+            isinstance(key := getattr(cond, "key", None), str)
+            and key in indexes
+            and indexes[key].spec.params.get("is_tenant") is True
+            for cond in _conditions(flt)
+        )
+        if not tenant:
+            raise _forbidden(
+                f"Request is forbidden{where} because global vector indexing is disabled "
+                "(hnsw_config.m = 0)",
+                "Use tenant-specific filter, enable global vector indexing or enable strict "
+                "mode `search_allow_exact` option",
+            )
+        payload_m = hnsw.payload_m if hnsw.payload_m is not None else hnsw.m
+        if payload_m == 0:
+            raise _forbidden(
+                f"Request is forbidden{where} because vector indexing is disabled "
+                "(hnsw_config.m = 0 and hnsw_config.payload_m = 0)",
+                "Enable vector indexing, use a prefetch query with indexed vectors or enable "
+                "strict mode `search_allow_exact` option",
+            )
+
+    def check_formula(self, collection: Collection, expression: Any) -> None:
+        """A formula's payload keys need indexes when unindexed retrieval is off."""
+        if not self.active or self.settings.unindexed_filtering_retrieve is not False:
+            return
+        found = unindexed_expression_key(expression, collection.payload_indexes)
+        if found is not None:
+            key, schemas = found
+            raise _forbidden(
+                f'Index required but not found for "{key}" of one of the following types: '
+                f"[{', '.join(schemas)}]",
+                "Create an index for this key or use a different formula expression.",
+            )
+
+    def check_group_by(self, collection: Collection, key: str) -> None:
+        """Grouping by an unindexed key (or one whose index cannot `match`) is refused when
+        unindexed retrieval is off (Qdrant's `check_grouping_field`)."""
+        if not self.active or self.settings.unindexed_filtering_retrieve is not False:
+            return
+        index = collection.payload_indexes.get(key)
+        if index is None:
+            raise _forbidden(
+                f'Index required but not found for "{key}"',
+                "Create an index supporting `match` for this key.",
+            )
+        if not _supports_match(index):
+            raise _forbidden(
+                f'Index of type "{index.spec.type.capitalize()}" found for "{key}"',
+                "Create an index supporting `match` for this key.",
+            )
 
     def check_scroll(self, collection: Collection, limit: int, flt: Any) -> None:
         if self.active:
             _check_limit(limit, self.settings.max_query_limit, "limit")
             self._check_filter(collection, flt, self.settings.unindexed_filtering_retrieve)
-            self.charge_read(self._read_cost(flt))
+            self.charge_read(scroll_cost(flt))
 
     def check_count(self, collection: Collection, flt: Any) -> None:
         if self.active:
             self._check_filter(collection, flt, self.settings.unindexed_filtering_retrieve)
-            self.charge_read(self._read_cost(flt))
+            self.charge_read(scroll_cost(flt))
 
     def check_retrieve(self, ids: int) -> None:
         """Retrieving points by id costs one read token per id."""

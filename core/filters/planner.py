@@ -9,6 +9,8 @@ collection uses to choose exact search over the matches or HNSW with an allow-ma
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -152,3 +154,84 @@ def _condition(cond: Condition, scope: FilterScope, candidates: np.ndarray) -> n
     for slot in np.flatnonzero(candidates).tolist():
         out[slot] = check(cond, scope.point(slot), scope.ctx)
     return out
+
+
+# ----------------------------------------------------------------------------- estimation
+
+
+def expected_cardinality(flt: Filter, scope: FilterScope) -> int:
+    """The number of live points expected to match `flt`, estimated without evaluating it
+    the way Qdrant's query estimator does (`estimate_filter`): a condition an index (or
+    `has_id`, `has_vector`) answers counts its matches, any other is expected to match
+    half the points; `must` multiplies the fractions, `should` combines them as
+    independent events, `must_not` takes the complement."""
+    total = int(np.count_nonzero(scope.live))
+    return _estimate_filter(flt, scope, total)
+
+
+def _estimate_filter(flt: Filter, scope: FilterScope, total: int) -> int:
+    parts = []
+    if flt.must:
+        parts.append(_must([_estimate(c, scope, total) for c in flt.must], total))
+    if flt.should:
+        parts.append(_should([_estimate(c, scope, total) for c in flt.should], total))
+    if flt.min_should is not None:
+        found = [_estimate(c, scope, total) for c in flt.min_should.conditions]
+        parts.append(_min_should(found, flt.min_should.min_count, total))
+    if flt.must_not:
+        parts.append(_must([total - _estimate(c, scope, total) for c in flt.must_not], total))
+    return _must(parts, total)
+
+
+def _estimate(cond: Condition, scope: FilterScope, total: int) -> int:
+    if isinstance(cond, Filter):
+        return _estimate_filter(cond, scope, total)
+    if isinstance(cond, HasId):
+        return sum(normalize_point_id(i) in scope.slot_of for i in cond.ids)
+    if isinstance(cond, HasVector):
+        return int(np.count_nonzero(scope.vector_present(cond.name)[: len(scope.live)]))
+    if _indexed(cond, scope):
+        index = scope.indexes[cond.key]  # type: ignore[attr-defined]
+        found = index.estimate(cond) if not isinstance(cond, Custom) else None
+        if found is None:
+            slots = _from_index(cond, scope)
+            found = len(slots) if slots is not None else total // 2
+        return min(found, total)
+    return total // 2  # unknown: Qdrant's `CardinalityEstimation::unknown`
+
+
+def _must(estimates: list[int], total: int) -> int:
+    if total == 0:
+        return 0
+    probability = 1.0
+    for found in estimates:
+        probability *= found / total
+    return _round(probability * total)
+
+
+def _should(estimates: list[int], total: int) -> int:
+    if total == 0:
+        return 0
+    missed = 1.0
+    for found in estimates:
+        missed *= 1.0 - found / total
+    return _round((1.0 - missed) * total)
+
+
+def _min_should(estimates: list[int], min_count: int, total: int) -> int:
+    if min_count > len(estimates):
+        return 0
+    if math.comb(len(estimates), min_count) > _MIN_SHOULD_COMBINATIONS:
+        return _should(estimates, total)
+    return _should(
+        [_must(list(group), total) for group in itertools.combinations(estimates, min_count)],
+        total,
+    )
+
+
+_MIN_SHOULD_COMBINATIONS = 100_000
+
+
+def _round(value: float) -> int:
+    """Halves away from zero, as Rust's `f64::round` (Python's `round` goes to even)."""
+    return math.floor(value + 0.5)

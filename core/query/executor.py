@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from vectorizer import distance as dist
+from vectorizer import strict_mode
 from vectorizer.errors import BadRequest, NotFound, PointNotFound
 from vectorizer.filters.ast import Filter, HasId
 from vectorizer.models import (
@@ -132,8 +133,13 @@ def _stages(stage: Prefetch) -> Iterator[Prefetch]:
 
 
 def check_strict(collection: Collection, requests: list[QueryRequest], extra: int = 0) -> None:
-    """Strict mode: every stage of every request checked as a search, charged at once
-    (`extra`: more root results than `limit + offset`, as grouping needs)."""
+    """Strict mode: every stage of every request checked as a search, its formula's keys,
+    and the full scans of the stages that do not rescore prefetched points (`extra`: more
+    root results than `limit + offset`, as grouping needs). Nothing is charged: see
+    `charge_reads`, once the ids are resolved."""
+    strict = collection.strict
+    if not strict.active:
+        return
     searches = []
     for request in requests:
         for stage in _stages(request):
@@ -150,7 +156,25 @@ def check_strict(collection: Collection, requests: list[QueryRequest], extra: in
                     filter=stage.filter,
                 )
             )
-    collection.strict.check_search(collection, searches)
+            query = stage.query
+            if isinstance(query, VECTOR_QUERIES) and not (stage is request and stage.prefetch):
+                strict.check_full_scan(collection, stage.using, stage.filter)
+            if isinstance(query, Formula):
+                strict.check_formula(collection, query.expression)
+    strict.verify_search(collection, searches)
+
+
+def charge_reads(collection: Collection, runs: list[QueryRun]) -> None:
+    """Strict mode's read tokens of resolved requests, as Qdrant charges them: the point
+    ids looked up (one each, from the collection they are looked up in), then every
+    search and scroll of the plans at once."""
+    lookups: dict[int, tuple[Collection, set[PointId]]] = {}
+    for run in runs:
+        for source, ids in run.lookups.values():
+            lookups.setdefault(id(source), (source, set()))[1].update(ids)
+    for source, ids in lookups.values():
+        source.strict.charge_read(len(ids))
+    collection.strict.charge_read(sum(run.read_cost() for run in runs))
 
 
 # ----------------------------------------------------------------------------- filters
@@ -209,6 +233,10 @@ class _Scoring:
         flat = [vector for pair in self.pairs for vector in pair]
         return [self.target, *flat] if self.kind == "discover" else flat
 
+    def vectors(self) -> list[Any]:
+        """Every prepared vector of the query (what strict mode's read cost counts)."""
+        return [self.query] if self.kind == "nearest" else self._examples()
+
 
 # ----------------------------------------------------------------------------- one request
 
@@ -227,6 +255,8 @@ class QueryRun:
         self.collections = collections
         self._vectors: dict[tuple[int, str, PointId], Any] = {}
         self._excluded: set[PointId] = set()
+        self.lookups: dict[int, tuple[Collection, set[PointId]]] = {}
+        """The point ids resolved, by the collection they were looked up in."""
         self._scoring: dict[int, _Scoring] = {}
         self._formulas: dict[int, CompiledFormula] = {}
         for stage in _stages(request):
@@ -258,6 +288,7 @@ class QueryRun:
                 if slot is None:
                     raise PointNotFound(point_id)
                 self._vectors[(id(source), name, point_id)] = source.vector_at(slot, name)
+        self.lookups.setdefault(id(source), (source, set()))[1].update(ids)
         if source is self.collection:
             self._excluded.update(ids)
 
@@ -349,6 +380,23 @@ class QueryRun:
         if self._excluded:
             excluded = Filter(must_not=(HasId(frozenset(self._excluded)),))
         return and_filters(self.request.filter, excluded)
+
+    def read_cost(self) -> int:
+        """Strict mode's read tokens for running the request (Qdrant's planned query): each
+        stage read from the collection (no prefetches) is a search costing its query
+        vectors' comparisons, or a scroll costing 1, plus the conditions of its filter
+        and its ancestors' (the ids the query leaves out count as one)."""
+        return self._cost(self.request, self._root_filter())
+
+    def _cost(self, stage: Prefetch, flt: Filter | None) -> int:
+        if stage.prefetch:
+            return sum(
+                self._cost(inner, and_filters(flt, inner.filter)) for inner in stage.prefetch
+            )
+        prepared = self._scoring.get(id(stage))
+        if prepared is None:
+            return strict_mode.scroll_cost(flt)
+        return strict_mode.search_cost(prepared.vectors(), flt)
 
     def hits(self, limit: int) -> list[Hit]:
         """The root stage's best `limit` points (ids left out already, no offset)."""
@@ -536,8 +584,9 @@ def query_batch(
     for request in requests:
         validate(request)
     check_strict(collection, requests)
+    runs = [QueryRun(collection, r, collections) for r in requests]
+    charge_reads(collection, runs)
     with collection.strict.suspended():
-        runs = [QueryRun(collection, r, collections) for r in requests]
         plain = {i: search for i, run in enumerate(runs) if (search := run.as_search())}
         found = collection.search_prepared(
             [request for request, _ in plain.values()], [query for _, query in plain.values()]

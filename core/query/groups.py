@@ -18,7 +18,13 @@ from vectorizer.errors import BadRequest
 from vectorizer.filters.evaluate import values_at
 from vectorizer.models import PointId, normalize_point_id
 from vectorizer.payload import parse_path
-from vectorizer.query.executor import CollectionLookup, QueryRun, check_strict, validate
+from vectorizer.query.executor import (
+    CollectionLookup,
+    QueryRun,
+    charge_reads,
+    check_strict,
+    validate,
+)
 from vectorizer.query.model import GroupsRequest, Hit, PointGroup, WithLookup
 
 if TYPE_CHECKING:
@@ -68,9 +74,11 @@ def query_groups(
     if request.limit < 1 or request.group_size < 1:
         raise BadRequest("Wrong input: limit and group_size must be at least 1")
     wanted = request.limit * request.group_size
+    collection.strict.check_group_by(collection, request.group_by)
     check_strict(collection, [request.query], extra=wanted)
+    run = QueryRun(collection, request.query, collections)
+    charge_reads(collection, [run])
     with collection.strict.suspended():
-        run = QueryRun(collection, request.query, collections)
         fetch = max(FIRST_FETCH, 2 * wanted)
         while True:
             hits = run.hits(fetch)

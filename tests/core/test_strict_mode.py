@@ -13,6 +13,7 @@ from vectorizer import BadRequest, Engine, RateLimited, StrictModeViolation
 from vectorizer.collection import Collection
 from vectorizer.filters.ast import (
     Filter,
+    GeoPoint,
     HasId,
     IsEmpty,
     MatchAny,
@@ -22,17 +23,39 @@ from vectorizer.filters.ast import (
     Nested,
     Range,
 )
+from vectorizer.filters.planner import expected_cardinality
 from vectorizer.models import (
     CollectionUpdate,
+    Distance,
+    OrderBy,
     PointStruct,
     PointVectors,
     SearchParams,
     SearchRequest,
+    SparseVector,
+    VectorParams,
 )
+from vectorizer.query import (
+    Formula,
+    Fusion,
+    FusionMethod,
+    GroupsRequest,
+    Nearest,
+    OrderByQuery,
+    Prefetch,
+    QueryRequest,
+    Recommend,
+    RecommendStrategy,
+    query,
+    query_groups,
+)
+from vectorizer.query import formula as fx
 from vectorizer.strict_mode import (
     StrictMode,
     TokenBucket,
     max_condition_size,
+    search_cost,
+    similarity_cost,
     total_conditions,
     unindexed_key,
 )
@@ -448,3 +471,170 @@ def test_info_reports_what_has_no_effect(engine: Engine) -> None:
     ]
     engine.update_collection("c", CollectionUpdate(strict_mode_config={"max_timeout": 3}))
     assert not any("max_query_limit" in w or "max_timeout" in w for w in col.info().warnings)
+
+
+# ----------------------------------------------------------------------------- Query API costs
+
+
+def _multi_collection(engine: Engine, strict: dict[str, Any] | None) -> Collection:
+    """Points 0..4 with a 3-row multivector `m` and a payload `city`, `n`."""
+    named = {"m": VectorParams(4, Distance.DOT, multivector_config={"comparator": "max_sim"})}
+    engine.create_collection("m", make_config(named=named))
+    col = engine.get_collection("m")
+    rows = np.ones((3, 4), dtype=np.float32)
+    col.upsert(
+        [PointStruct(i, {"m": rows * (i + 1)}, {"city": "Berlin", "n": i}) for i in range(5)]
+    )
+    col.strict = StrictMode(strict)
+    return col
+
+
+def _query_of(engine: Engine, col: Collection, request: QueryRequest) -> list[Any]:
+    return query(col, request, engine.get_collection)
+
+
+def test_query_read_cost_counts_query_vectors_lookups_and_exclusions(engine: Engine) -> None:
+    rows = np.ones((3, 4), dtype=np.float32)
+    col = _multi_collection(engine, {"enabled": True, "read_rate_limit": 2})
+    with pytest.raises(RateLimited) as exc:  # 3 rows: 3 comparisons a point
+        _query_of(engine, col, QueryRequest(query=Nearest(rows), using="m", limit=2))
+    assert exc.value.message == (
+        "Rate limiting exceeded: Read rate limit exceeded, request larger than rate limiter "
+        "capacity, please try to split your request"
+    )
+    col.strict = StrictMode({"enabled": True, "read_rate_limit": 3})
+    assert len(_query_of(engine, col, QueryRequest(query=Nearest(rows), using="m"))) == 5
+    # by id: 1 for the lookup, 3 for its rows, 1 for leaving the point out
+    col.strict = StrictMode({"enabled": True, "read_rate_limit": 4})
+    with pytest.raises(RateLimited, match=r"requires 4 tokens but only 3\.0 were available"):
+        _query_of(engine, col, QueryRequest(query=Nearest(2), using="m"))
+    col.strict = StrictMode({"enabled": True, "read_rate_limit": 5})
+    assert 2 not in {
+        p.id for p in _query_of(engine, col, QueryRequest(query=Nearest(2), using="m"))
+    }
+    # best_score: each example is looked up, then compared: 5 ids are more than 4 tokens
+    col.strict = StrictMode({"enabled": True, "read_rate_limit": 4})
+    best = Recommend(positive=(0, 1, 2, 3, 4), strategy=RecommendStrategy.BEST_SCORE)
+    with pytest.raises(RateLimited, match="larger than rate limiter capacity"):
+        _query_of(engine, col, QueryRequest(query=best, using="m"))
+
+
+def test_search_cost_of_each_vector_kind() -> None:
+    assert similarity_cost(np.ones(4)) == 1
+    assert similarity_cost(np.ones((3, 4))) == 3
+    assert similarity_cost([[1.0, 2.0], [3.0, 4.0]]) == 2
+    assert similarity_cost(SparseVector(list(range(65)), [1.0] * 65)) == 2
+    assert similarity_cost(SparseVector([], [])) == 0
+    assert search_cost([np.ones(4)], CITY) == 2
+
+
+def test_filtered_write_costs_the_expected_cardinality(engine: Engine) -> None:
+    col = _collection(engine, None)
+    col.strict = StrictMode({"enabled": True, "write_rate_limit": 7}, FakeClock())
+    nobody = Filter(must=(MatchValue("City", "Berlin"),))  # no such key, and no index
+    col.set_payload({"a": 1}, filter=nobody)  # unindexed: half the 10 points expected
+    with pytest.raises(RateLimited) as exc:
+        col.set_payload({"a": 1}, filter=nobody)
+    assert exc.value.message.startswith(
+        "Rate limiting exceeded: Write rate limit exceeded: Operation requires 5 tokens but "
+        "only 2.0 were available"
+    )
+    col.create_field_index("n", "integer")
+    col.strict = StrictMode({"enabled": True, "write_rate_limit": 3}, FakeClock())
+    col.delete(filter=Filter(must=(MatchAny("n", (1, 2, 3)),)))  # indexed: none of them
+    col.strict.charge_write(2)  # the delete took 1 token: 2 are left
+    with pytest.raises(RateLimited):
+        col.strict.charge_write(1)
+
+
+def test_expected_cardinality_follows_qdrant_estimator(engine: Engine) -> None:
+    col = _collection(engine, None)
+    col.create_field_index("city", "keyword")
+    with col.reading():
+        scope = col._scope()
+        assert expected_cardinality(CITY, scope) == 10
+        assert expected_cardinality(Filter(must=(MatchValue("x", 1),)), scope) == 5
+        assert expected_cardinality(Filter(must_not=(MatchValue("x", 1),)), scope) == 5
+        two = (MatchValue("x", 1), MatchValue("y", 1))
+        assert expected_cardinality(Filter(must=two), scope) == 3  # 10 * 0.25, rounded up
+        assert expected_cardinality(Filter(should=two), scope) == 8  # 10 * 0.75, rounded up
+        assert expected_cardinality(Filter(must=(HasId(frozenset({1, 2, 99})),)), scope) == 2
+        assert expected_cardinality(Filter(min_should=MinShould(two, 3)), scope) == 0
+        assert expected_cardinality(Filter(), scope) == 10
+
+
+def test_formula_payload_keys_need_a_numeric_index(engine: Engine) -> None:
+    col = _multi_collection(engine, {"enabled": True, "unindexed_filtering_retrieve": False})
+    expression = fx.Sum((fx.Variable("n"), fx.Variable("$score")))
+    request = QueryRequest(
+        prefetch=[Prefetch(query=Nearest(np.ones((1, 4))), using="m")],
+        query=Formula(expression, {"n": 0}),
+    )
+    with pytest.raises(StrictModeViolation) as exc:
+        _query_of(engine, col, request)
+    assert exc.value.message == (
+        'Index required but not found for "n" of one of the following types: '
+        "[float, integer]. Help: Create an index for this key or use a different formula "
+        "expression."
+    )
+    col.create_field_index("n", {"type": "integer", "lookup": True, "range": False})
+    assert len(_query_of(engine, col, request)) == 5
+    geo = fx.GeoDistance(GeoPoint(lon=0.0, lat=0.0), "where")
+    with pytest.raises(
+        StrictModeViolation, match=r'"where" of one of the following types: \[geo\]'
+    ):
+        _query_of(engine, col, dataclasses.replace(request, query=Formula(geo)))
+
+
+def test_group_by_needs_an_index_that_matches(engine: Engine) -> None:
+    col = _multi_collection(engine, {"enabled": True, "unindexed_filtering_retrieve": False})
+    groups = GroupsRequest(QueryRequest(query=Nearest(np.ones((1, 4))), using="m"), "city")
+    with pytest.raises(StrictModeViolation) as exc:
+        query_groups(col, groups, engine.get_collection)
+    assert exc.value.message == (
+        'Index required but not found for "city". '
+        "Help: Create an index supporting `match` for this key."
+    )
+    col.create_field_index("city", "text")
+    with pytest.raises(StrictModeViolation) as exc:
+        query_groups(col, groups, engine.get_collection)
+    assert exc.value.message.startswith('Index of type "Text" found for "city"')
+    col.create_field_index("city", "keyword")
+    assert len(query_groups(col, groups, engine.get_collection)) == 1
+
+
+def test_full_scan_refused_without_hnsw_when_exact_search_is_off(engine: Engine) -> None:
+    col = _multi_collection(engine, None)
+    engine.update_collection("m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0}}}))
+    col.strict = StrictMode({"enabled": True, "search_allow_exact": False})
+    rows = np.ones((1, 4))
+    with pytest.raises(StrictModeViolation) as exc:
+        _query_of(engine, col, QueryRequest(query=Nearest(rows), using="m"))
+    assert exc.value.message == (
+        "Request is forbidden on 'm' because global vector indexing is disabled "
+        "(hnsw_config.m = 0). Help: Use tenant-specific filter, enable global vector "
+        "indexing or enable strict mode `search_allow_exact` option"
+    )
+    # rescoring prefetched points is no full scan; a prefetch searching `m` is one
+    rescore = QueryRequest(
+        prefetch=[Prefetch(query=OrderByQuery(OrderBy("n")))], query=Nearest(rows), using="m"
+    )
+    col.create_field_index("n", "integer")
+    assert len(_query_of(engine, col, rescore)) == 5
+    with pytest.raises(StrictModeViolation, match="Request is forbidden on 'm'"):
+        _query_of(engine, col, QueryRequest(prefetch=[Prefetch(query=Nearest(rows), using="m")]))
+    # a tenant filter needs a payload graph too
+    tenant = Filter(must=(MatchValue("city", "Berlin"),))
+    col.create_field_index("city", {"type": "keyword", "is_tenant": True})
+    engine.update_collection(
+        "m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0, "payload_m": 0}}})
+    )
+    with pytest.raises(StrictModeViolation, match=r"hnsw_config.payload_m = 0\)"):
+        _query_of(engine, col, QueryRequest(query=Nearest(rows), using="m", filter=tenant))
+    engine.update_collection(
+        "m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0, "payload_m": 1}}})
+    )
+    assert (
+        len(_query_of(engine, col, QueryRequest(query=Nearest(rows), using="m", filter=tenant)))
+        == 5
+    )

@@ -41,8 +41,9 @@ def point_id(i: int) -> int | str:
 
 
 def fill(client: QdrantClient, points: int = 300) -> None:
-    """Two collections: one unnamed vector, and named vectors with one sometimes missing;
-    payload indexes and an alias."""
+    """Collections: one unnamed vector (some points have none: every vector is optional),
+    named vectors with one sometimes missing, every vector kind; payload indexes and an
+    alias."""
     rng = np.random.default_rng(7)
     client.create_collection(
         "plain",
@@ -60,7 +61,9 @@ def fill(client: QdrantClient, points: int = 300) -> None:
     client.upsert(
         "plain",
         [
-            models.PointStruct(id=point_id(i), vector=vectors[i].tolist(), payload=payload(i))
+            models.PointStruct(
+                id=point_id(i), vector=vectors[i].tolist() if i % 10 else {}, payload=payload(i)
+            )
             for i in range(points)
         ],
         wait=True,
