@@ -444,11 +444,6 @@ class Collection:
             return self._matching(flt).tolist()
         return self._existing_slots(ids or [])
 
-    def _rewrite_payloads(
-        self,
-        operation: str,
-        ids: list[PointId] | None,
-        filter: Any,
     def _charge_write(self, touched: int, filter: Any) -> None:
         """Strict mode's write tokens for a write of `touched` points chosen by id, or by a
         filter: then, as Qdrant, the filter's expected cardinality (call under the lock)."""
@@ -459,6 +454,11 @@ class Collection:
             touched if flt is None else expected_cardinality(flt, self._scope())
         )
 
+    def _rewrite_payloads(
+        self,
+        operation: str,
+        ids: list[PointId] | None,
+        filter: Any,
         change: Callable[[Payload], Payload],
     ) -> UpdateResult:
         with self._writing():

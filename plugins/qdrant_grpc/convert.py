@@ -157,9 +157,11 @@ def vector_out(vec: Vector) -> pb.VectorOutput:
 
 def vectors_out(vectors: Mapping[str, Vector] | None, unnamed: bool) -> pb.VectorsOutput | None:
     """A point's vectors as Qdrant sends them: the unnamed vector bare when it is the
-    point's only one, else the map of named vectors (none of an unnamed collection's
-    point: no vectors)."""
-    if vectors is None or (unnamed and not vectors):
+    point's only one, else the map of named vectors. Qdrant decides by the vectors present,
+    whatever the collection's config (`unnamed`): a point asked for its vectors that has
+    none gets an empty map (the client reads `{}`), as over REST; None (vectors not asked
+    for) sends no `vectors` field."""
+    if vectors is None:
         return None
     if list(vectors) == [DEFAULT_VECTOR]:
         return pb.VectorsOutput(vector=vector_out(vectors[DEFAULT_VECTOR]))

@@ -19,8 +19,11 @@ from vectorizer_qdrant_grpc.unknown import STUBS_VERSION
 logger = logging.getLogger("vectorizer_qdrant_grpc")
 
 DEFAULT_PORT = 6334
-MAX_MESSAGE_LENGTH = 64 * 1024 * 1024
-"""Qdrant's default gRPC message size limit (64 MiB), both directions."""
+MAX_MESSAGE_LENGTH = -1
+"""No gRPC message size limit, either direction (grpc's -1), as Qdrant: its tonic services
+set `max_decoding_message_size(usize::MAX)` and keep tonic's unlimited encoding size
+(`max_request_size_mb` bounds REST bodies only). qdrant-client's channels are unlimited
+too, so a large upsert or scroll page must not meet grpc's 4 MiB default or any cap."""
 GRACE_SECONDS = 2.0
 
 SERVER_OPTIONS: list[tuple[str, Any]] = [

@@ -213,7 +213,13 @@ def test_vectors_out() -> None:
     assert named is not None
     assert list(named.vectors.vectors["a"].data) == [1.0, 2.5]
     assert convert.vectors_out(None, unnamed=True) is None
-    assert convert.vectors_out({}, unnamed=True) is None
+    # a point without vectors, asked for them: an empty map whatever the config (the
+    # client reads `{}`, as over REST), not an absent field (which it reads as None)
+    for unnamed_config in (True, False):
+        empty = convert.vectors_out({}, unnamed=unnamed_config)
+        assert empty is not None
+        assert empty.WhichOneof("vectors_options") == "vectors"
+        assert dict(empty.vectors.vectors) == {}
     sparse = SparseVector(np.array([1, 5], dtype=np.uint32), np.array([0.5, 2.0], np.float32))
     multi = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
     both = convert.vectors_out({"s": sparse, "m": multi}, unnamed=False)

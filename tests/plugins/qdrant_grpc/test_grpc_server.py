@@ -20,9 +20,9 @@ from qdrant_client.grpc import (
 )
 
 import vectorizer_qdrant_grpc
-from vectorizer import QDRANT_VERSION, ServerSpec
+from vectorizer import QDRANT_TITLE, QDRANT_VERSION, ServerSpec, build_commit
 from vectorizer_qdrant_grpc.server import MAX_MESSAGE_LENGTH, GrpcBindError, grpc_server
-from vectorizer_qdrant_grpc.services import TITLE, rpc_names
+from vectorizer_qdrant_grpc.services import rpc_names
 
 HOST = "127.0.0.1"
 
@@ -135,8 +135,9 @@ def test_health_check_and_unimplemented_list() -> None:
             grpc.aio.insecure_channel(f"{HOST}:{running.port}") as channel,
         ):
             reply = await pb.QdrantStub(channel).HealthCheck(pb.HealthCheckRequest(), timeout=5)
-            assert reply.title == TITLE
+            assert reply.title == QDRANT_TITLE == "qdrant - vector search engine"
             assert reply.version == QDRANT_VERSION
+            assert reply.commit == build_commit()  # as REST's GET /
 
             with pytest.raises(grpc.aio.AioRpcError) as info:
                 await pb.CollectionsStub(channel).CreateShardKey(
@@ -207,15 +208,16 @@ def test_a_second_grpc_server_cannot_share_the_port() -> None:
 
 
 def test_large_messages_are_accepted(served_port: int) -> None:
-    """A request above grpc's 4 MiB default reaches the servicer (64 MiB limit)."""
-    payload = b"\x00" * (8 * 1024 * 1024)
+    """A request above grpc's 4 MiB default, and above 64 MiB, reaches the servicer: Qdrant
+    sets no gRPC message size limit (tonic's `max_decoding_message_size(usize::MAX)`)."""
+    payload = b"\x00" * (72 * 1024 * 1024)
     with grpc.insecure_channel(
         f"{HOST}:{served_port}",
         options=[("grpc.max_send_message_length", MAX_MESSAGE_LENGTH)],
     ) as channel:
         call = channel.unary_unary("/qdrant.Points/Facet")
         with pytest.raises(grpc.RpcError) as info:
-            # an unknown length-delimited field (number 1023) of 8 MiB
+            # an unknown length-delimited field (number 1023) of 72 MiB
             call(b"\xfa\x3f" + _varint(len(payload)) + payload, timeout=10)
     assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
 
