@@ -622,7 +622,10 @@ def test_full_scan_refused_without_hnsw_when_exact_search_is_off(engine: Engine)
     col.create_field_index("n", "integer")
     assert len(_query_of(engine, col, rescore)) == 5
     with pytest.raises(StrictModeViolation, match="Request is forbidden on 'm'"):
-        _query_of(engine, col, QueryRequest(prefetch=[Prefetch(query=Nearest(rows), using="m")]))
+        fused = Fusion(FusionMethod.RRF)
+        _query_of(
+            engine, col, QueryRequest(prefetch=[Prefetch(Nearest(rows), using="m")], query=fused)
+        )
     # a tenant filter needs a payload graph too
     tenant = Filter(must=(MatchValue("city", "Berlin"),))
     col.create_field_index("city", {"type": "keyword", "is_tenant": True})
