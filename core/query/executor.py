@@ -34,7 +34,7 @@ import numpy as np
 
 from vectorizer import distance as dist
 from vectorizer import strict_mode
-from vectorizer.errors import BadRequest, NotFound, PointNotFound
+from vectorizer.errors import BadRequest, CollectionNotFound, NotFound, PointNotFound
 from vectorizer.filters.ast import Filter, HasId
 from vectorizer.models import (
     DEFAULT_VECTOR,
@@ -78,6 +78,16 @@ CollectionLookup = Callable[[str], "Collection"]
 
 MAX_PREFETCH_DEPTH = 64
 
+
+def other_collection(collections: CollectionLookup, name: str) -> Collection:
+    """The collection a `lookup_from` or `with_lookup` names; a 404 in Qdrant's words for
+    a lookup ("Collection x not found", not the path's "doesn't exist!")."""
+    try:
+        return collections(name)
+    except CollectionNotFound:
+        raise NotFound(f"Not found: Collection {name} not found") from None
+
+
 _NO_VECTOR = np.zeros(0, dtype=np.float32)
 
 
@@ -89,12 +99,21 @@ def _bad(message: str) -> BadRequest:
 
 
 def validate(stage: Prefetch, depth: int = 0) -> None:
-    """Qdrant's checks of a request (and each prefetch), before anything runs."""
+    """The checks of a request's shape (and each prefetch's), before anything runs; the
+    rest of Qdrant's checks (`check_query`) come once the example ids are resolved."""
     if depth > MAX_PREFETCH_DEPTH:
         raise _bad(f"prefetches depth {depth} exceeds max depth {MAX_PREFETCH_DEPTH}")
-    query = stage.query
     if stage.limit < 1:
         raise BadRequest("Wrong input: limit must be at least 1")
+    for inner in stage.prefetch:
+        validate(inner, depth + 1)
+
+
+def check_query(stage: Prefetch) -> None:
+    """Qdrant's checks of a request's queries (and each prefetch's), made as Qdrant makes
+    them: after the ids used as examples are resolved, so a missing point or lookup
+    collection is what a request with both faults answers."""
+    query = stage.query
     if stage.prefetch and query is None:
         raise _bad(
             "A query is needed to merge the prefetches. Can't have prefetches without "
@@ -116,7 +135,7 @@ def validate(stage: Prefetch, depth: int = 0) -> None:
     if isinstance(query, Context) and not query.pairs:
         raise _bad("a context query needs at least one pair of examples")
     for inner in stage.prefetch:
-        validate(inner, depth + 1)
+        check_query(inner)
 
 
 def _check_examples(query: Recommend) -> None:
@@ -261,6 +280,7 @@ class QueryRun:
         self._formulas: dict[int, CompiledFormula] = {}
         for stage in _stages(request):
             self._resolve(stage)
+        check_query(request)
         for stage in _stages(request):
             self._prepare(stage)
 
@@ -271,7 +291,7 @@ class QueryRun:
         lookup = stage.lookup_from
         if lookup is None:
             return self.collection, stage.using
-        source = self.collections(lookup.collection)
+        source = other_collection(self.collections, lookup.collection)
         return source, lookup.vector if lookup.vector is not None else stage.using
 
     def _resolve(self, stage: Prefetch) -> None:
@@ -311,7 +331,10 @@ class QueryRun:
         if query is not None and not isinstance(query, QUERIES):
             raise _bad(f"unknown query kind {type(query).__name__} (a vector goes in Nearest)")
         if isinstance(query, Formula):
-            self._formulas[id(stage)] = CompiledFormula(query.expression, query.defaults)
+            indexed = {
+                key: index.spec.type for key, index in self.collection.payload_indexes.items()
+            }
+            self._formulas[id(stage)] = CompiledFormula(query.expression, query.defaults, indexed)
         if not isinstance(query, VECTOR_QUERIES):
             return
         using = stage.using

@@ -23,6 +23,7 @@ from typing import Any, Literal, TypeAlias, TypeGuard
 from vectorizer.errors import BadRequest
 from vectorizer.filters.ast import Condition, GeoPoint
 from vectorizer.filters.evaluate import haversine_m, parse_datetime, values_at
+from vectorizer.filters.indexes import canonical_uuid
 from vectorizer.models import Payload, PointId
 from vectorizer.payload import parse_path
 
@@ -256,14 +257,52 @@ _FUNCTIONS: dict[type, tuple[str, Callable[[float], float]]] = {
 """The functions that can leave the finite numbers: how an error names them, and them."""
 
 
+def _geo_point(value: Any) -> bool:
+    return isinstance(value, dict) and _is_number(value.get("lon")) and _is_number(value.get("lat"))
+
+
+def _datetime_string(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        parse_datetime(value)
+    except ValueError:
+        return False
+    return True
+
+
+_INDEXED: dict[str, Callable[[Any], bool]] = {
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": _is_number,
+    "keyword": lambda v: isinstance(v, str),
+    "bool": lambda v: isinstance(v, bool),
+    "geo": _geo_point,
+    "datetime": _datetime_string,
+    "uuid": lambda v: canonical_uuid(v) is not None,
+}
+"""Per payload index type, the values such an index holds. A formula reads a variable
+whose key has one of these indexes from the index, as Qdrant does: only those values
+(a `null` or a value of another type is no value there, so the default applies). A
+full-text index holds no values to read: the payload is read then."""
+
+
 class CompiledFormula:
     """A formula validated for one request; `score(point)` evaluates it for one point.
 
     `conditions` lists the conditions it uses: the caller tells, per point, which match.
+    `indexed` gives the payload index type of the keys that have one (see `_INDEXED`).
     """
 
-    def __init__(self, expression: Expression, defaults: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        expression: Expression,
+        defaults: Mapping[str, Any],
+        indexed: Mapping[str, str] | None = None,
+    ) -> None:
         self.conditions: list[Condition] = []
+        self._held = {
+            key: _INDEXED[kind] for key, kind in (indexed or {}).items() if kind in _INDEXED
+        }
         self._score_defaults: dict[int, Any] = {}
         self._payload_defaults: dict[str, Any] = {}
         for name, value in defaults.items():
@@ -286,6 +325,9 @@ class CompiledFormula:
     def _payload_value(self, key: str, point: PointContext) -> Any:
         """The value at `key` (one value, or a list of several), else its default, else None."""
         values = values_at(point.payload, key)
+        held = self._held.get(key)
+        if held is not None:
+            values = [v for v in values if held(v)]
         if len(values) == 1:
             return values[0]
         if values:

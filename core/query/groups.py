@@ -23,6 +23,7 @@ from vectorizer.query.executor import (
     QueryRun,
     charge_reads,
     check_strict,
+    other_collection,
     validate,
 )
 from vectorizer.query.model import GroupsRequest, Hit, PointGroup, WithLookup
@@ -101,7 +102,7 @@ def query_groups(
 def _look_up(groups: list[PointGroup], spec: WithLookup, collections: CollectionLookup) -> None:
     """Attach to each group the point of `spec.collection` whose id is the group value
     (none when the value is not a point id or there is no such point)."""
-    other = collections(spec.collection)
+    other = other_collection(collections, spec.collection)
     ids: dict[int, PointId] = {}
     for i, group in enumerate(groups):
         try:

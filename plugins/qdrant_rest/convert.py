@@ -657,7 +657,9 @@ def search_request(req: structs.SearchRequest) -> SearchRequest:
         score_threshold=req.score_threshold,
         params=search_params(req.params),
         with_payload=with_payload(req.with_payload, default=False),
-        with_vectors=with_vectors(req.with_vector, default=False),
+        with_vectors=with_vectors(
+            req.with_vector if req.with_vector is not None else req.with_vectors, default=False
+        ),
         filter=req.filter,
     )
 

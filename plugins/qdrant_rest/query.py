@@ -342,6 +342,11 @@ def prefetches(value: Any, where: str, kinds: Kinds) -> list[Prefetch]:
     return out
 
 
+def _with_vector(req: Any) -> Any:
+    """`with_vector`, or its alias `with_vectors`."""
+    return req.with_vector if req.with_vector is not None else req.with_vectors
+
+
 def _query(value: Any, where: str, kinds: Kinds) -> Query | None:
     return query_interface(value, where, kinds) if value is not None else None
 
@@ -365,7 +370,7 @@ def query_request(
         limit=limit if limit is not None else 10,
         offset=offset or 0,
         with_payload=convert.with_payload(req.with_payload, default=False),
-        with_vectors=convert.with_vectors(req.with_vector, default=False),
+        with_vectors=convert.with_vectors(_with_vector(req), default=False),
         lookup_from=lookup_from(req.lookup_from, _at(where, "lookup_from")),
     )
 
@@ -377,10 +382,11 @@ def with_lookup(value: Any, where: str = "with_lookup") -> WithLookup | None:
     if isinstance(value, str):
         return WithLookup(value)
     req = convert_struct(value, structs.WithLookup, where)
+    vectors = req.with_vectors if req.with_vectors is not None else req.with_vector
     return WithLookup(
         req.collection,
         convert.with_payload(req.with_payload, default=True, where=f"{where}.with_payload"),
-        convert.with_vectors(req.with_vectors, default=False, where=f"{where}.with_vectors"),
+        convert.with_vectors(vectors, default=False, where=f"{where}.with_vectors"),
     )
 
 
@@ -408,7 +414,7 @@ def search_groups_request(req: structs.SearchGroupsRequest) -> GroupsRequest:
         params=convert.search_params(req.params),
         score_threshold=req.score_threshold,
         with_payload=convert.with_payload(req.with_payload, default=False),
-        with_vectors=convert.with_vectors(req.with_vector, default=False),
+        with_vectors=convert.with_vectors(_with_vector(req), default=False),
     )
     return GroupsRequest(
         query, req.group_by, req.group_size, req.limit, with_lookup(req.with_lookup)
@@ -431,7 +437,7 @@ def _recommend_query(
         params=convert.search_params(req.params),
         score_threshold=req.score_threshold,
         with_payload=convert.with_payload(req.with_payload, default=False),
-        with_vectors=convert.with_vectors(req.with_vector, default=False),
+        with_vectors=convert.with_vectors(_with_vector(req), default=False),
         lookup_from=lookup_from(req.lookup_from, _at(where, "lookup_from")),
     )
 
@@ -468,7 +474,7 @@ def discover_request(req: structs.DiscoverRequest, where: str = "") -> QueryRequ
         limit=req.limit,
         offset=req.offset or 0,
         with_payload=convert.with_payload(req.with_payload, default=False),
-        with_vectors=convert.with_vectors(req.with_vector, default=False),
+        with_vectors=convert.with_vectors(_with_vector(req), default=False),
         lookup_from=lookup_from(req.lookup_from, _at(where, "lookup_from")),
     )
 

@@ -4,7 +4,8 @@ batch and groups) and the legacy `search/groups`, `recommend` and `discover` end
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, TypeVar
 
 from litestar import post
 
@@ -13,6 +14,42 @@ from vectorizer import query as engine_query
 from vectorizer.query import GroupsRequest, QueryRequest
 from vectorizer_qdrant_rest import query, structs
 from vectorizer_qdrant_rest.app import Call, P, answer
+from vectorizer_qdrant_rest.errors import ValidationFailed
+
+T = TypeVar("T")
+
+_GROUP_FIELDS = frozenset({"group_by", "group_size", "limit", "with_lookup"})
+
+_FLATTENED: dict[type, Any] = {
+    structs.QueryRequest: lambda name: "internal",
+    structs.RecommendRequest: lambda name: "recommend_request",
+    structs.QueryGroupsRequest: lambda name: (
+        "search_group_request.group_request" if name in _GROUP_FIELDS else "search_group_request"
+    ),
+}
+"""Qdrant's request types wrap their fields in a `#[serde(flatten)]` struct (all but
+`shard_key`), and its validation errors name that struct in the path: `internal.limit`.
+Per body type, the path before a field of a given name."""
+
+_BATCHED = {
+    structs.QueryRequestBatch: structs.QueryRequest,
+    structs.RecommendRequestBatch: structs.RecommendRequest,
+}
+_FIELD_PATH = re.compile(r"^(?P<batch>searches\[\d+\]\.)?(?P<name>[^.\[]+)(?P<rest>.*)$")
+
+
+def _decode(call: Call, type_: type[T]) -> T:
+    """The body as `type_`, a validation error naming the field as Qdrant does."""
+    try:
+        return call.decode(type_)
+    except ValidationFailed as exc:
+        match = _FIELD_PATH.match(exc.field)
+        flattened = _FLATTENED.get(_BATCHED.get(type_, type_))
+        if match is None or flattened is None or match["name"] == "shard_key":
+            raise
+        name = match["name"]
+        path = f"{match['batch'] or ''}{flattened(name)}.{name}{match['rest']}"
+        raise ValidationFailed(path, exc.detail) from None
 
 
 def _points(call: Call, requests: list[QueryRequest]) -> list[list[dict[str, Any]]]:
@@ -40,14 +77,14 @@ def _groups(call: Call, request: GroupsRequest) -> dict[str, Any]:
 @post(P + "/query")
 @answer
 def query_points(call: Call) -> dict[str, Any]:
-    request = query.query_request(call.decode(structs.QueryRequest), call.engine.condition_kinds)
+    request = query.query_request(_decode(call, structs.QueryRequest), call.engine.condition_kinds)
     return {"points": _points(call, [request])[0]}
 
 
 @post(P + "/query/batch")
 @answer
 def query_batch_points(call: Call) -> list[dict[str, Any]]:
-    req = call.decode(structs.QueryRequestBatch)
+    req = _decode(call, structs.QueryRequestBatch)
     kinds = call.engine.condition_kinds
     requests = [query.query_request(q, kinds, f"searches[{i}]") for i, q in enumerate(req.searches)]
     return [{"points": points} for points in _points(call, requests)]
@@ -56,7 +93,7 @@ def query_batch_points(call: Call) -> list[dict[str, Any]]:
 @post(P + "/query/groups")
 @answer
 def query_points_groups(call: Call) -> dict[str, Any]:
-    req = call.decode(structs.QueryGroupsRequest)
+    req = _decode(call, structs.QueryGroupsRequest)
     return _groups(call, query.query_groups_request(req, call.engine.condition_kinds))
 
 
@@ -72,14 +109,14 @@ def search_point_groups(call: Call) -> dict[str, Any]:
 @post(P + "/recommend")
 @answer
 def recommend_points(call: Call) -> list[dict[str, Any]]:
-    request = query.recommend_request(call.decode(structs.RecommendRequest))
+    request = query.recommend_request(_decode(call, structs.RecommendRequest))
     return _points(call, [request])[0]
 
 
 @post(P + "/recommend/batch")
 @answer
 def recommend_batch_points(call: Call) -> list[list[dict[str, Any]]]:
-    req = call.decode(structs.RecommendRequestBatch)
+    req = _decode(call, structs.RecommendRequestBatch)
     requests = [query.recommend_request(r, f"searches[{i}]") for i, r in enumerate(req.searches)]
     return _points(call, requests)
 

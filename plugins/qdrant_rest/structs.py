@@ -6,7 +6,10 @@ queries, filters, quantization configs, ...) are typed `Any` here: msgspec decod
 them into builtins and `convert.py` turns them into domain objects by the keys present
 (filters: `filters.py`, applied to every `filter` field when a body is decoded).
 
-Unknown fields are rejected (422 naming the field) rather than silently ignored.
+Unknown fields are rejected (422 naming the field) rather than silently ignored, except
+in the bodies of the search family (`Lenient`): Qdrant's serde structs for search, query,
+recommend and discover requests do not deny unknown fields, and clients send some (a
+stray `exact`, or a `strategy` on a query groups request) that Qdrant accepts.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ JsonObject = dict[str, Any]
 
 class Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Base of every request body."""
+
+
+class Lenient(msgspec.Struct, kw_only=True):
+    """Base of the search family's bodies: unknown fields are ignored, as Qdrant does."""
 
 
 # ----------------------------------------------------------------------------- collections
@@ -259,14 +266,14 @@ class CountRequest(Body):
 # ----------------------------------------------------------------------------- search
 
 
-class SearchParams(Body):
+class SearchParams(Lenient):
     hnsw_ef: UInt | None = None
     exact: bool = False
     quantization: JsonObject | None = None
     indexed_only: bool = False
 
 
-class SearchRequest(Body):
+class SearchRequest(Lenient):
     vector: Any  # NamedVectorStruct
     limit: PositiveInt
     filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
@@ -274,15 +281,16 @@ class SearchRequest(Body):
     offset: UInt | None = None
     with_payload: Any = None
     with_vector: Any = None
+    with_vectors: Any = None  # Qdrant's alias of `with_vector`
     score_threshold: float | None = None
     shard_key: Any = None
 
 
-class SearchRequestBatch(Body):
+class SearchRequestBatch(Lenient):
     searches: list[SearchRequest]
 
 
-class QueryRequest(Body):
+class QueryRequest(Lenient):
     query: Any = None  # QueryInterface
     prefetch: Any = None
     using: str | None = None
@@ -292,16 +300,17 @@ class QueryRequest(Body):
     limit: PositiveInt | None = None
     offset: UInt | None = None
     with_vector: Any = None
+    with_vectors: Any = None  # Qdrant's alias of `with_vector`
     with_payload: Any = None
     lookup_from: Any = None
     shard_key: Any = None
 
 
-class QueryRequestBatch(Body):
+class QueryRequestBatch(Lenient):
     searches: list[QueryRequest]
 
 
-class Prefetch(Body):
+class Prefetch(Lenient):
     """Decoded by `query.py` from `prefetch` (an object or a list, nested), filter too."""
 
     prefetch: Any = None
@@ -314,22 +323,23 @@ class Prefetch(Body):
     lookup_from: Any = None
 
 
-class LookupLocation(Body):
+class LookupLocation(Lenient):
     collection: str
     vector: str | None = None
     shard_key: Any = None
 
 
-class WithLookup(Body):
+class WithLookup(Lenient):
     collection: str
     with_payload: Any = None
     with_vectors: Any = None
+    with_vector: Any = None  # Qdrant's alias of `with_vectors`
 
 
 GroupBy = Annotated[str, msgspec.Meta(min_length=1)]
 
 
-class QueryGroupsRequest(Body):
+class QueryGroupsRequest(Lenient):
     group_by: GroupBy
     query: Any = None  # QueryInterface
     prefetch: Any = None
@@ -338,6 +348,7 @@ class QueryGroupsRequest(Body):
     params: SearchParams | None = None
     score_threshold: float | None = None
     with_vector: Any = None
+    with_vectors: Any = None  # Qdrant's alias of `with_vector`
     with_payload: Any = None
     lookup_from: Any = None
     group_size: PositiveInt | None = None
@@ -346,7 +357,7 @@ class QueryGroupsRequest(Body):
     shard_key: Any = None
 
 
-class SearchGroupsRequest(Body):
+class SearchGroupsRequest(Lenient):
     vector: Any  # NamedVectorStruct
     group_by: GroupBy
     group_size: PositiveInt
@@ -355,6 +366,7 @@ class SearchGroupsRequest(Body):
     params: SearchParams | None = None
     with_payload: Any = None
     with_vector: Any = None
+    with_vectors: Any = None  # Qdrant's alias of `with_vector`
     score_threshold: float | None = None
     with_lookup: Any = None  # WithLookupInterface: a collection name or a WithLookup
     shard_key: Any = None
@@ -363,7 +375,7 @@ class SearchGroupsRequest(Body):
 Strategy = Literal["average_vector", "best_score", "sum_scores"]
 
 
-class RecommendRequest(Body):
+class RecommendRequest(Lenient):
     limit: PositiveInt
     positive: list[Any] = msgspec.field(default_factory=list)  # RecommendExample
     negative: list[Any] = msgspec.field(default_factory=list)
@@ -373,17 +385,18 @@ class RecommendRequest(Body):
     offset: UInt | None = None
     with_payload: Any = None
     with_vector: Any = None
+    with_vectors: Any = None  # Qdrant's alias of `with_vector`
     score_threshold: float | None = None
     using: str | None = None
     lookup_from: LookupLocation | None = None
     shard_key: Any = None
 
 
-class RecommendRequestBatch(Body):
+class RecommendRequestBatch(Lenient):
     searches: list[RecommendRequest]
 
 
-class RecommendGroupsRequest(Body):
+class RecommendGroupsRequest(Lenient):
     group_by: GroupBy
     group_size: PositiveInt
     limit: PositiveInt
@@ -394,6 +407,7 @@ class RecommendGroupsRequest(Body):
     params: SearchParams | None = None
     with_payload: Any = None
     with_vector: Any = None
+    with_vectors: Any = None  # Qdrant's alias of `with_vector`
     score_threshold: float | None = None
     using: str | None = None
     lookup_from: LookupLocation | None = None
@@ -401,7 +415,7 @@ class RecommendGroupsRequest(Body):
     shard_key: Any = None
 
 
-class DiscoverRequest(Body):
+class DiscoverRequest(Lenient):
     limit: PositiveInt
     target: Any = None  # RecommendExample
     context: list[Any] | None = None  # ContextExamplePair objects
@@ -410,12 +424,13 @@ class DiscoverRequest(Body):
     offset: UInt | None = None
     with_payload: Any = None
     with_vector: Any = None
+    with_vectors: Any = None  # Qdrant's alias of `with_vector`
     using: str | None = None
     lookup_from: LookupLocation | None = None
     shard_key: Any = None
 
 
-class DiscoverRequestBatch(Body):
+class DiscoverRequestBatch(Lenient):
     searches: list[DiscoverRequest]
 
 

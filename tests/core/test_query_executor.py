@@ -9,7 +9,7 @@ from core_helpers import make_config
 
 from vectorizer import Engine
 from vectorizer.collection import Collection
-from vectorizer.errors import BadRequest, CollectionNotFound, NotFound, PointNotFound
+from vectorizer.errors import BadRequest, NotFound, PointNotFound
 from vectorizer.filters.ast import Filter, MatchAny, MatchValue, Range
 from vectorizer.models import (
     Direction,
@@ -326,7 +326,7 @@ def test_lookup_from_reads_examples_of_another_collection(
     assert got == np.argsort(-a.sum(axis=1))[:10].tolist()  # point 3 of "c" may be in it
     same = ids(col, engine, QueryRequest(Nearest(3), using="a", lookup_from=LookupFrom("c")))
     assert 3 not in same  # looked up in the searched collection itself: left out
-    with pytest.raises(CollectionNotFound):
+    with pytest.raises(NotFound, match=r"^Not found: Collection gone not found$"):
         run(col, engine, QueryRequest(Nearest(3), using="a", lookup_from=LookupFrom("gone")))
     with pytest.raises(PointNotFound):
         run(col, engine, QueryRequest(Nearest(4), using="a", lookup_from=LookupFrom("other", "v")))

@@ -265,3 +265,93 @@ def test_errors_of_the_search_family(client: TestClient) -> None:
     assert message == "Bad request: cannot apply Fusion without prefetches"
     missing = client.post("/collections/nope/points/recommend", json={"positive": [1], "limit": 1})
     assert "doesn't exist" in error(missing, 404)
+
+
+def test_unknown_fields_of_search_bodies_are_ignored_as_qdrant_does(client: TestClient) -> None:
+    load(client)
+    body = {"positive": [1, 2], "negative": [3], "limit": 4}
+    plain = ok(post(client, "recommend", body))
+    assert ok(post(client, "recommend", {**body, "exact": True})) == plain
+    batch = {"searches": [{**body, "exact": True}]}
+    assert ok(post(client, "recommend/batch", batch)) == [plain]
+    groups = {"query": 0, "group_by": "g", "group_size": 1, "strategy": "best_score"}
+    assert len(ok(post(client, "query/groups", groups))["groups"]) == 3
+    # `with_vectors` is Qdrant's alias of `with_vector`
+    found = ok(post(client, "recommend", {**body, "with_vectors": True}))
+    assert all(len(p["vector"]) == 4 for p in found)
+
+
+def test_validation_errors_name_qdrants_flattened_struct(client: TestClient) -> None:
+    load(client)
+    message = error(post(client, "query", {"query": [1, 0, 0, 0], "limit": 0}), 422)
+    assert message == (
+        "Validation error in JSON body: [internal.limit: value 0 invalid, must be 1 or larger]"
+    )
+    batch = {"searches": [{"query": [1, 0, 0, 0], "limit": 0}]}
+    assert "[searches[0].internal.limit: value 0" in error(post(client, "query/batch", batch), 422)
+    message = error(post(client, "recommend", {"positive": [1], "limit": 0}), 422)
+    assert "[recommend_request.limit: value 0 invalid" in message
+    groups = {"query": 0, "group_by": "g", "limit": 0}
+    assert "[search_group_request.group_request.limit: value 0" in error(
+        post(client, "query/groups", groups), 422
+    )
+
+
+def test_lookup_collections_that_do_not_exist_are_404s_in_qdrants_words(
+    client: TestClient,
+) -> None:
+    load(client)
+    lookup = {"collection": "nope", "vector": "v"}
+    body = {"query": {"recommend": {"positive": [1]}}, "lookup_from": lookup}
+    assert error(post(client, "query", body), 404) == "Not found: Collection nope not found"
+    # the ids are resolved before the query is checked, as in Qdrant
+    nested = {
+        "prefetch": [{"query": {"recommend": {"positive": [1]}}, "lookup_from": lookup}],
+        "query": {"fusion": "rrf"},
+        "using": "other",
+    }
+    assert error(post(client, "query", nested), 404) == "Not found: Collection nope not found"
+    message = error(post(client, "query", {**nested, "prefetch": [{"query": 1}]}), 400)
+    assert message == "Bad request: Fusion queries cannot be combined with the 'using' field."
+    groups = {"vector": DATA[0].tolist(), "group_by": "g", "group_size": 1, "limit": 2}
+    with_lookup = {"collection": "nope", "with_payload": True, "with_vector": True}
+    message = error(post(client, "search/groups", {**groups, "with_lookup": with_lookup}), 404)
+    assert message == "Not found: Collection nope not found"
+
+
+def test_with_lookup_takes_with_vector_as_an_alias(client: TestClient) -> None:
+    load(client)
+    create(client, name="l", size=1, distance="Dot")
+    upsert(client, [{"id": 1, "vector": [1.0], "payload": {"name": "one"}}], name="l")
+    groups = {"vector": DATA[0].tolist(), "group_by": "g", "group_size": 1, "limit": 3}
+    for alias in ("with_vector", "with_vectors"):
+        with_lookup = {"collection": "l", "with_payload": False, alias: True}
+        result = ok(post(client, "search/groups", {**groups, "with_lookup": with_lookup}))
+        lookups = {g["id"]: g.get("lookup") for g in result["groups"]}
+        assert lookups[1] == {"id": 1, "payload": None, "vector": [1.0]}
+
+
+def test_a_formula_reads_an_indexed_key_from_its_index(client: TestClient) -> None:
+    """A payload index holds no `null`: the formula's default applies there, as in Qdrant;
+    without an index the null is a value that is not a number."""
+    create(client, size=2, distance="Dot")
+    prices = {1: 10.0, 2: None, 3: [], 4: [2.5]}
+    upsert(
+        client,
+        [{"id": i, "vector": [1.0, 0.0], "payload": {"price": p}} for i, p in prices.items()],
+    )
+    body = {
+        "prefetch": {"query": [1.0, 0.0], "limit": 10},
+        "query": {"formula": {"sum": ["$score", "price"]}, "defaults": {"price": 0.5}},
+    }
+    message = error(post(client, "query", body), 400)
+    assert "Expected number value for price in the payload and/or in the formula defaults" in (
+        message
+    )
+    ok(
+        client.put(
+            "/collections/c/index?wait=true", json={"field_name": "price", "field_schema": "float"}
+        )
+    )
+    scores = {p["id"]: p["score"] for p in ok(post(client, "query", body))["points"]}
+    assert scores == {1: 11.0, 2: 1.5, 3: 1.5, 4: 3.5}

@@ -1,0 +1,88 @@
+"""The search family over gRPC against a real engine: the behaviours the REST tests of
+`test_rest_query.py` show, with gRPC's status codes (lookups of collections that do not
+exist, Qdrant's order of checks, formulas over indexed keys)."""
+
+from __future__ import annotations
+
+import grpc
+from qdrant_client import grpc as pb
+from test_grpc_services import Stubs, create, point, rpc_error, served, stubs, upsert
+
+__all__ = ["served", "stubs"]  # fixtures, shared with test_grpc_services
+
+
+def recommend(*positive: int) -> pb.Query:
+    ids = [pb.VectorInput(id=pb.PointId(num=n)) for n in positive]
+    return pb.Query(recommend=pb.RecommendInput(positive=ids))
+
+
+def test_lookup_collections_that_do_not_exist_are_not_found(stubs: Stubs) -> None:
+    create(stubs)
+    upsert(stubs, *(point(i, [i, 1, 0, 0], g=i % 3) for i in range(6)))
+    lookup = pb.LookupLocation(collection_name="nope", vector_name="v")
+    request = pb.QueryPoints(collection_name="c", query=recommend(1), lookup_from=lookup)
+    error = rpc_error(stubs.points.Query, request)
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert error.details() == "Not found: Collection nope not found"
+    # the ids are resolved before the query is checked, as in Qdrant
+    nested = pb.QueryPoints(
+        collection_name="c",
+        prefetch=[pb.PrefetchQuery(query=recommend(1), lookup_from=lookup)],
+        query=pb.Query(fusion=pb.Fusion.RRF),
+        using="other",
+    )
+    assert rpc_error(stubs.points.Query, nested).details() == "Not found: Collection nope not found"
+    nested.prefetch[0].ClearField("lookup_from")
+    error = rpc_error(stubs.points.Query, nested)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert (
+        error.details() == "Bad request: Fusion queries cannot be combined with the 'using' field."
+    )
+    groups = pb.SearchPointGroups(
+        collection_name="c",
+        vector=[1, 0, 0, 0],
+        group_by="g",
+        group_size=1,
+        limit=2,
+        with_lookup=pb.WithLookup(collection="nope"),
+    )
+    error = rpc_error(stubs.points.SearchGroups, groups)
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert error.details() == "Not found: Collection nope not found"
+
+
+def test_a_formula_reads_an_indexed_key_from_its_index(stubs: Stubs) -> None:
+    create(stubs, size=2)
+    prices = {1: 10.0, 2: None, 3: [], 4: [2.5]}
+    upsert(stubs, *(point(i, [1.0, 0.0], price=p) for i, p in prices.items()))
+    formula = pb.Formula(
+        expression=pb.Expression(
+            sum=pb.SumExpression(
+                sum=[pb.Expression(variable="$score"), pb.Expression(variable="price")]
+            )
+        ),
+        defaults={"price": pb.Value(double_value=0.5)},
+    )
+    request = pb.QueryPoints(
+        collection_name="c",
+        prefetch=[
+            pb.PrefetchQuery(
+                query=pb.Query(nearest=pb.VectorInput(dense=pb.DenseVector(data=[1.0, 0.0]))),
+                limit=10,
+            )
+        ],
+        query=pb.Query(formula=formula),
+    )
+    error = rpc_error(stubs.points.Query, request)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "Expected number value for price in the payload" in error.details()
+    stubs.points.CreateFieldIndex(
+        pb.CreateFieldIndexCollection(
+            collection_name="c",
+            field_name="price",
+            field_type=pb.FieldType.FieldTypeFloat,
+            wait=True,
+        )
+    )
+    got = stubs.points.Query(request).result
+    assert {p.id.num: p.score for p in got} == {1: 11.0, 2: 1.5, 3: 1.5, 4: 3.5}
