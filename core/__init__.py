@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from vectorizer.apis import HttpApi, ServerSpec
+from vectorizer.build import build_commit
 from vectorizer.engine import Collection, Engine
 from vectorizer.errors import (
     AlreadyExists,
@@ -30,7 +31,13 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 QDRANT_VERSION = "1.14.1"
 """The Qdrant version whose APIs Vectorizer speaks (reported by `GET /`)."""
 
+QDRANT_TITLE = "qdrant - vector search engine"
+"""The server title Qdrant's APIs report (`GET /`, gRPC `HealthCheck`): clients and the
+Qdrant test suite check it, so Vectorizer answers it too; its own name and version are
+in `/telemetry` (`app`), `/metrics` (`app_info`) and the `x-vectorizer-version` header."""
+
 __all__ = [
+    "QDRANT_TITLE",
     "QDRANT_VERSION",
     "AlreadyExists",
     "BadRequest",
@@ -49,5 +56,6 @@ __all__ = [
     "Unsupported",
     "VectorizerError",
     "__version__",
+    "build_commit",
     "hookimpl",
 ]

@@ -257,8 +257,11 @@ class Engine:
         with self._lock:
             if name in self._collections:
                 raise AlreadyExists(f"Wrong input: Collection `{name}` already exists!")
-            if name in self._aliases:
-                raise AlreadyExists(f"Wrong input: Alias `{name}` already exists!")
+            if name in self._aliases:  # Qdrant: a bad input (400), not a conflict
+                raise BadRequest(
+                    f"Wrong input: Can't create collection with name {name}. "
+                    "Alias with the same name already exists"
+                )
             if init_from is not None:
                 source = self.get_collection(init_from)
                 _check_init_from(source.config, config)
@@ -335,13 +338,17 @@ class Engine:
             vectors = dict(new.params.vectors)
             for vname, diff in (update.vectors or {}).items():
                 params = old.vector_params(vname)
-                allowed = {"hnsw_config", "quantization_config", "on_disk"}
+                allowed = {"hnsw_config", "quantization_config", "on_disk", "disable_quantization"}
                 if set(diff) - allowed:
                     bad = ", ".join(sorted(set(diff) - allowed))
                     raise BadRequest(
                         f"Wrong input: vectors.{vname or 'default'}: cannot update {bad}"
                     )
-                changes: dict[str, Any] = {k: v for k, v in diff.items() if v is not None}
+                changes: dict[str, Any] = {
+                    k: v for k, v in diff.items() if v is not None and k != "disable_quantization"
+                }
+                if diff.get("disable_quantization"):
+                    changes["quantization_config"] = None
                 if "hnsw_config" in changes:
                     changes["hnsw_config"] = {
                         **(params.hnsw_config or {}),

@@ -20,6 +20,16 @@ from vectorizer.errors import BadRequest
 
 DEFAULT_VECTOR = ""
 MAX_POINT_ID = 2**64 - 1
+MAX_VECTOR_SIZE = 65_536
+"""Qdrant's bound on a dense vector's dimension (`VectorParams.size`, 1 to 65,536)."""
+
+
+def vector_size_problem(size: int) -> str | None:
+    """Qdrant's validation message for a dense vector dimension out of bounds, or None."""
+    if 1 <= size <= MAX_VECTOR_SIZE:
+        return None
+    return f"value {size} invalid, must be from 1 to {MAX_VECTOR_SIZE}"
+
 
 PointId: TypeAlias = int | str
 """An unsigned 64-bit integer, or a UUID in canonical hyphenated lower-case form."""
@@ -136,6 +146,10 @@ class CollectionParams:
     sparse_vectors: dict[str, dict[str, Any]] | None = None
     """Sparse vector spaces: name -> Qdrant's `SparseVectorParams` as JSON builtins
     (`index`: `full_scan_threshold`, `on_disk`, `datatype`; `modifier`: "idf" or "none")."""
+    vectors_as_map: bool = False
+    """True when `vectors` was given as a map of names, even one holding only the default
+    name `""` (LangChain's default): the config is reported back as that map, as Qdrant
+    does, not as the params of an unnamed vector."""
 
 
 @dataclass
@@ -154,8 +168,15 @@ class CollectionConfig:
 
     @property
     def unnamed(self) -> bool:
-        """True when the collection has the single unnamed dense vector."""
+        """True when the collection has the single unnamed dense vector (points report it
+        as a bare vector, whichever form the config was given in)."""
         return list(self.params.vectors) == [DEFAULT_VECTOR]
+
+    @property
+    def single_vector_params(self) -> bool:
+        """True when the config reports its vectors as one VectorParams (not a map): the
+        unnamed vector, given in that form."""
+        return self.unnamed and not self.params.vectors_as_map
 
     def vector_params(self, name: str) -> VectorParams:
         """The params of dense (or multi) vector `name`; Qdrant's error for any other name."""
@@ -182,9 +203,10 @@ class CollectionUpdate:
     """A partial update of a collection's config; `None` leaves a part unchanged.
 
     `vectors` maps a vector name to a diff of its params (`hnsw_config`,
-    `quantization_config`, `on_disk`); `sparse_vectors` maps a sparse vector name to a
-    diff of its `SparseVectorParams` (`index` fields, `modifier`); the other parts are
-    diffs of the sections.
+    `quantization_config`, `on_disk`, and `disable_quantization: True` to drop the
+    vector's own quantization, Qdrant's `"Disabled"`); `sparse_vectors` maps a sparse
+    vector name to a diff of its `SparseVectorParams` (`index` fields, `modifier`); the
+    other parts are diffs of the sections.
     """
 
     vectors: dict[str, dict[str, Any]] | None = None

@@ -34,6 +34,7 @@ from vectorizer.models import (
     RenameAlias,
     VectorParams,
     WalConfig,
+    vector_size_problem,
 )
 from vectorizer_qdrant_grpc.values import invalid
 
@@ -280,6 +281,9 @@ def strict_mode_out(value: Mapping[str, Any]) -> pb.StrictModeConfig:
 
 
 def vector_params_in(value: pb.VectorParams, where: str) -> VectorParams:
+    problem = vector_size_problem(value.size)
+    if problem is not None:
+        raise invalid(f"{where}.size", problem)
     if value.distance not in DISTANCES:
         raise invalid(
             f"{where}.distance", "unknown distance (expected Cosine, Euclid, Dot or Manhattan)"
@@ -342,7 +346,7 @@ def _vector_params_out(params: VectorParams) -> pb.VectorParams:
 
 def vectors_config_out(config: CollectionConfig) -> pb.VectorsConfig:
     vectors = config.params.vectors
-    if config.unnamed:
+    if config.single_vector_params:
         return pb.VectorsConfig(params=_vector_params_out(vectors[DEFAULT_VECTOR]))
     named = {name: _vector_params_out(vp) for name, vp in vectors.items()}
     return pb.VectorsConfig(params_map=pb.VectorParamsMap(map=named))
@@ -421,6 +425,7 @@ def collection_config_in(value: pb.CreateCollection) -> CollectionConfig:
             if value.HasField("vectors_config")
             else {}
         ),
+        vectors_as_map=value.vectors_config.WhichOneof("config") == "params_map",
         shard_number=params.get("shard_number", 1),
         sharding_method=SHARDING.get(value.sharding_method)
         if value.HasField("sharding_method")
@@ -461,10 +466,9 @@ def _vector_diff_in(value: pb.VectorParamsDiff, where: str) -> dict[str, Any]:
     if value.HasField("quantization_config"):
         quantization = quantization_in(value.quantization_config, f"{where}.quantization_config")
         if quantization == "Disabled":
-            raise Unsupported(
-                f"disabling quantization of one vector ({where}.quantization_config.disabled)"
-            )
-        change["quantization_config"] = quantization
+            change["disable_quantization"] = True
+        else:
+            change["quantization_config"] = quantization
     return change
 
 

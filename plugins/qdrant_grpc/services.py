@@ -11,7 +11,7 @@ from __future__ import annotations
 import grpc
 from qdrant_client import grpc as pb
 
-from vectorizer import QDRANT_VERSION
+from vectorizer import QDRANT_TITLE, QDRANT_VERSION, build_commit
 from vectorizer_qdrant_grpc.base import Service, rpc_names, unimplemented
 from vectorizer_qdrant_grpc.collections import CollectionsService
 from vectorizer_qdrant_grpc.errors import domain_errors
@@ -19,7 +19,6 @@ from vectorizer_qdrant_grpc.points import PointsService
 from vectorizer_qdrant_grpc.snapshots import SnapshotsService
 
 __all__ = [
-    "TITLE",
     "CollectionsService",
     "PointsService",
     "QdrantService",
@@ -27,8 +26,6 @@ __all__ = [
     "add_services",
     "rpc_names",
 ]
-
-TITLE = "vectorizer - vector search engine (Qdrant-compatible)"
 
 
 class QdrantService(Service, unimplemented(pb.QdrantServicer, "Qdrant")):  # type: ignore[misc]
@@ -38,7 +35,12 @@ class QdrantService(Service, unimplemented(pb.QdrantServicer, "Qdrant")):  # typ
     async def HealthCheck(
         self, request: pb.HealthCheckRequest, context: grpc.aio.ServicerContext
     ) -> pb.HealthCheckReply:
-        return pb.HealthCheckReply(title=TITLE, version=QDRANT_VERSION)
+        """As REST's `GET /`: Qdrant's title and version, this build's source commit."""
+        reply = pb.HealthCheckReply(title=QDRANT_TITLE, version=QDRANT_VERSION)
+        commit = build_commit()
+        if commit is not None:
+            reply.commit = commit
+        return reply
 
 
 def add_services(server: grpc.aio.Server, engine: object) -> None:

@@ -33,12 +33,12 @@ from vectorizer.models import (
 from vectorizer.writes import apply_writes
 from vectorizer_qdrant_rest import convert, structs, unimplemented
 from vectorizer_qdrant_rest.convert import decode
-from vectorizer_qdrant_rest.errors import JSON, error_response
+from vectorizer_qdrant_rest.errors import JSON, ParamsValidationFailed, error_response
 from vectorizer_qdrant_rest.filters import convert_filters
 
 T = TypeVar("T")
 
-TITLE = "vectorizer - vector search engine (Qdrant-compatible)"
+VERSION_HEADER = "x-vectorizer-version"
 
 C = "/collections/{collection_name:str}"
 P = C + "/points"
@@ -179,6 +179,49 @@ def _read_timeout(request: Request[Any, Any, Any]) -> str | None:
     return request.query_params.get("timeout")
 
 
+MAX_COLLECTION_NAME = 255
+"""Qdrant's `CollectionPath`: a collection name in a path is 1 to 255 characters."""
+
+_META_OPS = frozenset({("PUT", C), ("PATCH", C), ("DELETE", C), ("POST", "/collections/aliases")})
+"""Collection meta operations: their `timeout` query parameter is Qdrant's `WaitTimeout`."""
+
+
+def _path_problem(request: Request[Any, Any, Any]) -> str | None:
+    name = request.path_params.get("collection_name")
+    if name is None or 1 <= len(name) <= MAX_COLLECTION_NAME:
+        return None
+    shown = msgspec.json.encode(name).decode()
+    return f"name: value {shown} invalid, must be from 1 to {MAX_COLLECTION_NAME} characters"
+
+
+def _query_problem(request: Request[Any, Any, Any]) -> str | None:
+    """`timeout` of a collection meta operation: whole seconds, at least 1."""
+    raw = request.query_params.get("timeout")
+    paths = request.route_handler.paths
+    if raw is None or not any((request.method, p) in _META_OPS for p in paths):
+        return None
+    if parse_timeout(raw) < 1:
+        return f"timeout: value {int(raw)} invalid, must be 1 or larger"
+    return None
+
+
+async def validate_request(request: Request[Any, Any, Any]) -> Response[bytes] | None:
+    """Qdrant's validation of path and query parameters, before any handler runs: a
+    collection name longer than 255 characters, a meta operation's `timeout` below 1
+    (HTTP 422, "Validation error in path/query parameters: [...]")."""
+    started = time.perf_counter()
+    try:
+        path = _path_problem(request)
+        if path is not None:
+            raise ParamsValidationFailed("path parameters", path)
+        query = _query_problem(request)
+        if query is not None:
+            raise ParamsValidationFailed("query parameters", query)
+    except Exception as exc:
+        return error_response(exc, started)
+    return None
+
+
 def _endpoint(work: Callable[[Call], Any], update: bool) -> Handler:
     """The Litestar handler function that runs `work` for each request."""
 
@@ -222,12 +265,20 @@ def _text(content: str) -> Response[str]:
 
 @get("/", sync_to_thread=False)
 def root() -> Response[bytes]:
+    """Qdrant's `VersionInfo`, exactly its keys: the Qdrant title and version Vectorizer
+    speaks, and the source commit of this build (null when unknown). Vectorizer's own
+    version is in the `x-vectorizer-version` header."""
     body = {
-        "title": TITLE,
+        "title": vectorizer.QDRANT_TITLE,
         "version": vectorizer.QDRANT_VERSION,
-        "vectorizer_version": vectorizer.__version__,
+        "commit": vectorizer.build_commit(),
     }
-    return Response(content=msgspec.json.encode(body), media_type=JSON, status_code=200)
+    return Response(
+        content=msgspec.json.encode(body),
+        media_type=JSON,
+        status_code=200,
+        headers={VERSION_HEADER: vectorizer.__version__},
+    )
 
 
 @get("/healthz", sync_to_thread=False)
@@ -539,5 +590,6 @@ def build_router(engine: Engine) -> Router:
     return Router(
         path="/",
         route_handlers=[*HANDLERS, *unimplemented.handlers()],
+        before_request=validate_request,
         opt={ENGINE_OPT: EngineRef(engine), service.STATE_OPT: service.ServiceState(engine)},
     )

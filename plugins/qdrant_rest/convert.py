@@ -54,6 +54,7 @@ from vectorizer.models import (
     WithPayload,
     WithVectors,
     normalize_point_id,
+    vector_size_problem,
 )
 from vectorizer.payload import parse_path
 from vectorizer.sparse import MAX_INDEX, sparse_problem
@@ -681,13 +682,25 @@ def _optimizers_diff(struct: structs.OptimizersConfigDiff | None) -> dict[str, A
     return diff
 
 
+def _aliased(value: T | None, alias: T | None, name: str, where: str = "") -> T | None:
+    """A field Qdrant also accepts under an alias (serde `alias`): either one, not both."""
+    if value is not None and alias is not None:
+        raise ValidationFailed(_join(where, name), f"duplicate field `{name}`")
+    return alias if value is None else value
+
+
 def vector_params(value: Any, where: str) -> VectorParams:
     params = convert_struct(value, structs.VectorParams, where)
+    problem = vector_size_problem(params.size)
+    if problem is not None:
+        raise ValidationFailed(_join(where, "size"), problem)
     return VectorParams(
         size=params.size,
         distance=Distance(params.distance),
         hnsw_config=_diff(params.hnsw_config) or None,
-        quantization_config=params.quantization_config,
+        quantization_config=_aliased(
+            params.quantization_config, params.quantization, "quantization_config", where
+        ),
         on_disk=params.on_disk,
         datatype=Datatype(params.datatype) if params.datatype is not None else None,
         multivector_config=_diff(params.multivector_config) or None,
@@ -726,8 +739,12 @@ def vectors_config(value: Any, where: str = "vectors") -> dict[str, VectorParams
 def collection_config(req: structs.CreateCollection) -> CollectionConfig:
     """CreateCollection -> the domain config (defaults as Qdrant's; `init_from` is the
     engine's argument, not part of the config)."""
+    given_map = isinstance(req.vectors, dict) and not (
+        "size" in req.vectors or "distance" in req.vectors
+    )
     params = CollectionParams(
         vectors=vectors_config(req.vectors),
+        vectors_as_map=given_map,
         shard_number=req.shard_number or 1,
         sharding_method=req.sharding_method,
         replication_factor=req.replication_factor or 1,
@@ -738,9 +755,15 @@ def collection_config(req: structs.CreateCollection) -> CollectionConfig:
     return CollectionConfig(
         params=params,
         hnsw_config=HnswConfig(**_diff(req.hnsw_config)),
-        optimizer_config=OptimizersConfig(**_optimizers_diff(req.optimizers_config)),
+        optimizer_config=OptimizersConfig(
+            **_optimizers_diff(
+                _aliased(req.optimizers_config, req.optimizer_config, "optimizers_config")
+            )
+        ),
         wal_config=WalConfig(**_diff(req.wal_config)),
-        quantization_config=req.quantization_config,
+        quantization_config=_aliased(
+            req.quantization_config, req.quantization, "quantization_config"
+        ),
         strict_mode_config=req.strict_mode_config,
     )
 
@@ -756,11 +779,13 @@ def collection_update(req: structs.UpdateCollection) -> CollectionUpdate:
                 change["hnsw_config"] = _diff(diff.hnsw_config)
             if diff.on_disk is not None:
                 change["on_disk"] = diff.on_disk
-            if diff.quantization_config is not None:
+            if diff.quantization_config == "Disabled":
+                change["disable_quantization"] = True
+            elif diff.quantization_config is not None:
                 if not isinstance(diff.quantization_config, dict):
-                    raise Unsupported(
-                        f"disabling quantization of one vector (vectors.{name}.quantization_config"
-                        f' = "Disabled")'
+                    raise ValidationFailed(
+                        f"vectors.{name}.quantization_config",
+                        'expected a quantization config object or "Disabled"',
                     )
                 change["quantization_config"] = diff.quantization_config
             vectors[name] = change
@@ -824,7 +849,7 @@ def _vector_params_out(params: VectorParams) -> dict[str, Any]:
 def collection_config_out(config: CollectionConfig) -> dict[str, Any]:
     """The `config` of CollectionInfo, in Qdrant's shape."""
     p = config.params
-    if config.unnamed:
+    if config.single_vector_params:
         vectors: Any = _vector_params_out(p.vectors[DEFAULT_VECTOR])
     else:
         vectors = {name: _vector_params_out(vp) for name, vp in p.vectors.items()}

@@ -50,9 +50,19 @@ class ValidationFailed(Exception):
         self.message = str(self)
 
 
+class ParamsValidationFailed(Exception):
+    """A path or query parameter out of Qdrant's bounds (HTTP 422), worded as Qdrant's
+    `validation_error_handler`: "Validation error in {where}: [{field}: {detail}]"."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"Validation error in {where}: [{problem}]")
+        self.message = str(self)
+
+
 _STATUS: list[tuple[type[BaseException], int]] = [
     (JsonError, 400),
     (ValidationFailed, 422),
+    (ParamsValidationFailed, 422),
     (BadRequest, 400),
     (NotFound, 404),
     (AlreadyExists, 409),

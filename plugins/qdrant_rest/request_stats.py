@@ -1,5 +1,6 @@
 """ASGI middleware recording each answered request in the engine's request statistics
-(`/telemetry`'s `requests.rest`), keyed like Qdrant: `"METHOD /path/{param}"` and status."""
+(`/telemetry`'s `requests.rest`), keyed like Qdrant: `"METHOD /path/{param}"` (its actix
+route pattern, `PUT /collections/{name}/points`) and status."""
 
 from __future__ import annotations
 
@@ -12,7 +13,23 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from vectorizer import Engine
 
 API = "rest"
-_PARAM_TYPE = re.compile(r"\{(\w+):\w+\}")
+_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+_SHARD_PARAMS = {"collection_name": "collection", "shard_id": "shard", "snapshot_name": "snapshot"}
+"""Qdrant's names of the path parameters of its shard snapshot routes."""
+
+
+def qdrant_template(template: str) -> str:
+    """A route as Qdrant's telemetry names it: its actix pattern, e.g. our
+    `/collections/{collection_name:str}/points` is `/collections/{name}/points`."""
+
+    def rename(match: re.Match[str]) -> str:
+        param = match[1]
+        if "/shards/{shard_id" in template:
+            return "{" + _SHARD_PARAMS.get(param, param) + "}"
+        return "{name}" if param == "collection_name" else "{" + param + "}"
+
+    return _PARAM.sub(rename, template)
 
 
 def recording(engine: Engine) -> Any:
@@ -37,7 +54,7 @@ def recording(engine: Engine) -> Any:
             finally:
                 template = scope.get("path_template")
                 if template:  # routed: unknown paths are not endpoints
-                    path = _PARAM_TYPE.sub(r"{\1}", template)
+                    path = qdrant_template(template)
                     endpoint = f"{scope['method']} {path}"
                     engine.request_stats.record(
                         API,

@@ -16,7 +16,9 @@ Everything answered here is read from the engine at request time; nothing is inv
   Qdrant has one:
 
   ========================================= =====================================================
-  `app_info{name,version,qdrant_version}`   1; `name` is "vectorizer", `version` its version
+  `app_info{name,version}`                  1; `name` "qdrant", `version` the Qdrant version
+                                            spoken (as Qdrant labels it: dashboards select it)
+  `vectorizer_info{version}`                1; Vectorizer's own version (ours)
   `cluster_enabled`                         0: Vectorizer is a single node
   `collections_total`                       number of collections
   `collections_vector_total`                number of vectors in all collections
@@ -59,6 +61,8 @@ from vectorizer_qdrant_rest.app import ENGINE_OPT, respond
 from vectorizer_qdrant_rest.errors import error_response
 
 APP_NAME = "vectorizer"
+QDRANT_NAME = "qdrant"
+"""`app_info`'s `name`, as Qdrant's metrics have it."""
 STATE_OPT = "vectorizer_service_state"
 """The router's `opt` key holding this app's `ServiceState`."""
 
@@ -103,12 +107,15 @@ class EngineCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         infos = _infos(self.engine)
         app = GaugeMetricFamily(
-            "app_info",
-            "information about the vectorizer server",
-            labels=["name", "version", "qdrant_version"],
+            "app_info", "information about qdrant server", labels=["name", "version"]
         )
-        app.add_metric([APP_NAME, vectorizer.__version__, vectorizer.QDRANT_VERSION], 1)
+        app.add_metric([QDRANT_NAME, vectorizer.QDRANT_VERSION], 1)
         yield app
+        ours = GaugeMetricFamily(
+            "vectorizer_info", "information about the vectorizer server", labels=["version"]
+        )
+        ours.add_metric([vectorizer.__version__], 1)
+        yield ours
         yield GaugeMetricFamily("cluster_enabled", "is cluster support enabled", value=0)
         yield GaugeMetricFamily("collections_total", "number of collections", value=len(infos))
         yield GaugeMetricFamily(
@@ -270,7 +277,7 @@ def telemetry_data(
             }
             for _, info in infos
         ]
-    return {
+    out: dict[str, Any] = {
         "id": str(state.id),
         "app": {
             "name": APP_NAME,
@@ -283,9 +290,11 @@ def telemetry_data(
             "rest": {"responses": engine.request_stats.report("rest")},
             "grpc": {"responses": _flat(engine.request_stats.report("grpc"))},
         },
-        "memory": None,
-        "hardware": None,
     }
+    if details_level >= 1:  # as Qdrant: these sections from level 1 on
+        out["memory"] = None
+        out["hardware"] = None
+    return out
 
 
 def _flat(table: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:

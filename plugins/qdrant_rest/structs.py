@@ -7,8 +7,8 @@ them into builtins and `convert.py` turns them into domain objects by the keys p
 (filters: `filters.py`, applied to every `filter` field when a body is decoded).
 
 Unknown fields are rejected (422 naming the field) rather than silently ignored, except
-in the bodies of the search family (`Lenient`): Qdrant's serde structs for search, query,
-recommend and discover requests do not deny unknown fields, and clients send some (a
+in the bodies of the search family and in a collection's `VectorParams` (`Lenient`):
+Qdrant's serde structs for them do not deny unknown fields, and clients send some (a
 stray `exact`, or a `strategy` on a query groups request) that Qdrant accepts.
 """
 
@@ -63,11 +63,15 @@ class MultiVectorConfig(Body):
     comparator: Literal["max_sim"]
 
 
-class VectorParams(Body):
+class VectorParams(Lenient):
+    """Qdrant's `VectorParams` does not deny unknown fields either (its suite creates a
+    collection with a stray `on_disk_vectors` in them)."""
+
     size: PositiveInt
     distance: Literal["Cosine", "Euclid", "Dot", "Manhattan"]
     hnsw_config: HnswConfigDiff | None = None
     quantization_config: JsonObject | None = None
+    quantization: JsonObject | None = None  # Qdrant's alias of `quantization_config`
     on_disk: bool | None = None
     datatype: Literal["float32", "uint8", "float16"] | None = None
     multivector_config: MultiVectorConfig | None = None
@@ -98,8 +102,10 @@ class CreateCollection(Body):
     hnsw_config: HnswConfigDiff | None = None
     wal_config: WalConfigDiff | None = None
     optimizers_config: OptimizersConfigDiff | None = None
+    optimizer_config: OptimizersConfigDiff | None = None  # alias of `optimizers_config`
     init_from: InitFrom | None = None
     quantization_config: JsonObject | None = None
+    quantization: JsonObject | None = None  # Qdrant's alias of `quantization_config`
     sparse_vectors: dict[str, SparseVectorParams] | None = None
     strict_mode_config: JsonObject | None = None
 

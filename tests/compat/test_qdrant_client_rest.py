@@ -574,7 +574,7 @@ def test_service_and_cluster_info(remote: QdrantClient, server: ThreadedServer) 
             assert (answer.status_code, answer.text) == (200, text)
         metrics = http.get("/metrics")
         assert metrics.status_code == 200
-        assert 'app_info{name="vectorizer"' in metrics.text
+        assert 'app_info{name="qdrant"' in metrics.text
         assert "collections_total 1" in metrics.text
         cleared = http.delete("/issues")
         assert cleared.status_code == 200

@@ -7,12 +7,14 @@ from core_helpers import make_config
 
 from vectorizer import AlreadyExists, BadRequest, CollectionNotFound, Engine, NotFound
 from vectorizer.models import (
+    MAX_VECTOR_SIZE,
     CollectionUpdate,
     CreateAlias,
     DeleteAlias,
     Distance,
     RenameAlias,
     VectorParams,
+    vector_size_problem,
 )
 
 
@@ -159,3 +161,51 @@ def test_write_lock_refuses_every_write_and_keeps_reads(engine: Engine) -> None:
     assert engine.set_write_lock(False) == (True, "maintenance")
     col.delete([1])
     assert col.count() == 0
+
+
+def test_a_collection_cannot_take_an_alias_name(engine: Engine) -> None:
+    """Qdrant: a bad input (HTTP 400), not a conflict, worded as Qdrant words it."""
+    engine.create_collection("a", make_config())
+    engine.update_aliases([CreateAlias("a", "al")])
+    with pytest.raises(BadRequest) as info:
+        engine.create_collection("al", make_config())
+    assert not isinstance(info.value, AlreadyExists)
+    assert info.value.message == (
+        "Wrong input: Can't create collection with name al. Alias with the same name already exists"
+    )
+
+
+def test_one_vectors_own_quantization_can_be_disabled(engine: Engine) -> None:
+    config = make_config(
+        named={
+            "a": VectorParams(size=4, distance=Distance.DOT, quantization_config={"binary": {}}),
+            "b": VectorParams(size=4, distance=Distance.DOT, quantization_config={"binary": {}}),
+        }
+    )
+    engine.create_collection("c", config)
+    engine.update_collection("c", CollectionUpdate(vectors={"a": {"disable_quantization": True}}))
+    vectors = engine.get_collection("c").config.params.vectors
+    assert vectors["a"].quantization_config is None
+    assert vectors["b"].quantization_config == {"binary": {}}  # the other one untouched
+
+
+def test_the_form_vectors_were_given_in_survives_restart(tmp_path) -> None:
+    """`{"": params}` (a map holding the default name) is kept apart from bare params."""
+    data = tmp_path / "data"
+    with Engine.open(data) as eng:
+        as_map = make_config()
+        as_map.params.vectors_as_map = True
+        eng.create_collection("map", as_map)
+        eng.create_collection("bare", make_config())
+    with Engine.open(data) as eng:
+        mapped, bare = eng.get_collection("map").config, eng.get_collection("bare").config
+        assert mapped.unnamed and bare.unnamed  # points report a bare vector either way
+        assert not mapped.single_vector_params
+        assert bare.single_vector_params
+
+
+def test_vector_size_bounds_are_qdrants() -> None:
+    assert vector_size_problem(1) is None
+    assert vector_size_problem(MAX_VECTOR_SIZE) is None
+    assert vector_size_problem(65_537) == "value 65537 invalid, must be from 1 to 65536"
+    assert vector_size_problem(0) == "value 0 invalid, must be from 1 to 65536"

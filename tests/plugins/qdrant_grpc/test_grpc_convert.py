@@ -536,8 +536,9 @@ def test_update_collection() -> None:
             )
         )
     )
-    with pytest.raises(Unsupported, match="disabling quantization of one vector"):
-        config.collection_update_in(per_vector)
+    assert config.collection_update_in(per_vector).vectors == {
+        "a": {"disable_quantization": True}
+    }
 
 
 def test_alias_actions() -> None:

@@ -503,3 +503,78 @@ def test_grpc_calls_show_up_in_rest_telemetry(served: tuple[Engine, int], stubs:
     made = before.get("/qdrant.Collections/Create", empty)
     now = after["/qdrant.Collections/Create"]
     assert (now["count"] - made["count"], now["fail_count"] - made["fail_count"]) == (1, 0)
+
+
+# ----------------------------------------------------------------------------- collection config
+
+
+def vectors_config(stubs: Stubs, name: str = "c") -> pb.VectorsConfig:
+    info = stubs.collections.Get(pb.GetCollectionInfoRequest(collection_name=name))
+    return info.result.config.params.vectors_config
+
+
+def test_a_vector_named_empty_is_reported_as_the_map_it_was_given_as(stubs: Stubs) -> None:
+    """As REST: `params_map {"": ...}` stays a map; `params` stays bare params."""
+    params = pb.VectorParams(size=2, distance=pb.Distance.Dot)
+    as_map = pb.VectorsConfig(params_map=pb.VectorParamsMap(map={"": params}))
+    stubs.collections.Create(pb.CreateCollection(collection_name="c", vectors_config=as_map))
+    got = vectors_config(stubs)
+    assert got.WhichOneof("config") == "params_map"
+    assert dict(got.params_map.map) == {"": params}
+    create(stubs, "bare", size=2)
+    assert vectors_config(stubs, "bare").WhichOneof("config") == "params"
+
+
+def test_vector_dimension_limit(stubs: Stubs) -> None:
+    create(stubs, "max", size=65_536)
+    error = rpc_error(create, stubs, "c", 65_537)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.details() == (
+        "vectors_config.params.size: value 65537 invalid, must be from 1 to 65536"
+    )
+
+
+def test_one_vectors_quantization_can_be_disabled(stubs: Stubs) -> None:
+    scalar = pb.QuantizationConfig(scalar=pb.ScalarQuantization(type=pb.QuantizationType.Int8))
+    vectors = {
+        name: pb.VectorParams(size=2, distance=pb.Distance.Dot, quantization_config=scalar)
+        for name in ("text", "img")
+    }
+    stubs.collections.Create(
+        pb.CreateCollection(
+            collection_name="c",
+            vectors_config=pb.VectorsConfig(params_map=pb.VectorParamsMap(map=vectors)),
+        )
+    )
+    disable = pb.VectorParamsDiff(
+        quantization_config=pb.QuantizationConfigDiff(disabled=pb.Disabled())
+    )
+    stubs.collections.Update(
+        pb.UpdateCollection(
+            collection_name="c",
+            vectors_config=pb.VectorsConfigDiff(
+                params_map=pb.VectorParamsDiffMap(map={"text": disable})
+            ),
+        )
+    )
+    got = vectors_config(stubs).params_map.map
+    assert not got["text"].HasField("quantization_config")
+    assert got["img"].HasField("quantization_config")
+
+
+def test_creating_a_collection_named_as_an_alias_is_invalid(stubs: Stubs) -> None:
+    create(stubs)
+    stubs.collections.UpdateAliases(
+        pb.ChangeAliases(
+            actions=[
+                pb.AliasOperations(
+                    create_alias=pb.CreateAlias(collection_name="c", alias_name="al")
+                )
+            ]
+        )
+    )
+    error = rpc_error(create, stubs, "al")
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.details() == (
+        "Wrong input: Can't create collection with name al. Alias with the same name already exists"
+    )

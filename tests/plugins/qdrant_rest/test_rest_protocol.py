@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,14 +28,36 @@ SPEC = Path(
 # ----------------------------------------------------------------------------- service
 
 
-def test_root_reports_qdrant_version_and_vectorizer_version(client: TestClient) -> None:
+def test_root_has_exactly_qdrants_version_info(client: TestClient) -> None:
+    """Qdrant's `VersionInfo` keys only (its suite checks the key set): the title and
+    version Qdrant reports, the build's commit; our version in a header."""
     response = client.get("/")
     assert response.status_code == 200
     assert response.json() == {
-        "title": "vectorizer - vector search engine (Qdrant-compatible)",
+        "title": "qdrant - vector search engine",
         "version": vectorizer.QDRANT_VERSION,
-        "vectorizer_version": vectorizer.__version__,
+        "commit": vectorizer.build_commit(),
     }
+    assert response.headers["x-vectorizer-version"] == vectorizer.__version__
+
+
+def test_build_commit_is_this_checkouts_head() -> None:
+    """Run from the git checkout: the commit is its HEAD, as git reports it (asked
+    before and after, uncached: others may commit to the checkout meanwhile)."""
+
+    def head() -> str:
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(vectorizer.__file__).parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    before = head()
+    commit = vectorizer.build_commit.__wrapped__()
+    assert commit in {before, head()}
+    assert len(commit) == 40
 
 
 @pytest.mark.parametrize(

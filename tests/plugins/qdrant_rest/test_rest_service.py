@@ -94,12 +94,11 @@ def test_metrics_prometheus_text_with_real_counts(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     got = samples(response.text)
-    app_labels = (
-        ("name", "vectorizer"),
-        ("qdrant_version", vectorizer.QDRANT_VERSION),
-        ("version", vectorizer.__version__),
-    )
+    app_labels = (("name", "qdrant"), ("version", vectorizer.QDRANT_VERSION))
     assert got[("app_info", app_labels)] == 1
+    assert got[("vectorizer_info", (("version", vectorizer.__version__),))] == 1
+    assert "# HELP app_info information about qdrant server" in response.text
+    assert 'app_info{name="qdrant",version="' in response.text
     assert got[("cluster_enabled", ())] == 0
     assert got[("collections_total", ())] == 2
     assert got[("collections_vector_total", ())] == 2
@@ -167,9 +166,12 @@ def test_telemetry_default_level(client: TestClient) -> None:
     assert result["app"]["startup"].endswith("Z")
     assert result["collections"] == {"number_of_collections": 1}
     assert result["cluster"] == {"enabled": False}
-    # no memory or hardware statistics are kept: null, not invented zeros
-    assert result["memory"] is None
-    assert result["hardware"] is None
+    # level 0 has Qdrant's sections only: no memory, no hardware
+    assert set(result) == {"id", "app", "collections", "cluster", "requests"}
+    # from level 1: no memory or hardware statistics are kept, null, not invented zeros
+    detailed = ok(client.get("/telemetry", params={"details_level": 1}))
+    assert detailed["memory"] is None
+    assert detailed["hardware"] is None
 
 
 def test_telemetry_counts_the_requests_answered(client: TestClient) -> None:
@@ -179,14 +181,14 @@ def test_telemetry_counts_the_requests_answered(client: TestClient) -> None:
     client.get("/collections/missing")
     client.get("/no/such/path")
     rest = ok(client.get("/telemetry"))["requests"]["rest"]["responses"]
-    found = rest["GET /collections/{collection_name}"]
+    found = rest["GET /collections/{name}"]  # Qdrant's route pattern
     assert found["200"]["count"] == 3 and found["200"]["fail_count"] == 0
     assert found["404"]["count"] == 1 and found["404"]["fail_count"] == 1
     stats = found["200"]
     assert 0 < stats["min_duration_micros"] <= stats["avg_duration_micros"]
     assert stats["avg_duration_micros"] <= stats["max_duration_micros"]
     assert stats["last_responded"].endswith("Z")
-    assert rest["PUT /collections/{collection_name}"]["200"]["count"] == 1
+    assert rest["PUT /collections/{name}"]["200"]["count"] == 1
     assert not any("/no/such" in endpoint for endpoint in rest)  # not a route: not counted
     assert ok(client.get("/telemetry"))["requests"]["grpc"] == {"responses": {}}
 
