@@ -69,13 +69,41 @@ def _targets(value: Any, steps: list[Step], create: bool) -> list[Any]:
 
 
 def set_at(payload: Payload, key: str | None, values: Payload) -> None:
-    """Merge `values` into the payload, or into each object found at `key` (created if missing)."""
+    """Merge `values` into the payload, or into the object at `key`, as Qdrant's
+    `set_value_to_json_map` does: a missing or non-object value on the path becomes an
+    object at a key step; an index step makes an array (padded with nulls up to the
+    index); `[]` goes into every element of an array, and makes an empty array of
+    anything else; the value reached, if not an object, becomes one."""
     if key is None:
         payload.update(copy.deepcopy(values))
         return
-    for target in _targets(payload, parse_path(key), create=True):
-        if isinstance(target, dict):
-            target.update(copy.deepcopy(values))
+    steps = parse_path(key)
+    first = steps[0]
+    assert isinstance(first, str)  # a path starts with a key
+    payload[first] = _set(payload.get(first), steps[1:], values)
+
+
+def _set(value: Any, steps: list[Step], values: Payload) -> Any:
+    """`value` with `values` merged in at `steps` (Qdrant's `json_value_set`)."""
+    if not steps:
+        target = value if isinstance(value, dict) else {}
+        target.update(copy.deepcopy(values))
+        return target
+    step, rest = steps[0], steps[1:]
+    if isinstance(step, str):
+        target = value if isinstance(value, dict) else {}
+        target[step] = _set(target.get(step), rest, values)
+        return target
+    if step is None:
+        if not isinstance(value, list):
+            return []
+        value[:] = [_set(item, rest, values) for item in value]
+        return value
+    target = value if isinstance(value, list) else []
+    if step >= len(target):
+        target.extend([None] * (step + 1 - len(target)))
+    target[step] = _set(target[step], rest, values)
+    return target
 
 
 def delete_keys(payload: Payload, keys: list[str]) -> None:

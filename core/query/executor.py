@@ -38,6 +38,7 @@ from vectorizer.errors import BadRequest, CollectionNotFound, NotFound, PointNot
 from vectorizer.filters.ast import Filter, HasId
 from vectorizer.models import (
     DEFAULT_VECTOR,
+    Direction,
     Distance,
     PointId,
     ScoredPoint,
@@ -421,9 +422,24 @@ class QueryRun:
             return strict_mode.scroll_cost(flt)
         return strict_mode.search_cost(prepared.vectors(), flt)
 
-    def hits(self, limit: int) -> list[Hit]:
-        """The root stage's best `limit` points (ids left out already, no offset)."""
-        return self._stage(self.request, self._root_filter(), limit)
+    def hits(self, limit: int, extra: Filter | None = None) -> list[Hit]:
+        """The root stage's best `limit` points (ids left out already, no offset); `extra`:
+        a filter more, for every stage (as the request's own filter is)."""
+        return self._stage(self.request, and_filters(self._root_filter(), extra), limit)
+
+    def better(self, hit: Hit) -> float:
+        """A number larger for a better hit of the root query: its score, negated where a
+        smaller one is better (a distance), or its order value for `order_by`."""
+        query = self.request.query
+        if isinstance(query, OrderByQuery):
+            value = float(hit.order_value) if hit.order_value is not None else 0.0
+            return value if query.order_by.direction is Direction.DESC else -value
+        prepared = self._scoring.get(id(self.request))
+        if prepared is None or prepared.kind != "nearest":
+            return hit.score
+        if not dist.higher_is_better(self.collection.distance(prepared.using)):
+            return -hit.score
+        return hit.score
 
     def points(self) -> list[ScoredPoint]:
         """The answer: the page `offset`..`offset + limit` with payload and vectors."""

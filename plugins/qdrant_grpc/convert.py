@@ -255,11 +255,10 @@ def point_vectors_in(
             raise invalid(f"{at}.id", "id is expected")
         if not p.HasField("vectors"):
             raise invalid(f"{at}.vectors", "vectors is expected")
-        out.append(
-            PointVectors(
-                id=point_id_in(p.id, f"{at}.id"), vectors=vectors_in(p.vectors, f"{at}.vectors")
-            )
-        )
+        vectors = vectors_in(p.vectors, f"{at}.vectors")
+        if not vectors:
+            raise invalid(f"{at}.vectors", "must specify vectors to update for point")
+        out.append(PointVectors(id=point_id_in(p.id, f"{at}.id"), vectors=vectors))
     return out
 
 

@@ -396,7 +396,9 @@ def get_points(call: Call) -> list[dict[str, Any]]:
     convert.no_shard_key(req.shard_key)
     ids = convert.point_ids(req.ids, "ids")
     payload = convert.with_payload(req.with_payload, default=True)
-    vectors = convert.with_vectors(req.with_vector)
+    vectors = convert.with_vectors(
+        req.with_vector if req.with_vector is not None else req.with_vectors
+    )
     collection = call.collection()
     unnamed = collection.config.unnamed
     return [convert.record_out(r, unnamed) for r in collection.retrieve(ids, payload, vectors)]

@@ -459,13 +459,13 @@ def points_in(req: structs.UpsertPoints, where: str = "") -> list[PointStruct]:
 def point_vectors_in(req: structs.UpdateVectors, where: str = "") -> list[PointVectors]:
     no_shard_key(req.shard_key)
     at = _join(where, "points")
-    return [
-        PointVectors(
-            id=point_id(p.id, f"{at}[{i}].id"),
-            vectors=vector_struct(p.vector, f"{at}[{i}].vector"),
-        )
-        for i, p in enumerate(req.points)
-    ]
+    points = []
+    for i, p in enumerate(req.points):
+        vectors = vector_struct(p.vector, f"{at}[{i}].vector")
+        if not vectors:
+            raise ValidationFailed(f"{at}[{i}].vector", "must specify vectors to update for point")
+        points.append(PointVectors(id=point_id(p.id, f"{at}[{i}].id"), vectors=vectors))
+    return points
 
 
 # ----------------------------------------------------------------------------- point writes

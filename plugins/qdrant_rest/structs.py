@@ -205,7 +205,9 @@ class DeletePayload(Body):
     shard_key: Any = None
 
 
-class PointVectorsIn(Body):
+class PointVectorsIn(Lenient):
+    """Qdrant's PointVectors: unknown fields (a `payload`, say) are ignored."""
+
     id: Any
     vector: Any  # VectorStruct
 
@@ -244,6 +246,7 @@ class PointRequest(Body):
     ids: list[Any]
     with_payload: Any = None
     with_vector: Any = None
+    with_vectors: Any = None  # Qdrant's alias of `with_vector`
     shard_key: Any = None
 
 

@@ -156,6 +156,30 @@ def test_payload_operations(engine: Engine) -> None:
         col.delete_payload(["a..b"], ids=[1])
 
 
+@pytest.mark.parametrize(
+    ("payload", "key", "expected"),
+    [
+        # a missing key becomes an object; an index step makes an array padded with nulls
+        ({}, "key1.key2", {"key1": {"key2": {"c": 1}}}),
+        ({}, "key1.key2[3]", {"key1": {"key2": [None, None, None, {"c": 1}]}}),
+        ({}, "key1.key2[].key3", {"key1": {"key2": []}}),
+        # a scalar on the path is replaced; `[]` reaches every element of an array
+        ({"a": 10}, "a.b.c", {"a": {"b": {"c": {"c": 1}}}}),
+        ({"a": [{"b": 1}, 2]}, "a[]", {"a": [{"b": 1, "c": 1}, {"c": 1}]}),
+        ({"a": [1, 2]}, "a", {"a": {"c": 1}}),
+        ({"a": {"b": [{"d": 0}]}}, "a.b[1]", {"a": {"b": [{"d": 0}, {"c": 1}]}}),
+    ],
+)
+def test_set_payload_at_a_key_creates_the_path_as_qdrant(
+    engine: Engine, payload: dict, key: str, expected: dict
+) -> None:
+    engine.create_collection("c", make_config(4))
+    col = engine.get_collection("c")
+    col.upsert([PointStruct(id=1, vectors={"": [1, 0, 0, 0]}, payload=payload)])
+    col.set_payload({"c": 1}, ids=[1], key=key)
+    assert col.retrieve([1])[0].payload == expected
+
+
 def test_named_vectors_update_and_delete(engine: Engine) -> None:
     named = {
         "img": VectorParams(size=2, distance=Distance.DOT),

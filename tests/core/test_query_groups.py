@@ -12,7 +12,14 @@ from vectorizer import Engine
 from vectorizer.collection import Collection
 from vectorizer.errors import BadRequest
 from vectorizer.models import Distance, PointStruct, WithPayload, WithVectors
-from vectorizer.query import GroupsRequest, Nearest, QueryRequest, WithLookup, query_groups
+from vectorizer.query import (
+    GroupsRequest,
+    Nearest,
+    Prefetch,
+    QueryRequest,
+    WithLookup,
+    query_groups,
+)
 
 
 def fill(engine: Engine, payloads: list[dict[str, Any]], name: str = "c") -> Collection:
@@ -121,3 +128,33 @@ def test_group_checks(engine: Engine) -> None:
         groups(engine, col, "k..x", 1, 1)
     with pytest.raises(BadRequest, match="at least 1"):
         groups(engine, col, "k", 0, 1)
+
+
+def test_prefetch_limits_grow_with_the_groups_and_rounds_fill_them(engine: Engine) -> None:
+    """As Qdrant: each round asks every prefetch for `limit` times its own limit, leaving
+    out the points grouped already and the full groups, so a prefetch of 2 points still
+    fills 3 groups of 2; the root query's scores are the rescored ones."""
+    col = fill(engine, [{"k": i % 3} for i in range(30)])
+    query = Nearest(np.array([1.0, 0.0], np.float32))
+    rescore = Nearest(np.array([0.5, 0.0], np.float32))
+    request = GroupsRequest(
+        QueryRequest(rescore, prefetch=[Prefetch(query, limit=2)]), "k", group_size=2, limit=3
+    )
+    found = query_groups(col, request, engine.get_collection)
+    assert [(g.id, [p.id for p in g.hits]) for g in found] == [
+        (0, [0, 3]),
+        (1, [1, 4]),
+        (2, [2, 5]),
+    ]
+    assert [p.score for p in found[0].hits] == [15.0, 13.5]  # 0.5 * (30 - i)
+
+
+def test_groups_order_distances_smallest_first(engine: Engine) -> None:
+    engine.create_collection("e", make_config(1, Distance.EUCLID))
+    col = engine.get_collection("e")
+    col.upsert(
+        [PointStruct(i, {"": np.array([float(i)], np.float32)}, {"k": i % 2}) for i in range(8)]
+    )
+    request = GroupsRequest(QueryRequest(Nearest(np.array([5.25], np.float32))), "k", 2, 2)
+    found = query_groups(col, request, engine.get_collection)
+    assert [(g.id, [p.id for p in g.hits]) for g in found] == [(1, [5, 7]), (0, [6, 4])]

@@ -86,3 +86,26 @@ def test_a_formula_reads_an_indexed_key_from_its_index(stubs: Stubs) -> None:
     )
     got = stubs.points.Query(request).result
     assert {p.id.num: p.score for p in got} == {1: 11.0, 2: 1.5, 3: 1.5, 4: 3.5}
+
+
+def test_query_groups_with_a_prefetch_fill_every_group(stubs: Stubs) -> None:
+    create(stubs, size=2)
+    upsert(stubs, *(point(i, [30.0 - i, 0.0], k=i % 3) for i in range(30)))
+
+    def dense(*values: float) -> pb.Query:
+        return pb.Query(nearest=pb.VectorInput(dense=pb.DenseVector(data=values)))
+
+    request = pb.QueryPointGroups(
+        collection_name="c",
+        prefetch=[pb.PrefetchQuery(query=dense(1.0, 0.0), limit=2)],
+        query=dense(0.5, 0.0),
+        group_by="k",
+        group_size=2,
+        limit=3,
+    )
+    found = stubs.points.QueryGroups(request).result.groups
+    assert [(g.id.unsigned_value, [(h.id.num, h.score) for h in g.hits]) for g in found] == [
+        (0, [(0, 15.0), (3, 13.5)]),
+        (1, [(1, 14.5), (4, 13.0)]),
+        (2, [(2, 14.0), (5, 12.5)]),
+    ]

@@ -124,6 +124,39 @@ def test_update_and_delete_vectors(named: TestClient) -> None:
     assert "points" in error(client.put("/collections/n/points/vectors?wait=true", json=empty), 422)
 
 
+def test_update_vectors_as_qdrant_validates_it(named: TestClient) -> None:
+    client = named
+    upsert(client, [{"id": 1, "vector": {"image": [1, 2, 3], "text": [1, 0]}}], name="n")
+    url = "/collections/n/points/vectors?wait=true"
+    # an unknown field of a point (a payload) is ignored; an unknown point is a 404
+    body = {
+        "points": [
+            {"id": 1, "vector": {"text": [0, 1]}, "payload": {"a": 1}},
+            {"id": 424242424242424242, "vector": {"image": [1, 1, 1]}},
+        ]
+    }
+    assert error(client.put(url, json=body), 404) == (
+        "Not found: No point with id 424242424242424242 found"
+    )
+    nothing = {"points": [{"id": 1, "vector": {}}]}
+    assert error(client.put(url, json=nothing), 422) == (
+        "Validation error in JSON body: [points[0].vector: must specify vectors to update "
+        "for point]"
+    )
+    assert ok(client.get("/collections/n/points/1"))["vector"] == {
+        "image": [1.0, 2.0, 3.0],
+        "text": [1.0, 0.0],
+    }
+
+
+def test_retrieve_takes_with_vectors_as_alias(named: TestClient) -> None:
+    client = named
+    upsert(client, [{"id": 1, "vector": {"image": [1, 2, 3], "text": [1, 0]}}], name="n")
+    body = {"ids": [1, 2], "with_vectors": ["text"], "with_payload": True}
+    records = ok(client.post("/collections/n/points", json=body))
+    assert records == [{"id": 1, "payload": {}, "vector": {"text": [1.0, 0.0]}}]
+
+
 def test_scroll_pages_through_points_in_id_order(client: TestClient) -> None:
     create(client)
     points = [{"id": i, "vector": [i, 1, 1, 1], "payload": {"i": i}} for i in range(10, 0, -1)]

@@ -355,3 +355,24 @@ def test_a_formula_reads_an_indexed_key_from_its_index(client: TestClient) -> No
     )
     scores = {p["id"]: p["score"] for p in ok(post(client, "query", body))["points"]}
     assert scores == {1: 11.0, 2: 1.5, 3: 1.5, 4: 3.5}
+
+
+def test_query_groups_with_a_prefetch_fill_every_group(client: TestClient) -> None:
+    create(client, size=2, distance="Dot")
+    upsert(
+        client,
+        [{"id": i, "vector": [30.0 - i, 0.0], "payload": {"k": i % 3}} for i in range(30)],
+    )
+    body = {
+        "prefetch": {"query": [1.0, 0.0], "limit": 2},
+        "query": [0.5, 0.0],
+        "group_by": "k",
+        "group_size": 2,
+        "limit": 3,
+    }
+    found = ok(post(client, "query/groups", body))["groups"]
+    assert [(g["id"], [(h["id"], h["score"]) for h in g["hits"]]) for g in found] == [
+        (0, [(0, 15.0), (3, 13.5)]),
+        (1, [(1, 14.5), (4, 13.0)]),
+        (2, [(2, 14.0), (5, 12.5)]),
+    ]
