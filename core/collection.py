@@ -125,6 +125,9 @@ class _Pending:
 class Collection:
     """A named set of points with vectors and payloads, over a `Store`."""
 
+    init_time_ms: int = 0
+    """How long the engine took to create or load it (Qdrant's telemetry `init_time_ms`)."""
+
     def __init__(
         self,
         name: str,

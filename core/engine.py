@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,10 @@ __all__ = ["Collection", "Engine"]
 log = logging.getLogger(__name__)
 
 _BAD_NAME = re.compile(r'[<>:"/\\|?*\x00]')
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
 
 
 def validate_collection_name(name: str) -> None:
@@ -157,9 +162,11 @@ class Engine:
         self._write_lock_message: str | None = None
         self.condition_kinds = _condition_kinds(pm)
         for stored in store.load_collections():
+            started = time.perf_counter()
             collection = self._make(stored.name, config_from_dict(stored.config))
             collection._next_op = stored.next_operation_id
             collection.load()
+            collection.init_time_ms = _elapsed_ms(started)
             self._collections[stored.name] = collection
         self._aliases = store.load_aliases()
         self.indexer.start()
@@ -267,8 +274,10 @@ class Engine:
                 _check_init_from(source.config, config)
                 indexes = dict(source.config.payload_indexes)
                 config = dataclasses.replace(config, payload_indexes=indexes)
+            started = time.perf_counter()
             self.store.create_collection(name, config_to_dict(config))
             self._collections[name] = collection = self._make(name, config)
+            collection.init_time_ms = _elapsed_ms(started)
         if self.pm is not None:
             self.pm.hook.collection_created(engine=self, name=name)
         if source is not None:
@@ -459,6 +468,7 @@ class Engine:
                 self.store.drop_collection(name)
                 old.dropped = True
                 del self._collections[name]
+            started = time.perf_counter()
             self.store.create_collection(name, config_to_dict(config))
             collection = self._make(name, config)
             collection._next_op = next_operation_id
@@ -470,6 +480,7 @@ class Engine:
                 self.store.write_points(name, next_operation_id, batch, [])
             self.store.write_points(name, next_operation_id, [], [])
             collection.load()
+            collection.init_time_ms = _elapsed_ms(started)
         except BaseException:
             collection.dropped = True
             with self._lock:

@@ -6,11 +6,13 @@ Everything answered here is read from the engine at request time; nothing is inv
   Qdrant does). A write while locked fails with `Locked`, HTTP 403 (see `errors.py`).
 * `GET /telemetry` - `TelemetryData`. `requests` holds the durations of the requests each
   API answered (`vectorizer.request_stats`; REST by `"METHOD /path"` and status, gRPC by
-  method). Vectorizer keeps no memory allocator statistics or hardware counters, so
-  `memory` and `hardware` are `null` (the spec allows it) rather than made-up zeros. With
-  `details_level >= 1` every collection is listed in the aggregated form (`vectors`,
-  `optimizers_status`, `params`): the full form needs an `init_time_ms` Vectorizer does
-  not measure.
+  method; keyed by Qdrant's route patterns). Vectorizer keeps no memory allocator
+  statistics or hardware counters, so from level 1 (where Qdrant has them) `memory` and
+  `hardware` are `null` (the spec allows it) rather than made-up zeros. With
+  `details_level = 1` every collection is listed in the aggregated form (`vectors`,
+  `optimizers_status`, `params`); from level 2 in the full form (`id`, `init_time_ms`
+  as the engine measured creating or loading it, `config`), from level 3 with its one
+  local shard. Segment telemetry (level 4) is not reported (`segments` null).
 * `GET /metrics` - Prometheus text format (0.0.4), from a registry owned by this app
   (never prometheus-client's global one). Metric names follow Qdrant's `/metrics` where
   Qdrant has one:
@@ -268,7 +270,7 @@ def telemetry_data(
     """
     infos = _infos(engine)
     collections: dict[str, Any] = {"number_of_collections": len(infos)}
-    if details_level >= 1:
+    if details_level == 1:
         collections["collections"] = [
             {
                 "vectors": info.vectors_count,
@@ -276,6 +278,11 @@ def telemetry_data(
                 "params": convert.collection_config_out(info.config)["params"],
             }
             for _, info in infos
+        ]
+    elif details_level >= 2:
+        collections["collections"] = [
+            _collection_telemetry(engine, state, name, info, details_level, anonymize)
+            for name, info in infos
         ]
     out: dict[str, Any] = {
         "id": str(state.id),
@@ -294,6 +301,62 @@ def telemetry_data(
     if details_level >= 1:  # as Qdrant: these sections from level 1 on
         out["memory"] = None
         out["hardware"] = None
+    return out
+
+
+def _collection_telemetry(
+    engine: Engine,
+    state: ServiceState,
+    name: str,
+    info: CollectionInfo,
+    details_level: int,
+    anonymize: bool,
+) -> dict[str, Any]:
+    """Qdrant's full `CollectionTelemetry` (details level 2 and up): the collection's id,
+    how long it took to create or load, its config; from level 3 its one local shard.
+
+    The shard's byte sizes are null (Vectorizer does not estimate them, the spec allows
+    null); it runs no segment optimizers, so none are counted. Segment telemetry (level 4
+    and up) is not reported: Vectorizer keeps no segments, so `segments` is null.
+    """
+    try:
+        init_time_ms = engine.get_collection(name).init_time_ms
+    except NotFound:
+        init_time_ms = 0
+    config = convert.collection_config_out(info.config)
+    config.pop("metadata", None)  # not part of CollectionConfigTelemetry
+    out: dict[str, Any] = {
+        "id": _anonymized(name) if anonymize else name,
+        "init_time_ms": init_time_ms,
+        "config": config,
+    }
+    if details_level < 3:
+        return out
+    local: dict[str, Any] = {
+        "variant_name": "local",
+        "status": str(info.status),
+        "total_optimized_points": 0,
+        "vectors_size_bytes": None,
+        "payloads_size_bytes": None,
+        "num_points": info.points_count,
+        "num_vectors": info.vectors_count,
+        "optimizations": {"status": info.optimizer_status, "optimizations": {"count": 0}},
+        "async_scorer": False,
+    }
+    if details_level >= 4:
+        local["segments"] = None
+    out["shards"] = [
+        {
+            "id": 0,
+            "key": None,
+            "local": local,
+            "remote": [],
+            "replicate_states": {str(state.peer_id): "Active"},
+            "partial_snapshot": None,
+        }
+    ]
+    out["transfers"] = []
+    out["resharding"] = []
     return out
 
 

@@ -200,7 +200,7 @@ def test_telemetry_id_is_stable_for_the_app(client: TestClient) -> None:
 def test_telemetry_details_list_collections_with_real_values(client: TestClient) -> None:
     create(client, "c", size=4, distance="Cosine")
     upsert(client, POINTS)
-    result = ok(client.get("/telemetry?details_level=2&anonymize=true"))
+    result = ok(client.get("/telemetry?details_level=1&anonymize=true"))
     collections = result["collections"]
     assert collections["number_of_collections"] == 1
     (entry,) = collections["collections"]
@@ -209,6 +209,34 @@ def test_telemetry_details_list_collections_with_real_values(client: TestClient)
     assert entry["params"]["vectors"]["size"] == 4
     assert entry["params"]["vectors"]["distance"] == "Cosine"
     assert entry["params"] == ok(client.get("/collections/c"))["config"]["params"]
+
+
+def test_telemetry_full_collection_form_from_level_2(client: TestClient, engine: Engine) -> None:
+    """Qdrant's `CollectionTelemetry`: level 2 id, init time and config; level 3 adds the
+    one local shard with the real counts (sizes it does not estimate are null)."""
+    create(client, "c", size=4, distance="Cosine")
+    upsert(client, POINTS)
+    config = ok(client.get("/collections/c"))["config"]
+    (full,) = ok(client.get("/telemetry?details_level=2"))["collections"]["collections"]
+    assert set(full) == {"id", "init_time_ms", "config"}
+    assert full["id"] == "c"
+    assert full["init_time_ms"] == engine.get_collection("c").init_time_ms >= 0
+    assert full["config"] == config
+    anonymous = ok(client.get("/telemetry?details_level=2&anonymize=true"))
+    assert anonymous["collections"]["collections"][0]["id"] != "c"
+    (sharded,) = ok(client.get("/telemetry?details_level=3"))["collections"]["collections"]
+    assert set(sharded) == {"id", "init_time_ms", "config", "shards", "transfers", "resharding"}
+    (shard,) = sharded["shards"]
+    assert (
+        shard["id"] == 0
+        and shard["remote"] == []
+        and list(shard["replicate_states"].values()) == ["Active"]
+    )
+    local = shard["local"]
+    assert (local["num_points"], local["num_vectors"], local["status"]) == (2, 2, "green")
+    assert local["vectors_size_bytes"] is None and local["payloads_size_bytes"] is None
+    assert local["optimizations"] == {"status": "ok", "optimizations": {"count": 0}}
+    assert "segments" not in local
 
 
 @pytest.mark.parametrize(
