@@ -111,6 +111,13 @@ ORDER_BY_WITH_OFFSET = (
 OVERSAMPLE_FROM = 0.05
 """Filters keeping at least this share of the graph try an oversampled plain search first."""
 
+_SIMILARITY_CHUNK = 4096
+"""Rows per step of `euclid_similarities` (bounds the differences held at once)."""
+
+_SEQUENTIAL_BELOW = 16
+"""Qdrant's `MIN_DIM_SIZE_SIMD`: below it Qdrant sums a vector's terms one by one, left
+to right in float32; `euclid_similarities` sums them so then."""
+
 
 @dataclass
 class _Pending:
@@ -920,6 +927,35 @@ class Collection:
             return [dist.scores(column.distance, q, data, sqnorms)[slots] for q in queries]
         data, sqnorms = column.data[slots], column.sqnorms[slots]
         return [dist.scores(column.distance, query, data, sqnorms) for query in queries]
+
+    def euclid_similarities(
+        self, using: str, queries: Sequence[Any], slots: np.ndarray
+    ) -> list[np.ndarray] | None:
+        """Qdrant's raw similarity of a dense Euclid space (minus the squared distance,
+        summed from the differences as Qdrant sums them) of several prepared queries
+        against `slots`, for the scores that compare similarities (recommend, discover,
+        context); None for any other space. Not derived from the reported distances: the
+        square of a rounded square root, or a difference of squared norms, loses the
+        precision a difference of two similarities needs."""
+        column = self._column(using)
+        if not isinstance(column, DenseColumn) or column.distance is not Distance.EUCLID:
+            return None
+        out = [np.empty(len(slots), dtype=np.float32) for _ in queries]
+        for start in range(0, len(slots), _SIMILARITY_CHUNK):
+            rows = column.data[slots[start : start + _SIMILARITY_CHUNK]].astype(
+                np.float32, copy=False
+            )
+            for query, scores in zip(queries, out, strict=True):
+                diff = rows - np.asarray(query, dtype=np.float32)
+                squares = diff * diff
+                if rows.shape[1] < _SEQUENTIAL_BELOW:
+                    total = np.zeros(len(rows), dtype=np.float32)
+                    for j in range(rows.shape[1]):
+                        total += squares[:, j]
+                else:
+                    total = squares.sum(axis=1, dtype=np.float32)
+                scores[start : start + len(rows)] = -total
+        return out
 
     def slot_of(self, point_id: PointId) -> int | None:
         """The slot of a live point, None when there is no such point."""

@@ -232,11 +232,14 @@ class _Scoring:
 
     def scores(self, collection: Collection, slots: np.ndarray) -> np.ndarray:
         """Exact scores of the candidates `slots` (a custom query; not `nearest`)."""
-        space = collection.distance(self.using)
-        sims = [
-            scoring.similarity(space, raw)
-            for raw in collection.score_many(self.using, self._examples(), slots)
-        ]
+        examples = self._examples()
+        sims = collection.euclid_similarities(self.using, examples, slots)
+        if sims is None:
+            space = collection.distance(self.using)
+            sims = [
+                scoring.similarity(space, raw)
+                for raw in collection.score_many(self.using, examples, slots)
+            ]
         if self.kind in ("best_score", "sum_scores"):
             combine = scoring.best_score if self.kind == "best_score" else scoring.sum_scores
             return combine(sims[: len(self.positive)], sims[len(self.positive) :])

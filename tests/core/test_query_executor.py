@@ -175,6 +175,33 @@ def test_discover_and_context(engine: Engine, rng: np.random.Generator) -> None:
         run(col, engine, QueryRequest(Context(()), using="a"))
 
 
+@pytest.mark.parametrize("dim", [8, 64])
+def test_euclid_context_compares_squared_distances_summed_from_differences(
+    engine: Engine, rng: np.random.Generator, dim: int
+) -> None:
+    """Far from the origin, a squared distance taken from squared norms (or the square of
+    a rounded distance) loses the digits a difference of two of them needs: the context
+    loss must come out as Qdrant sums it, from the differences (qdrant-client local mode
+    computes it so)."""
+    engine.create_collection("e", make_config(dim, Distance.EUCLID))
+    col = engine.get_collection("e")
+    data = (1000.0 + rng.normal(scale=0.1, size=(N, dim))).astype(np.float32)
+    col.upsert([PointStruct(i, {"": data[i]}) for i in range(N)])
+
+    def similarity(example: np.ndarray) -> np.ndarray:
+        diff = data - example
+        return -np.square(diff, dtype=np.float32).sum(axis=1, dtype=np.float32)
+
+    expected = scoring.context([(similarity(data[1]), similarity(data[2]))])
+    got = dict(run(col, engine, QueryRequest(Context((ContextPair(1, 2),)), limit=N)))
+    assert got == {
+        i: pytest.approx(float(expected[i]), rel=1e-5, abs=1e-6)
+        for i in range(N)
+        if i not in (1, 2)
+    }
+    assert any(s < 0 for s in got.values())  # the pair tells points apart
+
+
 def test_score_threshold_of_custom_queries_keeps_better_scores(
     engine: Engine, rng: np.random.Generator
 ) -> None:

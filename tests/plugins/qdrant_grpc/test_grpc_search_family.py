@@ -5,6 +5,8 @@ exist, Qdrant's order of checks, formulas over indexed keys)."""
 from __future__ import annotations
 
 import grpc
+import numpy as np
+import pytest
 from qdrant_client import grpc as pb
 from test_grpc_services import Stubs, create, point, rpc_error, served, stubs, upsert
 
@@ -109,3 +111,30 @@ def test_query_groups_with_a_prefetch_fill_every_group(stubs: Stubs) -> None:
         (1, [(1, 14.5), (4, 13.0)]),
         (2, [(2, 14.0), (5, 12.5)]),
     ]
+
+
+def test_euclid_context_scores_as_qdrant(stubs: Stubs) -> None:
+    """As `test_rest_query.test_euclid_context_scores_as_qdrant`: points far from the
+    origin, the context loss from squared distances summed from the differences."""
+    data = (1000.0 + np.random.default_rng(7).normal(scale=0.1, size=(40, 32))).astype(np.float32)
+
+    def similarity(example: np.ndarray) -> np.ndarray:
+        return -np.square(data - example, dtype=np.float32).sum(axis=1, dtype=np.float32)
+
+    diff = np.minimum(similarity(data[1]) - similarity(data[2]) - np.float32(1.1920929e-7), 0)
+    loss = diff / (1 + np.abs(diff))
+    expected = {i: float(loss[i]) for i in range(len(data)) if i not in (1, 2)}
+    params = pb.VectorParams(size=32, distance=pb.Distance.Euclid)
+    stubs.collections.Create(
+        pb.CreateCollection(collection_name="c", vectors_config=pb.VectorsConfig(params=params))
+    )
+    upsert(stubs, *(point(i, v.tolist()) for i, v in enumerate(data)))
+    pair = pb.ContextInputPair(
+        positive=pb.VectorInput(id=pb.PointId(num=1)),
+        negative=pb.VectorInput(id=pb.PointId(num=2)),
+    )
+    request = pb.QueryPoints(
+        collection_name="c", query=pb.Query(context=pb.ContextInput(pairs=[pair])), limit=40
+    )
+    got = {p.id.num: p.score for p in stubs.points.Query(request).result}
+    assert got == {i: pytest.approx(s, rel=1e-5, abs=1e-6) for i, s in expected.items()}

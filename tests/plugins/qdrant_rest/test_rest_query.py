@@ -376,3 +376,27 @@ def test_query_groups_with_a_prefetch_fill_every_group(client: TestClient) -> No
         (1, [(1, 14.5), (4, 13.0)]),
         (2, [(2, 14.0), (5, 12.5)]),
     ]
+
+
+def euclid_context_case() -> tuple[np.ndarray, dict[int, float]]:
+    """Points far from the origin (Euclid, 32 dims) and the context loss of the pair
+    (1, 2) for each other point, as Qdrant computes it: squared distances summed from the
+    differences."""
+    data = (1000.0 + np.random.default_rng(7).normal(scale=0.1, size=(40, 32))).astype(np.float32)
+
+    def similarity(example: np.ndarray) -> np.ndarray:
+        return -np.square(data - example, dtype=np.float32).sum(axis=1, dtype=np.float32)
+
+    diff = similarity(data[1]) - similarity(data[2]) - np.float32(1.1920929e-7)
+    loss = np.minimum(diff, 0) / (1 + np.abs(np.minimum(diff, 0)))
+    return data, {i: float(loss[i]) for i in range(len(data)) if i not in (1, 2)}
+
+
+def test_euclid_context_scores_as_qdrant(client: TestClient) -> None:
+    data, expected = euclid_context_case()
+    create(client, size=32, distance="Euclid")
+    upsert(client, [{"id": i, "vector": v.tolist()} for i, v in enumerate(data)])
+    body = {"query": {"context": {"positive": 1, "negative": 2}}, "limit": 40}
+    got = {p["id"]: p["score"] for p in ok(post(client, "query", body))["points"]}
+    assert got == {i: pytest.approx(s, rel=1e-5, abs=1e-6) for i, s in expected.items()}
+    assert any(s < 0 for s in got.values())
