@@ -15,6 +15,17 @@ class BadRequest(VectorizerError):
     """The request is malformed or inconsistent with the collection (Qdrant: 400)."""
 
 
+class InvalidInput(BadRequest):
+    """A well-formed request with a value Qdrant's request validation refuses (Qdrant: 422
+    over REST, INVALID_ARGUMENT over gRPC); `field` is the path to it, `detail` what is
+    wrong with it."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}" if field else detail)
+        self.field = field
+        self.detail = detail
+
+
 class NotFound(VectorizerError):
     """Something addressed by the request does not exist (Qdrant: 404)."""
 

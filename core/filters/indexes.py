@@ -40,7 +40,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from vectorizer.errors import BadRequest, Unsupported
+from vectorizer.errors import BadRequest, InvalidInput, Unsupported
 from vectorizer.filters.ast import (
     Condition,
     DatetimeRange,
@@ -145,8 +145,9 @@ def parse_index_spec(field: str, schema: str | dict[str, Any] | None) -> IndexSp
             raise _bad(where, f"expected a boolean, got {value!r}")
         given[key] = value
     if kind == "integer" and given.get("lookup") is False and given.get("range") is False:
-        raise _bad(
-            "field_schema.lookup", "the 'lookup' and 'range' capabilities can't be both disabled"
+        raise InvalidInput(  # Qdrant's validation of the params, not a format error
+            "field_schema",
+            "Validation error: the 'lookup' and 'range' capabilities can't be both disabled [{}]",
         )
     return IndexSpec(field, kind, {"type": kind, **defaults, **given}, given)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import msgspec
 
-from vectorizer.errors import BadRequest
+from vectorizer.errors import BadRequest, InvalidInput
 from vectorizer.filters.ast import (
     Condition,
     ConditionKind,
@@ -318,10 +318,10 @@ class _Reader:
                 raise InvalidFilter(
                     here, f"unknown condition; a field condition has key and {_either(known)}"
                 )
-        if not parts:
-            raise InvalidFilter(
+        if not parts:  # well-formed JSON that Qdrant's validation refuses
+            raise InvalidInput(
                 where,
-                "At least one field condition must be specified "
+                "Validation error: At least one field condition must be specified "
                 f"({_either([*FIELD_CHECKS, *sorted(self.kinds)])})",
             )
         return parts[0] if len(parts) == 1 else Filter(must=tuple(parts))

@@ -18,6 +18,7 @@ from vectorizer.errors import (
     AlreadyExists,
     BadRequest,
     Conflict,
+    InvalidInput,
     Locked,
     NotFound,
     RateLimited,
@@ -78,6 +79,8 @@ def status_and_message(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, Locked):
         # Qdrant: StorageError::Locked, "Storage locked: {description}", 403 Forbidden
         return 403, f"Storage locked: {exc.message}"
+    if isinstance(exc, InvalidInput):
+        return 422, f"Validation error in JSON body: [{exc.message}]"
     for cls, code in _STATUS:
         if isinstance(exc, cls):
             return code, getattr(exc, "message", str(exc))

@@ -857,8 +857,8 @@ def test_spec_params_override_defaults_and_keep_what_was_given() -> None:
         ),
         (
             {"type": "integer", "lookup": False, "range": False},
-            "Wrong input: field_schema.lookup: the 'lookup' and 'range' capabilities "
-            "can't be both disabled",
+            "field_schema: Validation error: the 'lookup' and 'range' capabilities "
+            "can't be both disabled [{}]",
         ),
         (
             {"type": "float", "is_principal": 1},

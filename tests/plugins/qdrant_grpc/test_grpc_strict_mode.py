@@ -104,3 +104,20 @@ def test_update_vectors_of_an_unknown_point_or_with_no_vectors(stubs: Stubs) -> 
     error = rpc_error(stubs.points.UpdateVectors, empty)
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "points[0].vectors: must specify vectors to update for point" in error.details()
+
+
+def test_an_integer_index_needs_lookup_or_range(stubs: Stubs) -> None:
+    ten_points(stubs)
+    params = pb.PayloadIndexParams(
+        integer_index_params=pb.IntegerIndexParams(lookup=False, range=False)
+    )
+    request = pb.CreateFieldIndexCollection(
+        collection_name="c",
+        wait=True,
+        field_name="n",
+        field_type=pb.FieldType.FieldTypeInteger,
+        field_index_params=params,
+    )
+    error = rpc_error(stubs.points.CreateFieldIndex, request)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "the 'lookup' and 'range' capabilities can't be both disabled" in error.details()
