@@ -22,11 +22,13 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import numpy as np
 from sortedcontainers import SortedList
 
 from vectorizer import distance as dist
 from vectorizer import payload as payload_ops
+from vectorizer import segment as seg
 from vectorizer.columns import Column, make_columns
 from vectorizer.config_report import unimplemented_settings
 from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound, Unsupported
@@ -55,6 +57,7 @@ from vectorizer.models import (
     Direction,
     Distance,
     DocumentInput,
+    HnswConfig,
     OrderBy,
     Payload,
     PointId,
@@ -129,6 +132,18 @@ class _Pending:
     exact: bool  # every graph entry is a current row: its hits need no check
 
 
+def _graph_bytes(index: HnswIndex) -> int:
+    """RAM of an HNSW graph as hnswlib allocates it (`segment.hnsw_ram_bytes`), with the
+    upper levels expected for its element count (1/(M-1) a node), plus its versions."""
+    graph = index.index
+    m = graph.M
+    upper = graph.element_count / (m - 1) if m > 1 else 0.0
+    return (
+        seg.hnsw_ram_bytes(graph.get_max_elements(), index.dim, m, upper)
+        + index.indexed_version.nbytes
+    )
+
+
 class Collection:
     """A named set of points with vectors and payloads, over a `Store`."""
 
@@ -174,6 +189,8 @@ class Collection:
             for name, spec in config.payload_indexes.items()
         }
         self._index_mutex = threading.Lock()  # one indexer step at a time
+        self.searches = seg.SearchStats()
+        """Durations of the searches per vector name and path taken (Qdrant's categories)."""
 
     @property
     def config(self) -> CollectionConfig:
@@ -861,23 +878,42 @@ class Collection:
         `using`. Dense: HNSW when the space has a graph and no exact search is asked, else
         exact. Multi: exact MaxSim. Sparse: the points sharing an index with the query,
         through the inverted index."""
+        started = time.perf_counter()
         flt = _check_filter(filter)
         params = params or SearchParams()
         column = self._column(using)
         allowed = None if flt is None else self._matching_slots(flt, column)
         if isinstance(column, SparseColumn):
             slots, scores = column.candidates(query, allowed)
+            if allowed is None:
+                category = seg.UNFILTERED_SPARSE
+            elif column.scans_rows(allowed):
+                category = seg.FILTERED_SMALL_CARDINALITY
+            else:
+                category = seg.FILTERED_SPARSE
         elif isinstance(column, MultiColumn):
             slots, scores = self._exact_multi(column, query, allowed)
+            category = seg.UNFILTERED_PLAIN if allowed is None else seg.FILTERED_PLAIN
         else:
             assert isinstance(column, DenseColumn)
             graph = self._graph(using, params)
             if graph is None or self._small(allowed, column):
                 slots, scores = self._exact(column, query, limit, allowed)
+                if self.indexes.get(using) is None:
+                    category = seg.UNFILTERED_PLAIN if allowed is None else seg.FILTERED_PLAIN
+                elif graph is None:  # asked to be exact
+                    category = seg.UNFILTERED_EXACT if allowed is None else seg.FILTERED_EXACT
+                else:
+                    category = seg.FILTERED_SMALL_CARDINALITY
             else:
                 index, ef = graph
                 slots, scores = self._approximate(column, index, query, limit, ef, allowed)
-        return self._best(column, slots, scores, limit, score_threshold)
+                category = (
+                    seg.UNFILTERED_HNSW if allowed is None else seg.FILTERED_LARGE_CARDINALITY
+                )
+        best = self._best(column, slots, scores, limit, score_threshold)
+        self.searches.record(using, category, time.perf_counter() - started)
+        return best
 
     def _graph(self, using: str, params: SearchParams | None) -> tuple[HnswIndex, int] | None:
         """The HNSW index of dense space `using` and the beam to search it with (default:
@@ -1066,6 +1102,7 @@ class Collection:
         for (using, ef, want), members in groups.items():
             if len(members) < 2:
                 continue
+            started = time.perf_counter()
             column = self.columns[using]
             assert isinstance(column, DenseColumn)
             index = self.indexes[using]
@@ -1082,6 +1119,10 @@ class Collection:
                 if request.score_threshold is not None:  # hnswlib answers best first already
                     slots, scores = self._best(column, slots, scores, want, request.score_threshold)
                 out[i] = self._page(request, slots, scores)
+            # one hnswlib call answered them all: each is counted with its share of it
+            share = (time.perf_counter() - started) / len(members)
+            for _ in members:
+                self.searches.record(using, seg.UNFILTERED_HNSW, share)
         return out
 
     def _column(self, name: str) -> Column:
@@ -1374,6 +1415,58 @@ class Collection:
                 config=self.config,
                 payload_schema=self._payload_schema(),
                 warnings=unimplemented_settings(self.config),
+            )
+
+    def segment_info(self) -> seg.SegmentInfo:
+        """The collection measured as Qdrant's one appendable segment (see
+        `vectorizer.segment`): counts, byte sizes, graphs, payload indexes and searches.
+
+        Payload sizes are encoded here (JSON, as the store writes them): this walks every
+        payload, so it is meant for telemetry, not for a hot path.
+        """
+        encode = msgspec.json.encode
+        with self._lock.gen_rlock():
+            vector_data: dict[str, seg.VectorData] = {}
+            graphs: dict[str, HnswConfig] = {}
+            ram = 0
+            for name, column in self.columns.items():
+                indexed = 0
+                if isinstance(column, DenseColumn):
+                    ram += column.data.nbytes + column.version.nbytes + column.sqnorms.nbytes
+                    index = self.indexes.get(name)
+                    if index is not None:
+                        with index.reading(None):
+                            pending = self._pending_rows(column, index)
+                            indexed = index.live - pending.stale  # entries of current rows
+                            ram += _graph_bytes(index)
+                        graphs[name] = index.config
+                else:
+                    # the version column and the vectors' arrays (the Python objects
+                    # holding them, and a sparse column's postings dicts, are not counted)
+                    ram += column.version.nbytes + column.stored_bytes()
+                    if isinstance(column, SparseColumn):
+                        indexed = column.indexed  # in the inverted index
+                vector_data[name] = seg.VectorData(column.count, indexed)
+            payloads = sum(len(encode(p)) for p in self._payloads if p is not None)
+            vectors = sum(c.stored_bytes() for c in self.columns.values())
+            indexes = [
+                seg.PayloadIndexStats(field, index.spec.type, index.points, index.values)
+                for field, index in self.payload_indexes.items()
+            ]
+            return seg.SegmentInfo(
+                num_points=len(self._slot_of),
+                num_vectors=sum(d.num_vectors for d in vector_data.values()),
+                num_indexed_vectors=sum(d.num_indexed_vectors for d in vector_data.values()),
+                num_deleted_vectors=0,  # deletes remove the vectors at once
+                vectors_size_bytes=vectors,
+                payloads_size_bytes=payloads,
+                ram_usage_bytes=ram + payloads,
+                disk_usage_bytes=self._store.disk_usage(self.name),
+                vector_data=vector_data,
+                graphs=graphs,
+                payload_schema=self._payload_schema(),
+                payload_indexes=indexes,
+                searches=self.searches.report(list(self.columns)),
             )
 
     # ------------------------------------------------------------------ snapshots

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,27 +19,38 @@ RECENT = 128
 
 
 @dataclass
-class _Durations:
+class Durations:
+    """One operation's statistics (Qdrant's `OperationDurationStatistics`); not locked:
+    its owner serialises `add` and `report`."""
+
     count: int = 0
     fail_count: int = 0
     total: float = 0.0
     low: float = float("inf")
     high: float = 0.0
-    last: dt.datetime | None = None
+    last: float | None = None  # wall clock (time.time()) of the latest one
     recent: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT))
 
-    def add(self, seconds: float, failed: bool) -> None:
+    def add(self, seconds: float, failed: bool = False) -> None:
         self.count += 1
         self.fail_count += failed
         self.total += seconds
-        self.low = min(self.low, seconds)
-        self.high = max(self.high, seconds)
-        self.last = dt.datetime.now(dt.UTC)
+        if seconds < self.low:
+            self.low = seconds
+        if seconds > self.high:
+            self.high = seconds
+        self.last = time.time()
         self.recent.append(seconds)
 
     def report(self) -> dict[str, Any]:
+        """As Qdrant serialises it: none recorded yet is only the zero count and total."""
+        if not self.count:
+            return {"count": 0, "total_duration_micros": 0}
         micros = 1_000_000
-        last = self.last.isoformat().replace("+00:00", "Z") if self.last else None
+        last = None
+        if self.last is not None:
+            moment = dt.datetime.fromtimestamp(self.last, dt.UTC)
+            last = moment.isoformat().replace("+00:00", "Z")
         return {
             "count": self.count,
             "fail_count": self.fail_count,
@@ -55,7 +67,7 @@ class RequestStats:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._table: dict[str, dict[str, dict[str, _Durations]]] = {}
+        self._table: dict[str, dict[str, dict[str, Durations]]] = {}
 
     def record(
         self, api: str, endpoint: str, seconds: float, *, status: str = "", failed: bool = False
@@ -64,7 +76,7 @@ class RequestStats:
         `"/qdrant.Points/Search"`), its `status` (an HTTP code; "" where there is none)."""
         with self._lock:
             statuses = self._table.setdefault(api, {}).setdefault(endpoint, {})
-            statuses.setdefault(status, _Durations()).add(seconds, failed)
+            statuses.setdefault(status, Durations()).add(seconds, failed)
 
     def report(self, api: str) -> dict[str, dict[str, dict[str, Any]]]:
         """endpoint -> status -> `OperationDurationStatistics` of one API."""

@@ -296,6 +296,11 @@ class SparseColumn(RowColumn):
             out[hit] = sums[at[hit]]
         return out
 
+    def scans_rows(self, allowed: np.ndarray) -> bool:
+        """Whether a filtered search scores the `allowed` points one by one (fewer than
+        `full_scan_threshold`, Qdrant's plain search) rather than through the postings."""
+        return len(allowed) < self.full_scan_threshold
+
     def candidates(
         self, query: SparseVector, allowed: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -305,7 +310,7 @@ class SparseColumn(RowColumn):
         query = self.weighted(query)
         if not len(query.indices):
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        if allowed is not None and len(allowed) < self.full_scan_threshold:
+        if allowed is not None and self.scans_rows(allowed):
             scores, shared = self._through_rows(query, allowed)
             return allowed[shared], scores[shared]
         found, sums = self._through_postings(query)

@@ -308,6 +308,10 @@ class _Column:
 
     # ------------------------------------------------------------------ reads
 
+    def count_values(self) -> int:
+        """Live entries: the values held over all slots."""
+        return sum(self.live.values())
+
     def _live_positions(self, pos: np.ndarray) -> np.ndarray:
         if not self._dead:
             return pos
@@ -567,6 +571,10 @@ class _Numbers:
     def slots_with_values(self) -> int:
         return len(self.ints.live.keys() | self.floats.live.keys() | self.big.keys() | self.nan)
 
+    def count_values(self) -> int:
+        big = sum(len(values) for values in self.big.values())
+        return self.ints.count_values() + self.floats.count_values() + big + len(self.nan)
+
     def range_slots(self, cond: Range) -> np.ndarray:
         parts = []
         iv = _int_interval(cond)
@@ -614,6 +622,10 @@ class PayloadIndex(Protocol):
     @property
     def points(self) -> int:
         """Number of points with at least one indexed value."""
+
+    @property
+    def values(self) -> int:
+        """Number of values indexed over all points (a point's distinct values each)."""
 
     def answer(self, condition: Condition) -> np.ndarray | None:
         """Sorted unique int64 slots matching `condition`, or None if this index can't tell."""
@@ -679,6 +691,10 @@ class _ColumnIndex(_Index):
     @property
     def points(self) -> int:
         return len(self._col.live)
+
+    @property
+    def values(self) -> int:
+        return self._col.count_values()
 
 
 class _CodedIndex(_ColumnIndex, abc.ABC):
@@ -814,6 +830,10 @@ class IntegerIndex(_NumbersIndex):
     def points(self) -> int:
         return len(self._nums.ints.live)
 
+    @property
+    def values(self) -> int:
+        return self._nums.ints.count_values()
+
     def value_entries(self) -> OrderEntries | None:
         """The integer values (not the floats kept aside for ranges); only with `lookup`."""
         if not self._lookup:
@@ -863,6 +883,10 @@ class FloatIndex(_NumbersIndex):
     @property
     def points(self) -> int:
         return self._nums.slots_with_values()
+
+    @property
+    def values(self) -> int:
+        return self._nums.count_values()
 
     def order_entries(self, bounds: Range) -> OrderEntries | None:
         """Every number as a float (Qdrant's float index reads integers as floats too)."""
@@ -990,6 +1014,11 @@ class TextIndex(_Index):
     @property
     def points(self) -> int:
         return len(self._texts)
+
+    @property
+    def values(self) -> int:
+        """The strings indexed (the documents holding at least one token)."""
+        return sum(len(docs) for docs in self._docs.values())
 
     def matches(self, text: str, values: list[Any]) -> bool:
         """Per-point check with this index's tokenizers, for one point's values."""

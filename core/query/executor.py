@@ -26,6 +26,7 @@ recommendation is a nearest search of the averaged vector.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -69,6 +70,7 @@ from vectorizer.query.model import (
     VectorInput,
     is_point_id,
 )
+from vectorizer.segment import FILTERED_PLAIN, UNFILTERED_PLAIN
 
 if TYPE_CHECKING:
     from vectorizer.collection import Collection
@@ -560,7 +562,8 @@ class QueryRun:
                     params=stage.params,
                     score_threshold=threshold,
                 )
-            else:
+            else:  # a scan scoring every candidate: a plain search, as Qdrant counts it
+                started = time.perf_counter()
                 slots = collection.slots_with_vector(prepared.using, flt)
                 scores = prepared.scores(collection, slots)
                 if threshold is not None:
@@ -568,6 +571,8 @@ class QueryRun:
                     slots, scores = slots[keep], scores[keep]
                 best = dist.top_k(Distance.DOT, scores, limit)  # higher is better
                 slots, scores = slots[best], scores[best]
+                category = UNFILTERED_PLAIN if flt is None else FILTERED_PLAIN
+                collection.searches.record(prepared.using, category, time.perf_counter() - started)
             return [
                 Hit(collection.point_id_at(int(s)), float(v))
                 for s, v in zip(slots.tolist(), scores.tolist(), strict=True)

@@ -67,6 +67,9 @@ class Store(Protocol):
     def index_dir(self, name: str) -> Path | None:
         """A folder for the collection's derived index files, or None to keep none."""
 
+    def disk_usage(self, name: str) -> int:
+        """Bytes the collection takes on disk: its share of the store and its index files."""
+
     def close(self) -> None: ...
 
 

@@ -54,6 +54,10 @@ class MemoryStore:
             points[point.id] = point
         self._collections[name].next_operation_id = next_operation_id
 
+    def disk_usage(self, name: str) -> int:
+        """Nothing is written to disk."""
+        return 0
+
     def index_dir(self, name: str) -> None:
         return None
 

@@ -57,6 +57,17 @@ def decode_id(kind: int, key: bytes) -> PointId:
     return int.from_bytes(key, "big") if kind == 0 else str(uuid.UUID(bytes=key))
 
 
+def _folder_bytes(folder: Path) -> int:
+    """Bytes of the files in a folder (0 when there is none)."""
+    total = 0
+    for path in folder.glob("*"):
+        try:
+            total += path.stat().st_size
+        except FileNotFoundError:  # an older index generation removed meanwhile
+            continue
+    return total
+
+
 class SqliteStore:
     """`Store` over ``<data_dir>/vectorizer.sqlite3``; index files go under ``indexes/``."""
 
@@ -218,6 +229,24 @@ class SqliteStore:
 
     def index_dir(self, name: str) -> Path:
         return self.data_dir / "indexes" / str(self._uids[name])
+
+    def disk_usage(self, name: str) -> int:
+        """The pages of the collection's table (SQLite's `dbstat`: every B-tree page it
+        holds, full or not, as of the last commit, WAL included) plus its index files.
+        Without `dbstat` (a SQLite built without it) the rows' stored bytes are counted
+        instead (the page overhead then is not)."""
+        table = self._table(name)
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = ?", (table,)
+                ).fetchone()
+            except sqlite3.OperationalError:  # no such table: dbstat
+                row = self._db.execute(
+                    "SELECT COALESCE(SUM(8 + length(key) + 16 + length(vectors)"
+                    f" + COALESCE(length(payload), 0)), 0) FROM {table}"
+                ).fetchone()
+        return int(row[0]) + _folder_bytes(self.index_dir(name))
 
     def close(self) -> None:
         with self._lock:

@@ -12,7 +12,8 @@ Everything answered here is read from the engine at request time; nothing is inv
   `details_level = 1` every collection is listed in the aggregated form (`vectors`,
   `optimizers_status`, `params`); from level 2 in the full form (`id`, `init_time_ms`
   as the engine measured creating or loading it, `config`), from level 3 with its one
-  local shard. Segment telemetry (level 4) is not reported (`segments` null).
+  local shard; from level 4 the shard's one segment (`_segment_telemetry`): a collection
+  is one appendable segment in Qdrant's terms, measured by `Collection.segment_info`.
 * `GET /metrics` - Prometheus text format (0.0.4), from a registry owned by this app
   (never prometheus-client's global one). Metric names follow Qdrant's `/metrics` where
   Qdrant has one:
@@ -40,6 +41,7 @@ Everything answered here is read from the engine at request time; nothing is inv
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import time
@@ -57,7 +59,8 @@ from prometheus_client.registry import Collector
 import vectorizer
 from vectorizer import Engine
 from vectorizer.errors import BadRequest, NotFound
-from vectorizer.models import CollectionInfo
+from vectorizer.models import CollectionConfig, CollectionInfo
+from vectorizer.segment import SegmentInfo
 from vectorizer_qdrant_rest import convert
 from vectorizer_qdrant_rest.app import ENGINE_OPT, respond
 from vectorizer_qdrant_rest.errors import error_response
@@ -315,14 +318,14 @@ def _collection_telemetry(
     """Qdrant's full `CollectionTelemetry` (details level 2 and up): the collection's id,
     how long it took to create or load, its config; from level 3 its one local shard.
 
-    The shard's byte sizes are null (Vectorizer does not estimate them, the spec allows
-    null); it runs no segment optimizers, so none are counted. Segment telemetry (level 4
-    and up) is not reported: Vectorizer keeps no segments, so `segments` is null.
+    The shard's byte sizes are null at level 3 (measured only from level 4, with its
+    segment; the spec allows null); it runs no segment optimizers, so none are counted.
     """
     try:
-        init_time_ms = engine.get_collection(name).init_time_ms
+        collection = engine.get_collection(name)
     except NotFound:
-        init_time_ms = 0
+        collection = None
+    init_time_ms = collection.init_time_ms if collection is not None else 0
     config = convert.collection_config_out(info.config)
     config.pop("metadata", None)  # not part of CollectionConfigTelemetry
     out: dict[str, Any] = {
@@ -344,7 +347,16 @@ def _collection_telemetry(
         "async_scorer": False,
     }
     if details_level >= 4:
-        local["segments"] = None
+        local["segments"] = []
+        if collection is not None:
+            try:
+                segment = collection.segment_info()
+            except NotFound:  # dropped meanwhile
+                segment = None
+            if segment is not None:
+                local["segments"] = [_segment_telemetry(segment, info.config, anonymize)]
+                local["vectors_size_bytes"] = segment.vectors_size_bytes
+                local["payloads_size_bytes"] = segment.payloads_size_bytes
     out["shards"] = [
         {
             "id": 0,
@@ -358,6 +370,99 @@ def _collection_telemetry(
     out["transfers"] = []
     out["resharding"] = []
     return out
+
+
+PAYLOAD_INDEX_TYPES = {
+    "keyword": "mutable_map",
+    "uuid": "mutable_map",
+    "integer": "mutable_numeric",
+    "float": "mutable_numeric",
+    "datetime": "mutable_numeric",
+    "geo": "mutable_geo",
+    "text": "mutable_full_text",
+    "bool": "mutable_bool",
+}
+"""`PayloadIndexTelemetry.index_type` by payload schema type: Qdrant's names of its
+in-memory (appendable segment) index kinds."""
+
+
+def _segment_telemetry(
+    segment: SegmentInfo, config: CollectionConfig, anonymize: bool
+) -> dict[str, Any]:
+    """Qdrant's `SegmentTelemetry` of the collection's one segment."""
+    info = {
+        "segment_type": segment.segment_type,
+        "num_vectors": segment.num_vectors,
+        "num_points": segment.num_points,
+        "num_indexed_vectors": segment.num_indexed_vectors,
+        "num_deleted_vectors": segment.num_deleted_vectors,
+        "vectors_size_bytes": segment.vectors_size_bytes,
+        "payloads_size_bytes": segment.payloads_size_bytes,
+        "ram_usage_bytes": segment.ram_usage_bytes,
+        "disk_usage_bytes": segment.disk_usage_bytes,
+        "is_appendable": segment.is_appendable,
+        "index_schema": segment.payload_schema,
+        "vector_data": {
+            name: {
+                "num_vectors": data.num_vectors,
+                "num_indexed_vectors": data.num_indexed_vectors,
+                "num_deleted_vectors": data.num_deleted_vectors,
+            }
+            for name, data in segment.vector_data.items()
+        },
+    }
+    vector_data: dict[str, Any] = {}
+    for name, params in config.params.vectors.items():
+        graph = segment.graphs.get(name)
+        index: dict[str, Any] = {"type": "plain", "options": {}}
+        if graph is not None:
+            index = {"type": "hnsw", "options": _skip_none(dataclasses.asdict(graph))}
+        vector_data[name] = {
+            "size": params.size,
+            "distance": str(params.distance),
+            "storage_type": "Memory",  # numpy columns in RAM
+            "index": index,
+            "quantization_config": None,  # vectors are kept unquantized
+            "multivector_config": params.multivector_config,
+            "datatype": str(params.datatype) if params.datatype is not None else None,
+        }
+    sparse_vector_data = {
+        name: {"index": _sparse_index_config(raw)} for name, raw in config.sparse_vectors.items()
+    }
+    return {
+        "info": info,
+        "config": {
+            "vector_data": vector_data,
+            "sparse_vector_data": sparse_vector_data,
+            "payload_storage_type": {"type": "in_memory"},  # payloads are held in RAM
+        },
+        "vector_index_searches": [
+            {"index_name": name, **categories} for name, categories in segment.searches.items()
+        ],
+        "payload_field_indices": [
+            {
+                "field_name": None if anonymize else index.field_name,
+                "index_type": PAYLOAD_INDEX_TYPES.get(index.data_type, index.data_type),
+                "points_values_count": index.values,
+                "points_count": index.points,
+            }
+            for index in segment.payload_indexes
+        ],
+    }
+
+
+def _sparse_index_config(raw: dict[str, Any]) -> dict[str, Any]:
+    """`SparseIndexConfig` of a sparse vector: its inverted index is in RAM and mutable."""
+    given = raw.get("index") or {}
+    return {
+        "full_scan_threshold": given.get("full_scan_threshold"),
+        "index_type": "MutableRam",
+        "datatype": given.get("datatype"),
+    }
+
+
+def _skip_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _flat(table: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
