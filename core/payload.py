@@ -99,11 +99,11 @@ def _set(value: Any, steps: list[Step], values: Payload) -> Any:
             return []
         value[:] = [_set(item, rest, values) for item in value]
         return value
-    target = value if isinstance(value, list) else []
-    if step >= len(target):
-        target.extend([None] * (step + 1 - len(target)))
-    target[step] = _set(target[step], rest, values)
-    return target
+    items: list[Any] = value if isinstance(value, list) else []
+    if step >= len(items):
+        items.extend([None] * (step + 1 - len(items)))
+    items[step] = _set(items[step], rest, values)
+    return items
 
 
 def delete_keys(payload: Payload, keys: list[str]) -> None:

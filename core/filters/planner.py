@@ -191,7 +191,7 @@ def _estimate(cond: Condition, scope: FilterScope, total: int) -> int:
     if isinstance(cond, HasVector):
         return int(np.count_nonzero(scope.vector_present(cond.name)[: len(scope.live)]))
     if _indexed(cond, scope):
-        index = scope.indexes[cond.key]  # type: ignore[attr-defined]
+        index = scope.indexes[cond.key]
         found = index.estimate(cond) if not isinstance(cond, Custom) else None
         if found is None:
             slots = _from_index(cond, scope)
