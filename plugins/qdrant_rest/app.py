@@ -474,7 +474,9 @@ def scroll_points(call: Call) -> dict[str, Any]:
         offset=offset,
         limit=req.limit if req.limit is not None else 10,
         with_payload=convert.with_payload(req.with_payload, default=True),
-        with_vectors=convert.with_vectors(req.with_vector),
+        with_vectors=convert.with_vectors(
+            req.with_vector if req.with_vector is not None else req.with_vectors
+        ),
         filter=req.filter,
         order_by=order_by,
     )

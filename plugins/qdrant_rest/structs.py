@@ -262,6 +262,7 @@ class ScrollRequest(Body):
     filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
     with_payload: Any = None
     with_vector: Any = None
+    with_vectors: Any = None  # Qdrant's alias of `with_vector`
     order_by: Any = None  # OrderByInterface: a payload key, or an OrderBy object
     shard_key: Any = None
 

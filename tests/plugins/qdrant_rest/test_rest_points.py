@@ -149,12 +149,15 @@ def test_update_vectors_as_qdrant_validates_it(named: TestClient) -> None:
     }
 
 
-def test_retrieve_takes_with_vectors_as_alias(named: TestClient) -> None:
+def test_retrieve_and_scroll_take_with_vectors_as_alias(named: TestClient) -> None:
     client = named
     upsert(client, [{"id": 1, "vector": {"image": [1, 2, 3], "text": [1, 0]}}], name="n")
     body = {"ids": [1, 2], "with_vectors": ["text"], "with_payload": True}
     records = ok(client.post("/collections/n/points", json=body))
     assert records == [{"id": 1, "payload": {}, "vector": {"text": [1.0, 0.0]}}]
+    body = {"with_vectors": ["image"], "with_payload": False}
+    page = ok(client.post("/collections/n/points/scroll", json=body))
+    assert [p["vector"] for p in page["points"]] == [{"image": [1.0, 2.0, 3.0]}]
 
 
 def test_scroll_pages_through_points_in_id_order(client: TestClient) -> None:
