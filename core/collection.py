@@ -223,7 +223,12 @@ class Collection:
                 if dist.hnsw_space(column.distance) is None:
                     continue
                 index = HnswIndex.load(
-                    folder, vname, column.dim, column.distance, self.config.hnsw_for(vname)
+                    folder,
+                    vname,
+                    column.dim,
+                    column.distance,
+                    self.config.hnsw_for(vname),
+                    normalise=column.raw_cosine,
                 )
                 self.indexes[vname] = index
                 if index is not None:
@@ -550,14 +555,15 @@ class Collection:
         self.strict.check_vector_limits([p.vectors for p in points])
         with self._writing():
             op = self._next_op
-            upserts = []
+            upserts: dict[int, StoredPoint] = {}  # by slot: a point listed twice gets both
             for i, point in enumerate(points):
                 (slot,) = self._existing_slots([point.id])
-                stored = self._stored(slot, op, self._payloads[slot])
+                stored = upserts.get(slot)
+                if stored is None:
+                    stored = upserts[slot] = self._stored(slot, op, self._payloads[slot])
                 where = f"points[{i}] (id {stored.id})"
                 stored.vectors.update(self._encode_vectors(point.vectors, op, where))
-                upserts.append(stored)
-            return self._commit("update_vectors", upserts, [])
+            return self._commit("update_vectors", list(upserts.values()), [])
 
     def delete_vectors(
         self, names: list[str], ids: list[PointId] | None = None, filter: Any = None
@@ -1295,6 +1301,7 @@ class Collection:
                             column.distance,
                             self.config.hnsw_for(vname),
                             capacity=len(self._ids),
+                            normalise=column.raw_cosine,
                         )
                     current, indexed = self._versions_against(column, index)
                     differs = np.flatnonzero(current != indexed)

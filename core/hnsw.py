@@ -23,12 +23,26 @@ from vectorizer.models import Distance, HnswConfig
 BATCH = 1024
 
 
+def _space(distance: Distance, normalise: bool) -> str:
+    """The hnswlib space; `normalise`: hnswlib normalises rows and queries itself (the
+    "cosine" space), for cosine rows stored as given (uint8)."""
+    space = dist.hnsw_space(distance)
+    assert space is not None
+    return "cosine" if normalise and distance is Distance.COSINE else space
+
+
 class HnswIndex:
-    def __init__(self, dim: int, distance: Distance, config: HnswConfig, capacity: int) -> None:
-        space = dist.hnsw_space(distance)
-        assert space is not None
+    def __init__(
+        self,
+        dim: int,
+        distance: Distance,
+        config: HnswConfig,
+        capacity: int,
+        *,
+        normalise: bool = False,
+    ) -> None:
         self.dim, self.distance, self.config = dim, distance, config
-        self.index = hnswlib.Index(space=space, dim=dim)
+        self.index = hnswlib.Index(space=_space(distance, normalise), dim=dim)
         self.index.init_index(
             max_elements=max(capacity, 1024), ef_construction=config.ef_construct, M=config.m
         )
@@ -148,9 +162,17 @@ class HnswIndex:
 
     @classmethod
     def load(
-        cls, folder: Path, name: str, dim: int, distance: Distance, config: HnswConfig
+        cls,
+        folder: Path,
+        name: str,
+        dim: int,
+        distance: Distance,
+        config: HnswConfig,
+        *,
+        normalise: bool = False,
     ) -> HnswIndex | None:
-        """The saved index of `name`, or None when there is none or it does not fit."""
+        """The saved index of `name`, or None when there is none or it does not fit
+        (`normalise`: as for a new index)."""
         manifest = folder / f"{_safe(name)}.json"
         try:
             meta = json.loads(manifest.read_text())
@@ -160,8 +182,7 @@ class HnswIndex:
                 return None
             self = cls.__new__(cls)
             self.dim, self.distance, self.config = dim, distance, config
-            space = dist.hnsw_space(distance)
-            self.index = hnswlib.Index(space=space, dim=dim)
+            self.index = hnswlib.Index(space=_space(distance, normalise), dim=dim)
             self.index.load_index(str(folder / f"{stem}.hnsw"), max_elements=len(versions))
         except (OSError, ValueError, KeyError, RuntimeError):
             return None

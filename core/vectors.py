@@ -12,7 +12,7 @@ import numpy as np
 
 from vectorizer import distance as dist
 from vectorizer.errors import BadRequest
-from vectorizer.models import Datatype, SparseVector, VectorParams
+from vectorizer.models import Datatype, Distance, SparseVector, VectorParams
 
 DTYPES = {Datatype.FLOAT32: np.float32, Datatype.FLOAT16: np.float16, Datatype.UINT8: np.uint8}
 """The numpy type each vector datatype is stored at."""
@@ -49,10 +49,30 @@ def dimension_error(dim: int, got: int, where: str) -> BadRequest:
 
 
 def to_stored(values: np.ndarray, dtype: type) -> np.ndarray:
-    """Prepared float32 values at a stored datatype (uint8: rounded and clipped)."""
+    """Prepared float32 values at a stored datatype. uint8 as Qdrant's `x as u8`: the
+    fraction dropped (towards zero), then saturated to 0..255."""
     if dtype is np.uint8:
-        return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+        return np.clip(np.trunc(values), 0, 255).astype(np.uint8)
     return values.astype(dtype, copy=False)
+
+
+def normalised(distance: Distance, dtype: type, values: np.ndarray) -> np.ndarray:
+    """Incoming float32 values (a vector or rows) as they are stored but for the datatype:
+    cosine vectors normalised, except uint8 ones, which Qdrant stores as given (a cosine
+    over uint8 divides by both lengths when it scores: `distance.scores`)."""
+    if dtype is np.uint8:
+        return values
+    return dist.prepare(distance, values).astype(np.float32, copy=False)
+
+
+def as_query(distance: Distance, dtype: type, values: np.ndarray) -> np.ndarray:
+    """Validated float32 query values prepared for scoring against rows of `dtype`: made
+    what they would be stored as (Qdrant converts a query to the storage's element type:
+    uint8 truncated, float16 rounded), back in float32."""
+    stored = normalised(distance, dtype, values)
+    if dtype is np.float32:
+        return stored
+    return to_stored(stored, dtype).astype(np.float32)
 
 
 def as_floats(values: object, where: str) -> np.ndarray:
@@ -87,6 +107,8 @@ class DenseColumn:
         self.dim = params.size
         self.distance = params.distance
         self.dtype = DTYPES[params.datatype or Datatype.FLOAT32]
+        # Qdrant stores uint8 cosine vectors as given and divides by the lengths to score
+        self.raw_cosine = self.dtype is np.uint8 and self.distance is Distance.COSINE
         self.data = np.zeros((capacity, self.dim), dtype=self.dtype)
         self.version = np.full(capacity, -1, dtype=np.int64)
         self.sqnorms = np.zeros(capacity, dtype=np.float32)
@@ -110,10 +132,16 @@ class DenseColumn:
 
     def prepare(self, values: object, where: str) -> np.ndarray:
         """Validate one incoming vector and turn it into its stored form."""
-        return to_stored(self.query(values, where), self.dtype)
+        vec = normalised(self.distance, self.dtype, self._validated(values, where))
+        return to_stored(vec, self.dtype)
 
     def query(self, values: object, where: str = "query vector") -> np.ndarray:
-        """Validate a vector and prepare it for scoring (cosine: normalised), as float32."""
+        """Validate a vector and prepare it for scoring, as float32: what it would be
+        stored as (cosine: normalised but over uint8; uint8 truncated, float16 rounded)."""
+        return as_query(self.distance, self.dtype, self._validated(values, where))
+
+    def _validated(self, values: object, where: str) -> np.ndarray:
+        """An incoming vector as float32 numbers of this column's size, or BadRequest."""
         problem = wrong_kind("dense", values)
         if problem is not None:
             raise problem
@@ -122,7 +150,7 @@ class DenseColumn:
             raise BadRequest(f"Wrong input: {where}: expected a dense vector (a list of numbers)")
         if len(vec) != self.dim:
             raise dimension_error(self.dim, len(vec), where)
-        return dist.prepare(self.distance, vec).astype(np.float32, copy=False)
+        return vec
 
     def prepare_rows(self, values: list[object]) -> np.ndarray | None:
         """Many incoming vectors at once, in their stored form (a matrix, one row each),
@@ -137,8 +165,7 @@ class DenseColumn:
         rows = np.stack(arrays).astype(np.float32, copy=False)
         if not np.isfinite(rows).all():
             return None
-        prepared = dist.prepare(self.distance, rows).astype(np.float32, copy=False)
-        return to_stored(prepared, self.dtype)
+        return to_stored(normalised(self.distance, self.dtype, rows), self.dtype)
 
     def set(self, slot: int, vec: np.ndarray, version: int) -> None:
         if self.version[slot] < 0:

@@ -135,21 +135,22 @@ def _spaces(plan: Plan) -> dict[str, models.VectorParams]:
 
 def _as_stored(vector: Any, spaces: dict[str, models.VectorParams], name: str = "") -> Any:
     """A vector as a server stores it in its space: cosine rows at unit length (a local-mode
-    folder hands them back as given), then rounded to the space's datatype."""
+    folder hands them back as given), then at the space's datatype (uint8: Qdrant's
+    `as u8`, truncated and saturated, and never normalised)."""
     if isinstance(vector, dict):
         return {k: _as_stored(v, spaces, k) for k, v in vector.items()}
     params = spaces.get(name)
     if params is None or vector is None or isinstance(vector, models.SparseVector):
         return vector
     array = np.asarray(vector, dtype=np.float32)
+    datatype = getattr(params, "datatype", None)
+    if datatype == models.Datatype.UINT8:
+        return np.clip(np.trunc(array), 0, 255).astype(np.float64)
     if params.distance == models.Distance.COSINE:
         norm = np.linalg.norm(array, axis=-1, keepdims=True)
         array = array / np.where(norm == 0, 1, norm)
-    datatype = getattr(params, "datatype", None)
     if datatype == models.Datatype.FLOAT16:
         array = array.astype(np.float16)
-    elif datatype == models.Datatype.UINT8:
-        array = np.clip(np.rint(array), 0, 255).astype(np.uint8)
     return array.astype(np.float64)
 
 

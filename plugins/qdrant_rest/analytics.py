@@ -15,7 +15,7 @@ from litestar import post
 from vectorizer.facet import facet as facet_counts
 from vectorizer.matrix import DistanceMatrix, search_matrix
 from vectorizer.models import DEFAULT_VECTOR
-from vectorizer_qdrant_rest import convert
+from vectorizer_qdrant_rest import convert, numbers
 from vectorizer_qdrant_rest.app import C, Call, P, answer
 from vectorizer_qdrant_rest.structs import Body, PositiveInt
 
@@ -63,7 +63,12 @@ def _matrix(call: Call) -> DistanceMatrix:
 @answer
 def search_matrix_pairs(call: Call) -> dict[str, Any]:
     pairs = _matrix(call).pairs()
-    return {"pairs": [{"a": a, "b": b, "score": score} for a, b, score in pairs]}
+    scores = numbers.shortest([score for _, _, score in pairs])
+    return {
+        "pairs": [
+            {"a": a, "b": b, "score": score} for (a, b, _), score in zip(pairs, scores, strict=True)
+        ]
+    }
 
 
 @post(P + "/search/matrix/offsets")
@@ -71,7 +76,12 @@ def search_matrix_pairs(call: Call) -> dict[str, Any]:
 def search_matrix_offsets(call: Call) -> dict[str, Any]:
     matrix = _matrix(call)
     rows, cols, scores = matrix.offsets()
-    return {"offsets_row": rows, "offsets_col": cols, "scores": scores, "ids": matrix.ids}
+    return {
+        "offsets_row": rows,
+        "offsets_col": cols,
+        "scores": numbers.shortest(scores),
+        "ids": matrix.ids,
+    }
 
 
 HANDLERS = [facet, search_matrix_pairs, search_matrix_offsets]

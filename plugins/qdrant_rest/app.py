@@ -401,7 +401,7 @@ def get_points(call: Call) -> list[dict[str, Any]]:
     )
     collection = call.collection()
     unnamed = collection.config.unnamed
-    return [convert.record_out(r, unnamed) for r in collection.retrieve(ids, payload, vectors)]
+    return convert.records_out(collection.retrieve(ids, payload, vectors), unnamed)
 
 
 @post(P + "/delete")
@@ -482,7 +482,7 @@ def scroll_points(call: Call) -> dict[str, Any]:
     )
     unnamed = collection.config.unnamed
     return {
-        "points": [convert.record_out(r, unnamed) for r in page.points],
+        "points": convert.records_out(page.points, unnamed),
         "next_page_offset": page.next_page_offset,
     }
 
@@ -499,7 +499,7 @@ def count_points(call: Call) -> dict[str, int]:
 
 
 def _scored(points: list[ScoredPoint], unnamed: bool) -> list[dict[str, Any]]:
-    return [convert.scored_out(p, unnamed) for p in points]
+    return convert.scored_list_out(points, unnamed)
 
 
 @post(P + "/search")

@@ -59,8 +59,9 @@ from vectorizer.models import (
 from vectorizer.payload import parse_path
 from vectorizer.sparse import MAX_INDEX, sparse_problem
 from vectorizer.writes import PointsWrite, located
-from vectorizer_qdrant_rest import structs
+from vectorizer_qdrant_rest import numbers, structs
 from vectorizer_qdrant_rest.errors import JsonError, ValidationFailed
+from vectorizer_qdrant_rest.numbers import Float32Lists
 
 if TYPE_CHECKING:
     from vectorizer import Collection
@@ -206,18 +207,21 @@ def dense(value: Any, where: str) -> np.ndarray:
     raise ValidationFailed(where, _DENSE)
 
 
-def multi(value: Any, where: str) -> np.ndarray:
-    """A multivector: a JSON array of vectors of one size (a matrix, one row a vector)."""
+def multi(value: Any, where: str, checked_at: str | None = None) -> np.ndarray:
+    """A multivector: a JSON array of vectors of one size (a matrix, one row a vector).
+    `checked_at`: where Qdrant's validation names an empty or ragged one (a point's
+    vector: `points[0].vector.data`, a named one `points[0].vector.?.data`)."""
     if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
         raise ValidationFailed(where, "expected a multivector (an array of arrays of numbers)")
     sizes = {len(row) for row in value}
     if 0 in sizes:
-        raise ValidationFailed(where, "all vectors must be non-empty")
+        raise ValidationFailed(checked_at or where, "all vectors must be non-empty")
     if len(sizes) > 1:
         first = len(value[0])
         other = next(len(row) for row in value if len(row) != first)
         raise ValidationFailed(
-            where, f"all vectors must have the same dimension, found vector with dimension {other}"
+            checked_at or where,
+            f"all vectors must have the same dimension, found vector with dimension {other}",
         )
     rows = [_numbers(row, f"{where}[{i}]") for i, row in enumerate(value)]
     return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
@@ -250,11 +254,14 @@ def sparse(value: Any, where: str) -> SparseVector:
     return given
 
 
-def vector(value: Any, where: str) -> Vector | DocumentInput:
+def vector(value: Any, where: str, checked_at: str | None = None) -> Vector | DocumentInput:
     """Qdrant's `Vector`: dense (an array of numbers), multi (an array of arrays), sparse
-    (`{"indices", "values"}`), or a `Document` the server embeds."""
+    (`{"indices", "values"}`), or a `Document` the server embeds. `checked_at`: see
+    `multi`."""
     if isinstance(value, list):
-        return multi(value, where) if value and isinstance(value[0], list) else dense(value, where)
+        if value and isinstance(value[0], list):
+            return multi(value, where, checked_at)
+        return dense(value, where)
     if isinstance(value, dict):
         document = _document(value, where)
         if document is not None:
@@ -274,12 +281,13 @@ def vector_struct(value: Any, where: str) -> dict[str, Vector]:
     """A point's VectorStruct: one unnamed vector (dense or multi), or a map of named
     vectors of any kind."""
     if isinstance(value, list):
-        return {DEFAULT_VECTOR: vector(value, where)}
+        return {DEFAULT_VECTOR: vector(value, where, f"{where}.data")}
     if isinstance(value, dict):
         document = _document(value, where)
         if document is not None:
             return {DEFAULT_VECTOR: document}
-        return {name: vector(vec, f"{where}.{name}") for name, vec in value.items()}
+        checked_at = f"{where}.?.data"  # Qdrant's validator does not name the map's key
+        return {name: vector(vec, f"{where}.{name}", checked_at) for name, vec in value.items()}
     raise ValidationFailed(
         where, "expected a vector (an array of numbers) or an object of named vectors"
     )
@@ -331,23 +339,41 @@ def batch_vectors(value: Any, count: int, where: str) -> list[dict[str, Vector]]
     raise ValidationFailed(where, "expected an array of vectors or an object of named arrays")
 
 
-def vector_out(value: Vector) -> Any:
+def vector_out(value: Vector, floats: Float32Lists | None = None) -> Any:
     """One vector in Qdrant's JSON: a list (dense), a list of lists (multi) or
-    `{"indices": [...], "values": [...]}` (sparse)."""
+    `{"indices": [...], "values": [...]}` (sparse), its numbers printed as Qdrant prints
+    its float32s (`numbers`). With `floats`, its lists are filled by `floats.fill()`
+    (every vector of a response in one conversion), else here."""
+    lists = Float32Lists() if floats is None else floats
+    out: Any
     if isinstance(value, SparseVector):
-        return {"indices": value.indices.tolist(), "values": value.values.tolist()}
-    return value.tolist()
+        out = {"indices": value.indices.tolist(), "values": lists.add(value.values)}
+    else:
+        out = lists.add(value)
+    if floats is None:
+        lists.fill()
+    return out
 
 
-def vectors_out(vectors: dict[str, Vector] | None, unnamed: bool | None = None) -> Any:
+def vectors_out(
+    vectors: dict[str, Vector] | None,
+    unnamed: bool | None = None,
+    floats: Float32Lists | None = None,
+) -> Any:
     """Vectors of a point as Qdrant shows them: the unnamed vector bare when it is the
     point's only one, else a map by name (Qdrant decides by the vectors present, so
-    `unnamed`, the collection's config, does not matter)."""
+    `unnamed`, the collection's config, does not matter). `floats`: as for `vector_out`."""
     if vectors is None:
         return None
+    lists = Float32Lists() if floats is None else floats
+    out: Any
     if list(vectors) == [DEFAULT_VECTOR]:
-        return vector_out(vectors[DEFAULT_VECTOR])
-    return {name: vector_out(vec) for name, vec in vectors.items()}
+        out = vector_out(vectors[DEFAULT_VECTOR], lists)
+    else:
+        out = {name: vector_out(vec, lists) for name, vec in vectors.items()}
+    if floats is None:
+        lists.fill()
+    return out
 
 
 # ----------------------------------------------------------------------------- selectors
@@ -473,9 +499,7 @@ def point_vectors_in(req: structs.UpdateVectors, where: str = "") -> list[PointV
 
 def upsert_write(req: structs.UpsertPoints, where: str = "") -> PointsWrite:
     points = points_in(req, where)
-    return PointsWrite(
-        where, lambda c: c.upsert(points), lambda c: c.check_vectors(points)
-    )
+    return PointsWrite(where, lambda c: c.upsert(points), lambda c: c.check_vectors(points))
 
 
 def delete_write(req: structs.PointsSelector, where: str = "") -> PointsWrite:
@@ -518,9 +542,7 @@ def clear_payload_write(req: structs.PointsSelector, where: str = "") -> PointsW
 
 def update_vectors_write(req: structs.UpdateVectors, where: str = "") -> PointsWrite:
     points = point_vectors_in(req, where)
-    return PointsWrite(
-        where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points)
-    )
+    return PointsWrite(where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points))
 
 
 def delete_vectors_write(req: structs.DeleteVectors, where: str = "") -> PointsWrite:
@@ -566,14 +588,23 @@ def update_operations(req: structs.UpdateOperations) -> list[PointsWrite]:
 # ----------------------------------------------------------------------------- points out
 
 
-def record_out(record: Record, unnamed: bool) -> dict[str, Any]:
+def record_out(record: Record, unnamed: bool, floats: Float32Lists | None = None) -> dict[str, Any]:
+    """A Record; `floats`: as for `vector_out`."""
     out = {
         "id": record.id,
         "payload": record.payload,
-        "vector": vectors_out(record.vectors, unnamed),
+        "vector": vectors_out(record.vectors, unnamed, floats),
     }
     if record.order_value is not None:
         out["order_value"] = record.order_value
+    return out
+
+
+def records_out(records: list[Record], unnamed: bool) -> list[dict[str, Any]]:
+    """Records, the numbers of all their vectors converted at once."""
+    floats = Float32Lists()
+    out = [record_out(r, unnamed, floats) for r in records]
+    floats.fill()
     return out
 
 
@@ -598,14 +629,33 @@ def order_by(value: Any, where: str = "order_by") -> OrderBy:
     return OrderBy(req.key, Direction(req.direction or "asc"), start)
 
 
-def scored_out(point: ScoredPoint, unnamed: bool) -> dict[str, Any]:
-    return {
+def scored_out(
+    point: ScoredPoint,
+    unnamed: bool,
+    floats: Float32Lists | None = None,
+    score: float | None = None,
+) -> dict[str, Any]:
+    """A ScoredPoint (with `order_value` when an `order_by` placed it); its score printed
+    as Qdrant prints a float32 (`score`: already so), `floats` as for `vector_out`."""
+    out = {
         "id": point.id,
         "version": point.version,
-        "score": point.score,
+        "score": numbers.score(point.score) if score is None else score,
         "payload": point.payload,
-        "vector": vectors_out(point.vectors, unnamed),
+        "vector": vectors_out(point.vectors, unnamed, floats),
     }
+    if point.order_value is not None:
+        out["order_value"] = point.order_value
+    return out
+
+
+def scored_list_out(points: list[ScoredPoint], unnamed: bool) -> list[dict[str, Any]]:
+    """Scored points, the numbers of all their scores and vectors converted at once."""
+    floats = Float32Lists()
+    scores = numbers.shortest([p.score for p in points])
+    out = [scored_out(p, unnamed, floats, s) for p, s in zip(points, scores, strict=True)]
+    floats.fill()
+    return out
 
 
 # ----------------------------------------------------------------------------- search

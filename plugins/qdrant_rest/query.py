@@ -482,16 +482,9 @@ def discover_request(req: structs.DiscoverRequest, where: str = "") -> QueryRequ
 # ----------------------------------------------------------------------------- results
 
 
-def scored_out(point: ScoredPoint, unnamed: bool) -> dict[str, Any]:
-    """ScoredPoint, with `order_value` when an `order_by` placed it."""
-    out = convert.scored_out(point, unnamed)
-    if point.order_value is not None:
-        out["order_value"] = point.order_value
-    return out
-
-
 def scored_list_out(points: list[ScoredPoint], unnamed: bool) -> list[dict[str, Any]]:
-    return [scored_out(p, unnamed) for p in points]
+    """ScoredPoints, each with `order_value` when an `order_by` placed it."""
+    return convert.scored_list_out(points, unnamed)
 
 
 def groups_out(groups: list[PointGroup], unnamed: bool, lookup_unnamed: bool) -> dict[str, Any]:

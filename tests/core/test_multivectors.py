@@ -156,15 +156,15 @@ def test_datatypes_are_honoured_and_survive_a_restart(tmp_path: Path) -> None:
         )
         assert matrix_of(engine, 1, "f32") == np.asarray(rows, np.float32).tolist()
         assert matrix_of(engine, 1, "f16") == np.asarray(rows, np.float16).astype(float).tolist()
-        assert matrix_of(engine, 1, "u8") == [[0, 255, 0], [2, 2, 3]]  # rounded, clipped
+        assert matrix_of(engine, 1, "u8") == [[0, 255, 0], [1, 2, 3]]  # truncated, saturated
         before = search(engine, [[1.0, 1.0, 1.0]], using="e")
         assert engine.get_collection("c").info().vectors_count == 5
     with Engine.open(tmp_path / "data") as engine:
-        assert matrix_of(engine, 1, "u8") == [[0, 255, 0], [2, 2, 3]]
+        assert matrix_of(engine, 1, "u8") == [[0, 255, 0], [1, 2, 3]]
         assert matrix_of(engine, 1, "f16") == np.asarray(rows, np.float16).astype(float).tolist()
         assert matrix_of(engine, 2, "f32") is None
         assert search(engine, [[1.0, 1.0, 1.0]], using="e") == before
-        assert search(engine, [[1.0, 0.0, 0.0]], using="u8") == [(1, 2.0)]
+        assert search(engine, [[1.0, 0.0, 0.0]], using="u8") == [(1, 1.0)]
 
 
 def test_snapshot_and_init_from_carry_multivectors(engine: Engine, tmp_path: Path) -> None:
@@ -194,8 +194,8 @@ def test_snapshot_and_init_from_carry_multivectors(engine: Engine, tmp_path: Pat
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ([1.0, 2.0, 3.0], "Conversion between multi and regular vectors failed"),
-        ([], "Vector inserting error: expected dim: 3, got 0"),
+        ([1.0, 2.0], "Vector dimension error: expected dim: 3, got 2"),  # one row, too short
+        ([], "Vector dimension error: expected dim: 3, got 0"),  # Qdrant's words
         ([[1.0, 2.0]], "Vector dimension error: expected dim: 3, got 2"),
         ([[1.0, 2.0, 3.0], [1.0, 2.0]], "all vectors must have the same dimension"),
         ([[1.0, float("nan"), 3.0]], "NaN"),
@@ -216,6 +216,16 @@ def test_invalid_matrices_leave_the_data_intact(engine: Engine, value: Any, mess
         col.update_vectors([PointVectors(id=1, vectors={"m": value})])
     assert matrix_of(engine, 1) == [[1.0, 0.0, 0.0]]
     assert col.count() == 1
+
+
+def test_a_dense_vector_is_stored_as_a_matrix_of_one_row(engine: Engine) -> None:
+    """Qdrant's legacy upsert form: a plain vector for a multivector space."""
+    make(engine)
+    col = engine.get_collection("c")
+    col.upsert([PointStruct(id=1, vectors={"m": [1.0, 2.0, 3.0]})])
+    assert matrix_of(engine, 1) == [[1.0, 2.0, 3.0]]
+    col.update_vectors([PointVectors(id=1, vectors={"m": np.array([3.0, 2.0, 1.0])})])
+    assert matrix_of(engine, 1) == [[3.0, 2.0, 1.0]]
 
 
 def test_update_and_delete_vectors(engine: Engine) -> None:

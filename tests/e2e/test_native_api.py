@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 from qdrant_client import QdrantClient, models
 from servers import ServerProcess
 
@@ -130,7 +131,9 @@ def test_every_embedder_survives_a_restart_and_is_a_qdrant_collection(tmp_path: 
                 )
             )["results"]
             assert [p.id for p in got] == [h["id"] for h in hits], name
-            assert [p.score for p in got] == [h["score"] for h in hits]
+            # the same float32 scores (Qdrant's REST prints them shortest, the native API
+            # as float64)
+            assert [np.float32(p.score) for p in got] == [np.float32(h["score"]) for h in hits]
             assert hits == before[name][0]
         # the hybrid collection: Qdrant's prefetch + RRF equals the native hybrid search
         dense, sparse = (
@@ -150,8 +153,8 @@ def test_every_embedder_survives_a_restart_and_is_a_qdrant_collection(tmp_path: 
             query=models.FusionQuery(fusion=models.Fusion.RRF),
             limit=4,
         ).points
-        assert [(p.id, p.score) for p in fused] == [
-            (h["id"], h["score"]) for h in before["hybrid"][0]
+        assert [(p.id, np.float32(p.score)) for p in fused] == [
+            (h["id"], np.float32(h["score"])) for h in before["hybrid"][0]
         ]
         info = client.get_collection("hybrid")
         assert info.config.params.sparse_vectors["sparse"].modifier == models.Modifier.IDF
