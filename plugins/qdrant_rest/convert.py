@@ -209,27 +209,31 @@ def dense(value: Any, where: str) -> np.ndarray:
 
 def multi(value: Any, where: str, checked_at: str | None = None) -> np.ndarray:
     """A multivector: a JSON array of vectors of one size (a matrix, one row a vector).
-    `checked_at`: where Qdrant's validation names an empty or ragged one (a point's
-    vector: `points[0].vector.data`, a named one `points[0].vector.?.data`)."""
+    `checked_at`: the path under which Qdrant's validation names a point's vector
+    (`points[0].vector`, a named one `points[0].vector.?`); an empty or ragged one is
+    reported at its `.data`."""
     if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
         raise ValidationFailed(where, "expected a multivector (an array of arrays of numbers)")
     sizes = {len(row) for row in value}
+    at = f"{checked_at}.data" if checked_at is not None else where
     if 0 in sizes:
-        raise ValidationFailed(checked_at or where, "all vectors must be non-empty")
+        raise ValidationFailed(at, "all vectors must be non-empty")
     if len(sizes) > 1:
         first = len(value[0])
         other = next(len(row) for row in value if len(row) != first)
         raise ValidationFailed(
-            checked_at or where,
+            at,
             f"all vectors must have the same dimension, found vector with dimension {other}",
         )
     rows = [_numbers(row, f"{where}[{i}]") for i, row in enumerate(value)]
     return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
-def sparse(value: Any, where: str) -> SparseVector:
+def sparse(value: Any, where: str, checked_at: str | None = None) -> SparseVector:
     """A sparse vector: `{"indices": [unsigned 32-bit integers], "values": [numbers]}`,
-    indices unique and as many as values (in any order: the core sorts them)."""
+    indices unique and as many as values (in any order: the core sorts them).
+    `checked_at`: see `multi`; a point's sparse vector with repeated indices or a length
+    mismatch is reported there in the words of Qdrant's validator."""
     if not isinstance(value, dict):
         raise ValidationFailed(where, 'expected {"indices": [...], "values": [...]}')
     for key in ("indices", "values"):
@@ -249,6 +253,10 @@ def sparse(value: Any, where: str) -> SparseVector:
         np.asarray(indices, dtype=np.int64), _numbers(values, _join(where, "values"))
     )
     problem = sparse_problem(given.indices, given.values)
+    if problem is not None and checked_at is not None:
+        raise ValidationFailed(
+            f"{checked_at}.{problem[0]}", f"Validation error: {problem[1]} [{{}}]"
+        )
     if problem is not None:
         raise ValidationFailed(_join(where, problem[0]), problem[1])
     return given
@@ -267,7 +275,7 @@ def vector(value: Any, where: str, checked_at: str | None = None) -> Vector | Do
         if document is not None:
             return document
         if "indices" in value or "values" in value:
-            return sparse(value, where)
+            return sparse(value, where, checked_at)
     raise ValidationFailed(where, "expected a dense, sparse or multi vector")
 
 
@@ -281,12 +289,12 @@ def vector_struct(value: Any, where: str) -> dict[str, Vector]:
     """A point's VectorStruct: one unnamed vector (dense or multi), or a map of named
     vectors of any kind."""
     if isinstance(value, list):
-        return {DEFAULT_VECTOR: vector(value, where, f"{where}.data")}
+        return {DEFAULT_VECTOR: vector(value, where, where)}
     if isinstance(value, dict):
         document = _document(value, where)
         if document is not None:
             return {DEFAULT_VECTOR: document}
-        checked_at = f"{where}.?.data"  # Qdrant's validator does not name the map's key
+        checked_at = f"{where}.?"  # Qdrant's validator does not name the map's key
         return {name: vector(vec, f"{where}.{name}", checked_at) for name, vec in value.items()}
     raise ValidationFailed(
         where, "expected a vector (an array of numbers) or an object of named vectors"

@@ -235,3 +235,30 @@ def test_collection_config_defaults_match_qdrant() -> None:
     assert config.optimizer_config.indexing_threshold == 20000
     out = convert.collection_config_out(config)
     assert out["params"]["vectors"] == {"size": 3, "distance": "Euclid"}
+
+
+@pytest.mark.parametrize(
+    ("value", "field", "detail"),
+    [
+        (
+            {"s": {"indices": [1, 2], "values": [1.0]}},
+            "points[0].vector.?.values",
+            "Validation error: must be the same length as indices [{}]",
+        ),
+        (
+            {"s": {"indices": [1, 1], "values": [1.0, 2.0]}},
+            "points[0].vector.?.indices",
+            "Validation error: must be unique [{}]",
+        ),
+        ({"m": [[1.0], []]}, "points[0].vector.?.data", "all vectors must be non-empty"),
+        ([[1.0], []], "points[0].vector.data", "all vectors must be non-empty"),
+    ],
+)
+def test_a_points_vectors_are_checked_at_qdrant_validation_paths(
+    value: object, field: str, detail: str
+) -> None:
+    """A point's vector is validated where Qdrant's validator names it: a named vector's
+    key is `?` (Qdrant's suite, test_sparse_vector_validations and test_multi_vector)."""
+    with pytest.raises(ValidationFailed) as exc:
+        convert.vector_struct(value, "points[0].vector")
+    assert (exc.value.field, exc.value.detail) == (field, detail)
