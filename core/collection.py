@@ -50,7 +50,6 @@ from vectorizer.filters.planner import (
 from vectorizer.hnsw import BATCH, HnswIndex
 from vectorizer.locks import RWLock
 from vectorizer.models import (
-    DEFAULT_VECTOR,
     CollectionConfig,
     CollectionInfo,
     CollectionStatus,

@@ -33,9 +33,7 @@ def upsert_write(msg: Any, where: str = "") -> PointsWrite:
     """UpsertPoints, or a batch's PointStructList."""
     convert.no_shard_key(msg)
     points = convert.points_in(msg.points, _at(where, "points"))
-    return PointsWrite(
-        where, lambda c: c.upsert(points), lambda c: c.check_vectors(points)
-    )
+    return PointsWrite(where, lambda c: c.upsert(points), lambda c: c.check_vectors(points))
 
 
 def delete_write(msg: Any, where: str = "") -> PointsWrite:
@@ -105,9 +103,7 @@ def clear_payload_deprecated_write(msg: pb.PointsSelector, where: str) -> Points
 def update_vectors_write(msg: Any, where: str = "") -> PointsWrite:
     convert.no_shard_key(msg)
     points = convert.point_vectors_in(msg.points, _at(where, "points"))
-    return PointsWrite(
-        where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points)
-    )
+    return PointsWrite(where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points))
 
 
 def delete_vectors_write(msg: Any, where: str = "") -> PointsWrite:

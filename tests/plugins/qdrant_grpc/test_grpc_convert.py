@@ -536,9 +536,7 @@ def test_update_collection() -> None:
             )
         )
     )
-    assert config.collection_update_in(per_vector).vectors == {
-        "a": {"disable_quantization": True}
-    }
+    assert config.collection_update_in(per_vector).vectors == {"a": {"disable_quantization": True}}
 
 
 def test_alias_actions() -> None:
