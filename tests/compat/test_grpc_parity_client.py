@@ -227,14 +227,17 @@ def test_absent_and_empty_vectors_messages_over_raw_grpc(grpc_servers: Servers) 
             assert kinds == {1: "vectors", 2: "vectors", 3: "vectors", 4: "vector", 5: "vector"}
             assert [len(by_id[i].vectors.vectors) for i in (1, 2, 3)] == [0, 0, 0]
             assert [list(by_id[i].vector.data) for i in (4, 5)] == [[1.0, 2.0, 3.0]] * 2
-            # an empty `Vectors` in update_vectors changes nothing; an absent one is invalid
-            points.UpdateVectors(
-                pb.UpdatePointVectors(
-                    collection_name="raw",
-                    points=[pb.PointVectors(id=pb.PointId(num=4), vectors=pb.Vectors())],
-                    wait=True,
+            # update_vectors with an empty `Vectors` is invalid, as `"vector": {}` is over REST
+            with pytest.raises(grpc.RpcError) as empty:
+                points.UpdateVectors(
+                    pb.UpdatePointVectors(
+                        collection_name="raw",
+                        points=[pb.PointVectors(id=pb.PointId(num=4), vectors=pb.Vectors())],
+                        wait=True,
+                    )
                 )
-            )
+            assert empty.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "must specify vectors to update for point" in empty.value.details()
             with pytest.raises(grpc.RpcError) as absent:
                 points.UpdateVectors(
                     pb.UpdatePointVectors(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from vectorizer.errors import InvalidInput
 from vectorizer.filters.parse import InvalidFilter, filter_in
 from vectorizer_qdrant_rest import filters as rest_filters
 
@@ -28,7 +29,6 @@ FILTERS: list[dict[str, Any]] = [
 BAD: list[Any] = [
     {"must": [{"key": "a", "match": {"valu": 1}}]},
     {"must": [{"key": "a", "range": {"gt": "x"}}]},
-    {"must": [{"key": "a"}]},
     {"bogus": []},
     [1],
 ]
@@ -47,3 +47,14 @@ def test_same_errors_as_the_rest_plugin(value: Any) -> None:
         rest_filters.filter_in(value, "filter", {})
     assert ours.value.message == theirs.value.message
     assert ours.value.message.startswith("Format error in JSON body: filter")
+
+
+def test_a_condition_with_only_a_key_is_the_same_validation_error() -> None:
+    """Qdrant refuses it in validation (422), not in parsing: both plugins say so alike."""
+    value = {"must": [{"key": "a"}]}
+    with pytest.raises(InvalidInput) as ours:
+        filter_in(value, "filter", {})
+    with pytest.raises(InvalidInput) as theirs:
+        rest_filters.filter_in(value, "filter", {})
+    assert str(ours.value) == str(theirs.value)
+    assert ours.value.field.startswith("filter.must[0]")
