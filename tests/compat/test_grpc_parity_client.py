@@ -663,7 +663,7 @@ def test_numpy_uploads(
 # ----------------------------------------------------------------------------- auth tokens
 
 
-@pytest.mark.client_method("init.auth_token_provider")
+@pytest.mark.client_method("init.auth_token_provider", "init.check_compatibility")
 def test_async_auth_token_provider_over_grpc(grpc_servers: Servers) -> None:
     """AsyncQdrantClient(prefer_grpc=True) with an async and with a sync token provider:
     every call sends `authorization: Bearer <token>` metadata, asking the provider each
