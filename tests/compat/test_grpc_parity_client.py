@@ -497,7 +497,6 @@ def by_value_then_id(records: list[Any], key: str, sortable: Callable[[Any], Any
     return sorted(((sortable(r.payload[key]), r.id) for r in records), key=lambda p: p)
 
 
-@pytest.mark.client_method("search")  # NamedSparseVector searches (gone in 1.16+)
 @pytest.mark.parametrize(
     ("key", "schema", "sortable"),
     [
@@ -555,6 +554,7 @@ def test_scroll_order_by_over_equal_values(
 # ----------------------------------------------------------------------------- sparse IDF
 
 
+@pytest.mark.client_method("search")  # NamedSparseVector searches (gone in 1.16+)
 def test_sparse_idf_search_over_every_grpc_form(
     remote_grpc: QdrantClient, remote_rest: QdrantClient, local: QdrantClient
 ) -> None:
