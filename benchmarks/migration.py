@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 from servers import ServerProcess  # noqa: E402
 
-from vectorizer.cli import cli  # noqa: E402
+from vectorizer.host.cli import cli  # noqa: E402
 
 DATASET = Path(os.environ.get("VECTORIZER_DATASET_DIR", REPO.parent / "shared/datasets/words-e5"))
 SIZES = {"small": 5_000, "full": 100_000}

@@ -117,7 +117,7 @@ class ServerProcess:
             self.log.append(line)
             if match := LISTENING.search(line):
                 self.ports[match.group(1)] = int(match.group(3))
-            if "vectorizer.server: ready (pid" in line:
+            if "vectorizer.host.server: ready (pid" in line:
                 self._ready.set()
         self._ready.set()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from vectorizer.apis import HttpApi, ServerSpec
 from vectorizer.build import build_commit
 from vectorizer.engine import Collection, Engine
 from vectorizer.errors import (
@@ -21,7 +20,8 @@ from vectorizer.errors import (
     Unsupported,
     VectorizerError,
 )
-from vectorizer.hookspecs import hookimpl
+from vectorizer.host.apis import HttpApi, ServerSpec
+from vectorizer.host.hookspecs import hookimpl
 
 try:
     __version__ = version("vectorizer")

@@ -1,6 +1,6 @@
 """`python -m vectorizer` runs the `vectorizer` command line."""
 
-from vectorizer.cli import main
+from vectorizer.host.cli import main
 
 if __name__ == "__main__":
     main()

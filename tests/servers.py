@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from vectorizer.config import ENV_CONFIG, ENV_VARS
+from vectorizer.host.settings import ENV_CONFIG, ENV_VARS
 
 REPO = Path(__file__).resolve().parent.parent
 DATASET = Path(os.environ.get("VECTORIZER_DATASET_DIR", REPO.parent / "shared/datasets/words-e5"))
@@ -65,7 +65,7 @@ class Server:
             self.log.append(line)
             if match := LISTENING.search(line):
                 self.ports[match.group(1)] = int(match.group(3))
-            self.ready = self.ready or "vectorizer.server: ready (pid" in line
+            self.ready = self.ready or "vectorizer.host.server: ready (pid" in line
         return line
 
     def wait_for(self, names: set[str], timeout: float = 60) -> None:

@@ -10,7 +10,7 @@ from vectorizer.embedders.bm25 import Bm25Embedder
 from vectorizer.embedders.hashing import HashingEmbedder
 from vectorizer.embedders.lexical import BagOfWordsEmbedder, CharNgramEmbedder, TfidfEmbedder
 from vectorizer.embedders.lsa import LsaEmbedder
-from vectorizer.hookspecs import hookimpl
+from vectorizer.host.hookspecs import hookimpl
 
 BUILTIN: tuple[type[Embedder], ...] = (
     HashingEmbedder,

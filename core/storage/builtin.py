@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from vectorizer.hookspecs import hookimpl
+from vectorizer.host.hookspecs import hookimpl
 from vectorizer.storage import StorageBackend
 from vectorizer.storage.memory import MemoryStore
 from vectorizer.storage.sqlite import SqliteStore

@@ -37,7 +37,7 @@ from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 from qdrant_client import QdrantClient
 
 from vectorizer import Engine
-from vectorizer.config import Settings
+from vectorizer.host.settings import Settings
 from vectorizer_qdrant_rest import register_http_apis
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import UnexpectedResponse
 
 from vectorizer.embedders import load_embedders
-from vectorizer.plugins import make_plugin_manager
+from vectorizer.host.plugins import make_plugin_manager
 
 WORDS = ["berlin at night", "a quiet river", "mountain snow", "city lights", "night train"]
 HASHING = {"output": "dense", "dimension": 64}

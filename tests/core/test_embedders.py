@@ -21,8 +21,8 @@ from vectorizer.embedders import (
 )
 from vectorizer.embedders.bm25 import TERM_IDS
 from vectorizer.embedders.params import integer
+from vectorizer.host.plugins import make_plugin_manager
 from vectorizer.models import SparseVector
-from vectorizer.plugins import make_plugin_manager
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = (REPO / "docs" / "native_api.md").read_text()

@@ -18,7 +18,8 @@ from vectorizer.filters.ast import (
     Range,
 )
 from vectorizer.hnsw import HnswIndex
-from vectorizer.hookspecs import hookimpl
+from vectorizer.host.hookspecs import hookimpl
+from vectorizer.host.plugins import make_plugin_manager
 from vectorizer.models import (
     CollectionStatus,
     CollectionUpdate,
@@ -27,7 +28,6 @@ from vectorizer.models import (
     SearchRequest,
     WithPayload,
 )
-from vectorizer.plugins import make_plugin_manager
 
 COLORS = ["red", "green", "blue", "black"]
 

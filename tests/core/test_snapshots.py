@@ -20,8 +20,8 @@ import pytest
 from core_helpers import make_config
 
 from vectorizer import BadRequest, Engine, Locked, NotFound
-from vectorizer.config import load_settings
 from vectorizer.filters.ast import Filter, MatchValue
+from vectorizer.host.settings import load_settings
 from vectorizer.models import (
     CollectionConfig,
     CollectionParams,

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import vectorizer
-from vectorizer.cli import cli
+from vectorizer.host.cli import cli
 
 from .helpers import clean_env, run_cli
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vectorizer.config import ConfigError, Settings, load_settings
+from vectorizer.host.settings import ConfigError, Settings, load_settings
 
 KNOWN = ["hello", "qdrant_grpc", "qdrant_rest", "vectorizer_api"]
 

@@ -17,9 +17,9 @@ import pytest
 from litestar import get
 
 from vectorizer import Engine, HttpApi, ServerSpec, hookimpl
-from vectorizer.config import ConfigError, Settings
-from vectorizer.plugins import describe_plugins, make_plugin_manager
-from vectorizer.server import Host, StartupError, serve
+from vectorizer.host.plugins import describe_plugins, make_plugin_manager
+from vectorizer.host.server import Host, StartupError, serve
+from vectorizer.host.settings import ConfigError, Settings
 
 from .helpers import free_port
 
@@ -144,7 +144,7 @@ def test_plugin_hooks_are_called_and_served(
         with pytest.raises(httpx.ConnectError):
             await fetch(host.ports["throwaway"], "/ping")
 
-    with caplog.at_level(logging.INFO, logger="vectorizer.server"):
+    with caplog.at_level(logging.INFO, logger="vectorizer.host.server"):
         asyncio.run(main())
     assert settings.data_dir.is_dir()
     lines = [r.getMessage() for r in caplog.records if "listening" in r.getMessage()]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import vectorizer
-from vectorizer.plugins import describe_plugins, known_entry_points, make_plugin_manager
+from vectorizer.host.plugins import describe_plugins, known_entry_points, make_plugin_manager
 
 from .helpers import clean_env
 
@@ -55,18 +55,22 @@ def test_every_plugin_is_found_through_entry_points() -> None:
 
 
 def test_enabled_plugins_are_imported() -> None:
-    code = "from vectorizer.plugins import make_plugin_manager; make_plugin_manager()"
+    code = "from vectorizer.host.plugins import make_plugin_manager; make_plugin_manager()"
     assert imported_plugins(code) == set(MODULES.values())
 
 
 def test_importing_the_core_imports_no_plugin() -> None:
-    code = "import vectorizer, vectorizer.cli, vectorizer.server, vectorizer.config"
+    code = (
+        "import vectorizer, vectorizer.host.cli, vectorizer.host.server, vectorizer.host.settings"
+    )
     assert imported_plugins(code) == set()
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_disabled_plugin_is_never_imported(name: str) -> None:
-    code = f"from vectorizer.plugins import make_plugin_manager; make_plugin_manager([{name!r}])"
+    code = (
+        f"from vectorizer.host.plugins import make_plugin_manager; make_plugin_manager([{name!r}])"
+    )
     assert imported_plugins(code) == set(MODULES.values()) - {MODULES[name]}
 
 
@@ -79,7 +83,7 @@ def test_blocked_plugin_is_not_listed() -> None:
 def test_cli_never_imports_plugins_disabled_by_flag_env_or_config(tmp_path: Path) -> None:
     (tmp_path / "v.toml").write_text('disabled = ["vectorizer_api"]\n')
     code = """
-        from vectorizer.cli import cli
+        from vectorizer.host.cli import cli
         cli.main(["plugins", "--disable", "qdrant_grpc", "--config", "v.toml"],
                  standalone_mode=False)
     """
@@ -91,8 +95,8 @@ def test_serve_never_imports_a_disabled_plugin(tmp_path: Path) -> None:
     """`serve` with qdrant_grpc disabled, checked from inside the running server."""
     code = """
         import asyncio, sys
-        from vectorizer.config import load_settings
-        from vectorizer.server import serve
+        from vectorizer.host.settings import load_settings
+        from vectorizer.host.server import serve
 
         def ready(host):
             print("listeners:", sorted(host.ports))

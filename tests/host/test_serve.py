@@ -62,7 +62,7 @@ def test_signal_stops_gracefully(start_server: StartServer, sig: signal.Signals)
     server = start_server("--data-dir", "data", wait={"hello"}, VECTORIZER_PORTS=ALL_FREE)
     assert server.stop(sig) == 0
     assert f"received {sig.name}" in server.text
-    assert server.log[-1].endswith("vectorizer.server: stopped")
+    assert server.log[-1].endswith("vectorizer.host.server: stopped")
     assert "Traceback" not in server.text
     for port in server.ports.values():
         with socket.socket() as probe:

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from qdrant_client import QdrantClient, models
 from servers import ServerProcess
 
-from vectorizer.cli import cli
+from vectorizer.host.cli import cli
 from vectorizer_migrate import transfer
 
 DIM = 8

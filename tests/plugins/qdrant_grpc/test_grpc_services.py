@@ -479,7 +479,7 @@ def test_grpc_calls_show_up_in_rest_telemetry(served: tuple[Engine, int], stubs:
     from litestar import Litestar
     from litestar.testing import TestClient
 
-    from vectorizer.config import Settings
+    from vectorizer.host.settings import Settings
     from vectorizer_qdrant_rest import register_http_apis
 
     engine, _ = served

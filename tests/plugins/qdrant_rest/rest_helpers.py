@@ -8,7 +8,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from vectorizer import Engine
-from vectorizer.config import Settings
+from vectorizer.host.settings import Settings
 from vectorizer_qdrant_rest import register_http_apis
 
 

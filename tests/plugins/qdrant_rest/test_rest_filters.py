@@ -40,7 +40,7 @@ from vectorizer.filters.ast import (
     Range,
     ValuesCount,
 )
-from vectorizer.plugins import known_entry_points, make_plugin_manager
+from vectorizer.host.plugins import known_entry_points, make_plugin_manager
 from vectorizer_qdrant_rest import structs
 from vectorizer_qdrant_rest.convert import decode
 from vectorizer_qdrant_rest.filters import NEVER, InvalidFilter, convert_filters, filter_in

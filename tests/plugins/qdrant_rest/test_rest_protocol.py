@@ -12,8 +12,8 @@ from litestar.testing import TestClient
 from rest_helpers import create, error, ok, upsert
 
 import vectorizer
-from vectorizer.config import Settings
-from vectorizer.plugins import make_plugin_manager
+from vectorizer.host.plugins import make_plugin_manager
+from vectorizer.host.settings import Settings
 from vectorizer_qdrant_rest import unimplemented
 from vectorizer_qdrant_rest.app import HANDLERS
 

@@ -28,13 +28,13 @@ import uvicorn
 from litestar import Litestar, Router
 from litestar.logging.config import LoggingConfig
 
-from vectorizer.apis import HttpApi, ServerSpec
-from vectorizer.config import ConfigError, Settings
 from vectorizer.engine import Engine
 from vectorizer.errors import VectorizerError
-from vectorizer.plugins import make_plugin_manager
+from vectorizer.host.apis import HttpApi, ServerSpec
+from vectorizer.host.plugins import make_plugin_manager
+from vectorizer.host.settings import ConfigError, Settings
 
-logger = logging.getLogger("vectorizer.server")
+logger = logging.getLogger("vectorizer.host.server")
 
 EngineOpener = Callable[[Settings, pluggy.PluginManager], Any]
 

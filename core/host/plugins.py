@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pluggy
 
-from vectorizer import hookspecs
+from vectorizer.host import hookspecs
 
 ENTRY_POINT_GROUP = "vectorizer"
 
@@ -25,7 +25,7 @@ def make_plugin_manager(
     for name in disabled:
         pm.set_blocked(name)
     # the core's own default implementations (storage backends) are built in
-    from vectorizer import default_plugins
+    from vectorizer.host import default_plugins
 
     for module in default_plugins.MODULES:
         pm.register(module, name=f"vectorizer.{module.__name__.rsplit('.', 1)[-1]}")

@@ -12,8 +12,8 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from vectorizer.apis import HttpApi, ServerSpec
     from vectorizer.engine import Collection, Engine
+    from vectorizer.host.apis import HttpApi, ServerSpec
     from vectorizer.models import PointId, SearchRequest
 
 hookspec = pluggy.HookspecMarker("vectorizer")

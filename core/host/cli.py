@@ -14,8 +14,8 @@ import click
 import pluggy
 
 from vectorizer import __version__
-from vectorizer.config import LOG_LEVELS, ConfigError, Settings, load_settings
-from vectorizer.plugins import describe_plugins, known_entry_points, make_plugin_manager
+from vectorizer.host.plugins import describe_plugins, known_entry_points, make_plugin_manager
+from vectorizer.host.settings import LOG_LEVELS, ConfigError, Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,8 +36,8 @@ def one_line_errors(fn: F) -> F:
         except ConfigError as e:
             fail(str(e))
         except Exception as e:
-            # vectorizer.server (litestar, uvicorn) is imported only by commands that serve
-            server = sys.modules.get("vectorizer.server")
+            # vectorizer.host.server (litestar, uvicorn) is imported only by commands that serve
+            server = sys.modules.get("vectorizer.host.server")
             if server is not None and isinstance(e, server.StartupError):
                 fail(str(e))
             raise
@@ -140,7 +140,7 @@ def serve(
     log_level: str | None,
 ) -> None:
     """Serve every enabled plugin's API (Qdrant REST, gRPC, native) in one process."""
-    from vectorizer.server import run
+    from vectorizer.host.server import run
 
     settings = settings_from(
         config,
