@@ -31,7 +31,7 @@ from vectorizer import payload as payload_ops
 from vectorizer import segment as seg
 from vectorizer.columns import Column, make_columns
 from vectorizer.config_report import unimplemented_settings
-from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound, Unsupported
+from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound, Unsupported, located
 from vectorizer.filters.ast import Filter, Range
 from vectorizer.filters.evaluate import EvalContext, values_at
 from vectorizer.filters.indexes import (
@@ -75,6 +75,20 @@ from vectorizer.models import (
     normalize_point_id,
 )
 from vectorizer.multivec import MultiColumn
+from vectorizer.operations import (
+    ClearPayload,
+    CreateFieldIndex,
+    DeleteFieldIndex,
+    DeletePayload,
+    DeletePoints,
+    DeleteVectors,
+    Operation,
+    OverwritePayload,
+    SetPayload,
+    UpdateVectors,
+    Upsert,
+    ids_of,
+)
 from vectorizer.sparse import SparseColumn
 from vectorizer.storage import Store, StoredPoint
 from vectorizer.strict_mode import StrictMode
@@ -254,9 +268,12 @@ class Collection:
             else:
                 column.clear(point.slot)
 
-    def _place_many(self, points: list[StoredPoint]) -> None:
+    def _place_many(
+        self, points: list[StoredPoint], values: list[dict[str, Any]] | None = None
+    ) -> None:
         """`_place` for many points, the dense vectors a column at a time (one by one when
-        two points share a slot: the later one takes it)."""
+        two points share a slot: the later one takes it). `values`: each point's vectors
+        as prepared for their columns, placed as they are (no decoding of the bytes)."""
         if len({p.slot for p in points}) != len(points):
             for point in points:
                 self._place(point)
@@ -264,17 +281,21 @@ class Collection:
         for point in points:
             self._place_record(point)
         for vname, column in self.columns.items():
-            given = [p for p in points if vname in p.vectors]
+            given = [i for i, p in enumerate(points) if vname in p.vectors]
+            slots = [points[i].slot for i in given]
+            versions = [points[i].vectors[vname][0] for i in given]
+            if values is not None:
+                prepared = [values[i][vname] for i in given]
             if isinstance(column, DenseColumn) and given:
-                column.set_raw(
-                    [p.slot for p in given],
-                    [p.vectors[vname][1] for p in given],
-                    [p.vectors[vname][0] for p in given],
-                )
+                if values is None:
+                    column.set_raw(slots, [points[i].vectors[vname][1] for i in given], versions)
+                else:
+                    column.set_rows(slots, np.stack(prepared), versions)
             else:
-                for point in given:
-                    version, raw = point.vectors[vname]
-                    column.set(point.slot, column.decode(raw), version)
+                for j, i in enumerate(given):
+                    raw = points[i].vectors[vname][1]
+                    value = column.decode(raw) if values is None else prepared[j]
+                    column.set(slots[j], value, versions[j])
             for point in points:
                 if vname not in point.vectors:
                     column.clear(point.slot)
@@ -324,9 +345,15 @@ class Collection:
         return StoredPoint(point_id, slot, version, vectors, payload)
 
     def _commit(
-        self, operation: str, upserts: list[StoredPoint], deletes: list[PointId]
+        self,
+        operation: Operation,
+        upserts: list[StoredPoint],
+        deletes: list[PointId],
+        values: list[dict[str, Any]] | None = None,
     ) -> UpdateResult:
-        """Make a validated change durable, then apply it in memory (caller holds the lock)."""
+        """Make a validated change durable, then apply it in memory (caller holds the lock).
+        `values`: the upserts' vectors as prepared for their columns (else decoded from the
+        stored bytes)."""
         if self.dropped:
             raise CollectionNotFound(self.name)
         op = self._next_op
@@ -337,7 +364,7 @@ class Collection:
                 self._unplace(point_id)
         if upserts:
             self._grow(max(p.slot for p in upserts) + 1)
-        self._place_many(upserts)
+        self._place_many(upserts, values)
         self._write_gen += 1
         self._notify(self)
         if self._pm is not None:
@@ -363,22 +390,21 @@ class Collection:
             self._free = [s for s in self._free if s not in taken]
             heapq.heapify(self._free)
 
-    def _encode_vectors(
-        self, vectors: dict[str, Any], op: int, where: str
-    ) -> dict[str, tuple[int, bytes]]:
-        """Stored form of a point's vectors (each optional: a point may carry none)."""
+    def _prepare_vectors(self, vectors: dict[str, Any], where: str) -> dict[str, Any]:
+        """A point's vectors (each optional: a point may carry none) in their columns'
+        prepared form."""
         out = {}
         for vname, values in vectors.items():
             column = self._column(vname)
             values = self._embedded(vname, values, query=False)
-            out[vname] = (op, column.pack(column.prepare(values, where)))
+            out[vname] = column.prepare(values, where)
         return out
 
-    def _encode_batch(
-        self, points: Sequence[PointStruct | PointVectors], op: int
-    ) -> list[dict[str, tuple[int, bytes]]] | None:
-        """`_encode_vectors` of every point, a column at a time, when every point gives the
-        same dense vectors as arrays that all fit; None otherwise (then point by point,
+    def _prepare_batch(
+        self, points: Sequence[PointStruct | PointVectors]
+    ) -> list[dict[str, Any]] | None:
+        """`_prepare_vectors` of every point, a column at a time, when every point gives
+        the same dense vectors as arrays that all fit; None otherwise (then point by point,
         whose errors name the point)."""
         if not points:
             return None
@@ -396,70 +422,237 @@ class Collection:
             if prepared is None:
                 return None
             rows[vname] = prepared
+        return [{vname: matrix[i] for vname, matrix in rows.items()} for i in range(len(points))]
+
+    def _prepare_points(self, points: Sequence[PointStruct | PointVectors]) -> list[dict[str, Any]]:
+        """Every point's vectors prepared (errors name the point that fails)."""
+        batch = self._prepare_batch(points)
+        if batch is not None:
+            return batch
         return [
-            {vname: (op, matrix[i].tobytes()) for vname, matrix in rows.items()}
-            for i in range(len(points))
+            self._prepare_vectors(p.vectors, f"points[{i}] (id {normalize_point_id(p.id)})")
+            for i, p in enumerate(points)
         ]
 
-    def check_vectors(self, points: Sequence[PointStruct | PointVectors]) -> None:
-        """Raise what `upsert` or `update_vectors` would for these points' vectors
-        (names, sizes, values) without writing anything: a batch checks before its writes."""
-        if self._encode_batch(points, -1) is not None:
-            return
-        for i, point in enumerate(points):
-            where = f"points[{i}] (id {normalize_point_id(point.id)})"
-            self._encode_vectors(point.vectors, -1, where)
+    def _packed(self, prepared: dict[str, Any], op: int) -> dict[str, tuple[int, bytes]]:
+        """The stored form of prepared vectors written by operation `op`."""
+        return {vname: (op, self.columns[vname].pack(v)) for vname, v in prepared.items()}
 
-    def upsert(self, points: list[PointStruct]) -> UpdateResult:
-        """Insert or replace whole points (vectors and payload)."""
-        self.strict.check_upsert(self, len(points))
-        self.strict.check_vector_limits([p.vectors for p in points])
-        return self._upsert(points)
+    # ------------------------------------------------------------ writing: operations
 
-    def _upsert(self, points: list[PointStruct]) -> UpdateResult:
-        """`upsert` without the strict-mode checks."""
+    def apply(self, operation: Operation) -> UpdateResult:
+        """Check a write (strict mode, then its shape) and apply it: durable before any
+        reader sees it; a write that fails leaves the collection as it was."""
+        self._verify(operation)
+        return self._write(operation)
+
+    def apply_batch(
+        self, operations: Sequence[Operation], labels: Sequence[str] = ()
+    ) -> list[UpdateResult]:
+        """Qdrant's `points/batch`: check every operation against the collection's config
+        first, so a misfitting one fails the batch before anything is written, then apply
+        them in order; a failure that depends on the points (a missing id) stops the batch
+        there. A domain error names its operation by `labels[i]` when given."""
+        named = list(labels) or [""] * len(operations)
+        for operation, label in zip(operations, named, strict=True):
+            with located(label):
+                self.check(operation)
+        results = []
+        for operation, label in zip(operations, named, strict=True):
+            with located(label):
+                results.append(self.apply(operation))
+        return results
+
+    def check(self, operation: Operation) -> None:
+        """Raise what `apply` would refuse that does not depend on the points (vector
+        names, sizes, values; payload key paths), writing nothing."""
+        if isinstance(operation, Upsert | UpdateVectors):
+            self._prepare_points(operation.points)
+        elif isinstance(operation, DeleteVectors):
+            for vname in operation.names:
+                self._column(vname)
+        elif isinstance(operation, SetPayload) and operation.key is not None:
+            payload_ops.parse_path(operation.key)
+        elif isinstance(operation, DeletePayload):
+            for key in operation.keys:
+                payload_ops.parse_path(key)
+
+    def _verify(self, operation: Operation) -> None:
+        """Strict mode's checks and write tokens for an operation, then its shape checks
+        that come before any point is looked at."""
+        strict = self.strict
+        match operation:
+            case Upsert(points=points):
+                strict.check_upsert(self, len(points))
+                strict.check_vector_limits([p.vectors for p in points])
+            case UpdateVectors(points=points):
+                strict.check_update_vectors(self, len(points))
+                strict.check_vector_limits([p.vectors for p in points])
+            case SetPayload() | OverwritePayload():
+                strict.check_set_payload(self, operation.filter)
+            case DeletePoints() | DeletePayload() | ClearPayload() | DeleteVectors():
+                strict.check_filtered_write(self, operation.filter)
+            case CreateFieldIndex(field=field):
+                strict.check_create_index(self, field)
+            case DeleteFieldIndex():
+                strict.charge_write(1)
+        if not isinstance(operation, Upsert | UpdateVectors):
+            self.check(operation)
+
+    def _write(self, operation: Operation) -> UpdateResult:
+        """Apply a verified operation."""
+        match operation:
+            case Upsert():
+                return self._upsert(operation)
+            case DeletePoints():
+                return self._delete(operation)
+            case SetPayload(payload=payload, key=key):
+
+                def merge(current: Payload) -> Payload:
+                    payload_ops.set_at(current, key, payload)
+                    return current
+
+                return self._rewrite_payloads(operation, merge)
+            case OverwritePayload(payload=payload):
+                return self._rewrite_payloads(operation, lambda _old: copy.deepcopy(payload))
+            case DeletePayload(keys=keys):
+
+                def remove(current: Payload) -> Payload:
+                    payload_ops.delete_keys(current, list(keys))
+                    return current
+
+                return self._rewrite_payloads(operation, remove)
+            case ClearPayload():
+                return self._rewrite_payloads(operation, lambda _old: {})
+            case UpdateVectors():
+                return self._update_vectors(operation)
+            case DeleteVectors():
+                return self._delete_vectors(operation)
+            case CreateFieldIndex():
+                return self._create_field_index(operation)
+            case DeleteFieldIndex():
+                return self._delete_field_index(operation)
+        raise TypeError(f"not a write operation: {operation!r}")
+
+    # shorthands for `apply` (the core's own callers and embedded use)
+
+    def upsert(self, points: Sequence[PointStruct]) -> UpdateResult:
+        """`apply(Upsert(points))`."""
+        return self.apply(Upsert(tuple(points)))
+
+    def delete(
+        self, ids: Sequence[PointId] | None = None, filter: Filter | None = None
+    ) -> UpdateResult:
+        """`apply(DeletePoints(ids, filter))`."""
+        return self.apply(DeletePoints(ids_of(ids), _check_filter(filter)))
+
+    def set_payload(
+        self,
+        payload: Payload,
+        ids: Sequence[PointId] | None = None,
+        filter: Filter | None = None,
+        key: str | None = None,
+    ) -> UpdateResult:
+        """`apply(SetPayload(...))`."""
+        return self.apply(SetPayload(payload, ids_of(ids), _check_filter(filter), key))
+
+    def overwrite_payload(
+        self, payload: Payload, ids: Sequence[PointId] | None = None, filter: Filter | None = None
+    ) -> UpdateResult:
+        """`apply(OverwritePayload(...))`."""
+        return self.apply(OverwritePayload(payload, ids_of(ids), _check_filter(filter)))
+
+    def delete_payload(
+        self,
+        keys: Sequence[str],
+        ids: Sequence[PointId] | None = None,
+        filter: Filter | None = None,
+    ) -> UpdateResult:
+        """`apply(DeletePayload(...))`."""
+        return self.apply(DeletePayload(tuple(keys), ids_of(ids), _check_filter(filter)))
+
+    def clear_payload(
+        self, ids: Sequence[PointId] | None = None, filter: Filter | None = None
+    ) -> UpdateResult:
+        """`apply(ClearPayload(...))`."""
+        return self.apply(ClearPayload(ids_of(ids), _check_filter(filter)))
+
+    def update_vectors(self, points: Sequence[PointVectors]) -> UpdateResult:
+        """`apply(UpdateVectors(points))`."""
+        return self.apply(UpdateVectors(tuple(points)))
+
+    def delete_vectors(
+        self,
+        names: Sequence[str],
+        ids: Sequence[PointId] | None = None,
+        filter: Filter | None = None,
+    ) -> UpdateResult:
+        """`apply(DeleteVectors(...))`."""
+        return self.apply(DeleteVectors(tuple(names), ids_of(ids), _check_filter(filter)))
+
+    def create_field_index(self, field: str, schema: Any) -> UpdateResult:
+        """`apply(CreateFieldIndex(field, schema))`."""
+        return self.apply(CreateFieldIndex(field, schema))
+
+    def delete_field_index(self, field: str) -> UpdateResult:
+        """`apply(DeleteFieldIndex(field))`."""
+        return self.apply(DeleteFieldIndex(field))
+
+    # ------------------------------------------------------------ writing: each operation
+
+    def _upsert(self, operation: Upsert) -> UpdateResult:
+        points = operation.points
         with self._writing():
             op = self._next_op
-            encoded = self._encode_batch(points, op)
-            by_id: dict[PointId, tuple[dict[str, tuple[int, bytes]], Payload | None]] = {}
+            prepared = self._prepare_points(points)
+            by_id: dict[PointId, tuple[dict[str, Any], Payload | None]] = {}
             for i, point in enumerate(points):
                 point_id = normalize_point_id(point.id)
-                where = f"points[{i}] (id {point_id})"
-                if encoded is None:
-                    vectors = self._encode_vectors(point.vectors, op, where)
-                else:
-                    vectors = encoded[i]
                 if point.payload is not None and not isinstance(point.payload, dict):
+                    where = f"points[{i}] (id {point_id})"
                     raise BadRequest(f"Wrong input: {where}: payload must be a JSON object")
-                by_id[point_id] = (vectors, payload_ops.copy_value(point.payload))
+                by_id[point_id] = (prepared[i], payload_ops.copy_value(point.payload))
             new_ids = [pid for pid in by_id if pid not in self._slot_of]
             new_slots = dict(zip(new_ids, self._allocate(len(new_ids)), strict=True))
             upserts = [
-                StoredPoint(pid, self._slot_of.get(pid, new_slots.get(pid, -1)), op, vecs, pay)
+                StoredPoint(
+                    pid,
+                    self._slot_of.get(pid, new_slots.get(pid, -1)),
+                    op,
+                    self._packed(vecs, op),
+                    pay,
+                )
                 for pid, (vecs, pay) in by_id.items()
             ]
-            result = self._commit("upsert", upserts, [])
+            values = [vecs for vecs, _ in by_id.values()]
+            result = self._commit(operation, upserts, [], values)
             self._claim(new_slots.values())
             return result
 
     def copy_points_from(self, source: Collection, batch: int = 1000) -> None:
         """Upsert every point of `source` (its vectors and payload) in id order, `batch` at a
         time, as Qdrant's `init_from` does; a point whose vectors were deleted stays so."""
+        for points in source.points_in_order(batch):
+            self._write(Upsert(tuple(points)))
+
+    def points_in_order(self, batch: int = 1000) -> Iterator[list[PointStruct]]:
+        """Every point (vectors and payload) in id order, `batch` at a time, each batch
+        read under the read lock (writes may land between batches)."""
         after: tuple[int, int] | None = None
         while True:
-            with source._lock.gen_rlock():
-                keys = source._order.irange(minimum=after, inclusive=(False, True))
+            with self._lock.gen_rlock():
+                keys = self._order.irange(minimum=after, inclusive=(False, True))
                 points = []
                 for key in itertools.islice(keys, batch):
-                    slot = source._slot_of[_key_id(key)]
-                    vectors = {n: c.get(slot) for n, c in source.columns.items() if c.has(slot)}
-                    points.append(PointStruct(_key_id(key), vectors, source._payloads[slot]))
+                    slot = self._slot_of[_key_id(key)]
+                    vectors = {n: c.get(slot) for n, c in self.columns.items() if c.has(slot)}
+                    points.append(PointStruct(_key_id(key), vectors, self._payloads[slot]))
                     after = key
             if not points:
                 return
-            self._upsert(points)
+            yield points
 
-    def _existing_slots(self, ids: list[PointId]) -> list[int]:
+    def _existing_slots(self, ids: Iterable[PointId]) -> list[int]:
         slots = []
         for raw in ids:
             point_id = normalize_point_id(raw)
@@ -468,14 +661,14 @@ class Collection:
             slots.append(self._slot_of[point_id])
         return list(dict.fromkeys(slots))
 
-    def _selected_slots(self, ids: list[PointId] | None, filter: Any) -> list[int]:
+    def _selected_slots(self, ids: Iterable[PointId] | None, filter: Filter | None) -> list[int]:
         """Slots chosen by ids (each must exist) or by a filter (call under the lock)."""
         flt = _check_filter(filter)
         if flt is not None:
             return self._matching(flt).tolist()
         return self._existing_slots(ids or [])
 
-    def _charge_write(self, touched: int, filter: Any) -> None:
+    def _charge_write(self, touched: int, filter: Filter | None) -> None:
         """Strict mode's write tokens for a write of `touched` points chosen by id, or by a
         filter: then, as Qdrant, the filter's expected cardinality (call under the lock)."""
         if not self.strict.charges_writes:
@@ -487,114 +680,55 @@ class Collection:
 
     def _rewrite_payloads(
         self,
-        operation: str,
-        ids: list[PointId] | None,
-        filter: Any,
+        operation: SetPayload | OverwritePayload | DeletePayload | ClearPayload,
         change: Callable[[Payload], Payload],
     ) -> UpdateResult:
         with self._writing():
             op = self._next_op
             upserts = []
-            slots = self._selected_slots(ids, filter)
-            self._charge_write(len(slots), filter)
+            slots = self._selected_slots(operation.ids, operation.filter)
+            self._charge_write(len(slots), operation.filter)
             for slot in slots:
                 new = change(copy.deepcopy(self._payloads[slot] or {}))
                 upserts.append(self._stored(slot, op, new))
             return self._commit(operation, upserts, [])
 
-    def set_payload(
-        self,
-        payload: Payload,
-        ids: list[PointId] | None = None,
-        filter: Any = None,
-        key: str | None = None,
-    ) -> UpdateResult:
-        """Merge `payload` into each point's payload (or into the object at `key`)."""
-        self.strict.check_set_payload(self, filter)
-        if key is not None:
-            payload_ops.parse_path(key)  # a bad path fails before anything is written
-
-        def change(current: Payload) -> Payload:
-            payload_ops.set_at(current, key, payload)
-            return current
-
-        return self._rewrite_payloads("set_payload", ids, filter, change)
-
-    def overwrite_payload(
-        self, payload: Payload, ids: list[PointId] | None = None, filter: Any = None
-    ) -> UpdateResult:
-        """Replace each point's payload with `payload`."""
-        self.strict.check_set_payload(self, filter)
-        return self._rewrite_payloads(
-            "overwrite_payload", ids, filter, lambda _old: copy.deepcopy(payload)
-        )
-
-    def delete_payload(
-        self, keys: list[str], ids: list[PointId] | None = None, filter: Any = None
-    ) -> UpdateResult:
-        """Remove the key paths `keys` from each point's payload."""
-        self.strict.check_filtered_write(self, filter)
-        for key in keys:
-            payload_ops.parse_path(key)
-
-        def change(current: Payload) -> Payload:
-            payload_ops.delete_keys(current, keys)
-            return current
-
-        return self._rewrite_payloads("delete_payload", ids, filter, change)
-
-    def clear_payload(self, ids: list[PointId] | None = None, filter: Any = None) -> UpdateResult:
-        """Remove every payload key of each point."""
-        self.strict.check_filtered_write(self, filter)
-        return self._rewrite_payloads("clear_payload", ids, filter, lambda _old: {})
-
-    def update_vectors(self, points: list[PointVectors]) -> UpdateResult:
-        """Set the given named vectors of existing points, keeping their other vectors."""
-        self.strict.check_update_vectors(self, len(points))
-        self.strict.check_vector_limits([p.vectors for p in points])
+    def _update_vectors(self, operation: UpdateVectors) -> UpdateResult:
         with self._writing():
             op = self._next_op
             upserts: dict[int, StoredPoint] = {}  # by slot: a point listed twice gets both
-            for i, point in enumerate(points):
+            for i, point in enumerate(operation.points):
                 (slot,) = self._existing_slots([point.id])
                 stored = upserts.get(slot)
                 if stored is None:
                     stored = upserts[slot] = self._stored(slot, op, self._payloads[slot])
                 where = f"points[{i}] (id {stored.id})"
-                stored.vectors.update(self._encode_vectors(point.vectors, op, where))
-            return self._commit("update_vectors", list(upserts.values()), [])
+                stored.vectors.update(self._packed(self._prepare_vectors(point.vectors, where), op))
+            return self._commit(operation, list(upserts.values()), [])
 
-    def delete_vectors(
-        self, names: list[str], ids: list[PointId] | None = None, filter: Any = None
-    ) -> UpdateResult:
-        """Remove the named vectors from the points (the points stay)."""
-        self.strict.check_filtered_write(self, filter)
-        for vname in names:
-            self._column(vname)
+    def _delete_vectors(self, operation: DeleteVectors) -> UpdateResult:
         with self._writing():
             op = self._next_op
             upserts = []
-            slots = self._selected_slots(ids, filter)
-            self._charge_write(len(slots), filter)
+            slots = self._selected_slots(operation.ids, operation.filter)
+            self._charge_write(len(slots), operation.filter)
             for slot in slots:
                 stored = self._stored(slot, op, self._payloads[slot])
-                for vname in names:
+                for vname in operation.names:
                     stored.vectors.pop(vname, None)
                 upserts.append(stored)
-            return self._commit("delete_vectors", upserts, [])
+            return self._commit(operation, upserts, [])
 
-    def delete(self, ids: list[PointId] | None = None, filter: Any = None) -> UpdateResult:
-        """Delete points by id (missing ids are ignored, as in Qdrant) or by filter."""
-        self.strict.check_filtered_write(self, filter)
-        flt = _check_filter(filter)
-        wanted = list(dict.fromkeys(normalize_point_id(i) for i in ids or []))
+    def _delete(self, operation: DeletePoints) -> UpdateResult:
+        flt = _check_filter(operation.filter)
+        wanted = list(dict.fromkeys(normalize_point_id(i) for i in operation.ids or ()))
         with self._writing():
             if flt is not None:
                 slots = self._matching(flt).tolist()
                 wanted = [self._ids[s] for s in slots]
             gone = [i for i in wanted if i in self._slot_of]
             self._charge_write(len(gone), flt)
-            return self._commit("delete", [], gone)
+            return self._commit(operation, [], gone)
 
     # ------------------------------------------------------------------ reading
 
@@ -1340,10 +1474,9 @@ class Collection:
 
     # ------------------------------------------------------------------ payload indexes
 
-    def create_field_index(self, field: str, schema: Any) -> UpdateResult:
-        """Index a payload field (replacing any index on it) and keep it up to date."""
-        self.strict.check_create_index(self, field)
-        spec = parse_index_spec(field, schema)
+    def _create_field_index(self, operation: CreateFieldIndex) -> UpdateResult:
+        field = operation.field
+        spec = parse_index_spec(field, operation.schema)
         with self._writing():
             index = make_index(spec)
             for slot in np.flatnonzero(self._live).tolist():
@@ -1352,9 +1485,8 @@ class Collection:
             self.payload_indexes[field] = index
             return UpdateResult(operation_id=self._next_op)
 
-    def delete_field_index(self, field: str) -> UpdateResult:
-        """Drop the index of a payload field; filters on it fall back to scanning."""
-        self.strict.charge_write(1)
+    def _delete_field_index(self, operation: DeleteFieldIndex) -> UpdateResult:
+        field = operation.field
         with self._writing():
             if field in self.payload_indexes:
                 specs = {k: v for k, v in self.config.payload_indexes.items() if k != field}

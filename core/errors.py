@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class VectorizerError(Exception):
     """Base of every error the core raises on purpose."""
@@ -87,3 +90,15 @@ class Unsupported(VectorizerError):
 
 class StorageError(VectorizerError):
     """The durable store failed (Qdrant: 500)."""
+
+
+@contextmanager
+def located(where: str) -> Iterator[None]:
+    """Name `where` (e.g. a batch operation) in the message of a domain error raised inside."""
+    try:
+        yield
+    except VectorizerError as exc:
+        if where:
+            exc.message = f"{exc.message} (in {where})"
+            exc.args = (exc.message,)
+        raise

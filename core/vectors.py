@@ -177,6 +177,10 @@ class DenseColumn:
     def set_raw(self, slots: list[int], raws: list[bytes], versions: list[int]) -> None:
         """`set` for many distinct slots at once, from their stored bytes (`encode`)."""
         rows = np.frombuffer(b"".join(raws), dtype=self.dtype).reshape(len(raws), self.dim)
+        self.set_rows(slots, rows, versions)
+
+    def set_rows(self, slots: list[int], rows: np.ndarray, versions: list[int]) -> None:
+        """`set` for many distinct slots at once, from their prepared rows (a matrix)."""
         at = np.asarray(slots, dtype=np.int64)
         self.count += int((self.version[at] < 0).sum())
         self.data[at] = rows

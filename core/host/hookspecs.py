@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from vectorizer.engine import Collection, Engine
     from vectorizer.host.apis import HttpApi, ServerSpec
     from vectorizer.models import PointId, SearchRequest
+    from vectorizer.operations import PointsOperation
 
 hookspec = pluggy.HookspecMarker("vectorizer")
 hookimpl = pluggy.HookimplMarker("vectorizer")
@@ -60,8 +61,8 @@ def collection_deleted(engine: Engine, name: str) -> None:
 
 
 @hookspec
-def points_changed(collection: Collection, operation: str, ids: list[PointId]) -> None:
-    """Points were written (``operation`` names the write) and are durable."""
+def points_changed(collection: Collection, operation: PointsOperation, ids: list[PointId]) -> None:
+    """Points were written by ``operation`` (``vectorizer.operations``) and are durable."""
 
 
 # ----------------------------------------------------------------------------- payload filtering

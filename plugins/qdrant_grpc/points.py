@@ -14,10 +14,10 @@ from typing import Any
 
 from qdrant_client import grpc as pb
 
-from vectorizer import Collection, Engine
-from vectorizer.errors import BadRequest
+from vectorizer import Engine
+from vectorizer import operations as ops
+from vectorizer.errors import BadRequest, located
 from vectorizer.payload import parse_path
-from vectorizer.writes import PointsWrite, apply_writes, located
 from vectorizer_qdrant_grpc import config, convert, search
 from vectorizer_qdrant_grpc.base import Service, threaded, unimplemented
 from vectorizer_qdrant_grpc.values import invalid, opt, payload_in, point_id_in, point_id_out
@@ -29,23 +29,22 @@ def _at(where: str, name: str) -> str:
     return f"{where}.{name}" if where else name
 
 
-def upsert_write(msg: Any, where: str = "") -> PointsWrite:
+def upsert_op(msg: Any, where: str = "") -> ops.Upsert:
     """UpsertPoints, or a batch's PointStructList."""
     convert.no_shard_key(msg)
-    points = convert.points_in(msg.points, _at(where, "points"))
-    return PointsWrite(where, lambda c: c.upsert(points), lambda c: c.check_vectors(points))
+    return ops.Upsert(tuple(convert.points_in(msg.points, _at(where, "points"))))
 
 
-def delete_write(msg: Any, where: str = "") -> PointsWrite:
+def delete_op(msg: Any, where: str = "") -> ops.DeletePoints:
     """DeletePoints (or its batch form): points by id or by filter."""
     convert.no_shard_key(msg)
     ids, flt = convert.selector_in(opt(msg, "points"), _at(where, "points"))
-    return PointsWrite(where, lambda c: c.delete(ids=ids, filter=flt))
+    return ops.DeletePoints(ops.ids_of(ids), flt)
 
 
-def delete_deprecated_write(msg: pb.PointsSelector, where: str) -> PointsWrite:
+def delete_deprecated_op(msg: pb.PointsSelector, where: str) -> ops.DeletePoints:
     ids, flt = convert.selector_in(msg, where)
-    return PointsWrite(where, lambda c: c.delete(ids=ids, filter=flt))
+    return ops.DeletePoints(ops.ids_of(ids), flt)
 
 
 def _payload_key(msg: Any, where: str) -> str | None:
@@ -58,26 +57,24 @@ def _payload_key(msg: Any, where: str) -> str | None:
     return str(msg.key)
 
 
-def set_payload_write(msg: Any, where: str = "") -> PointsWrite:
+def set_payload_op(msg: Any, where: str = "") -> ops.SetPayload:
     """SetPayloadPoints (or its batch form): merge the payload, at `key` when given."""
     convert.no_shard_key(msg)
     key = _payload_key(msg, where)
     ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
-    payload = payload_in(msg.payload)
-    return PointsWrite(where, lambda c: c.set_payload(payload, ids=ids, filter=flt, key=key))
+    return ops.SetPayload(payload_in(msg.payload), ops.ids_of(ids), flt, key)
 
 
-def overwrite_payload_write(msg: Any, where: str = "") -> PointsWrite:
+def overwrite_payload_op(msg: Any, where: str = "") -> ops.OverwritePayload:
     """SetPayloadPoints / OverwritePayload: replace the whole payload (no `key`)."""
     convert.no_shard_key(msg)
     if msg.HasField("key"):
         raise invalid(_at(where, "key"), "`key` is not allowed when overwriting the payload")
     ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
-    payload = payload_in(msg.payload)
-    return PointsWrite(where, lambda c: c.overwrite_payload(payload, ids=ids, filter=flt))
+    return ops.OverwritePayload(payload_in(msg.payload), ops.ids_of(ids), flt)
 
 
-def delete_payload_write(msg: Any, where: str = "") -> PointsWrite:
+def delete_payload_op(msg: Any, where: str = "") -> ops.DeletePayload:
     convert.no_shard_key(msg)
     keys = list(msg.keys)
     for i, key in enumerate(keys):
@@ -86,74 +83,73 @@ def delete_payload_write(msg: Any, where: str = "") -> PointsWrite:
         except BadRequest as exc:
             raise invalid(_at(where, f"keys[{i}]"), exc.message) from None
     ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
-    return PointsWrite(where, lambda c: c.delete_payload(keys, ids=ids, filter=flt))
+    return ops.DeletePayload(tuple(keys), ops.ids_of(ids), flt)
 
 
-def clear_payload_write(msg: Any, where: str = "") -> PointsWrite:
+def clear_payload_op(msg: Any, where: str = "") -> ops.ClearPayload:
     convert.no_shard_key(msg)
     ids, flt = convert.selector_in(opt(msg, "points"), _at(where, "points"))
-    return PointsWrite(where, lambda c: c.clear_payload(ids=ids, filter=flt))
+    return ops.ClearPayload(ops.ids_of(ids), flt)
 
 
-def clear_payload_deprecated_write(msg: pb.PointsSelector, where: str) -> PointsWrite:
+def clear_payload_deprecated_op(msg: pb.PointsSelector, where: str) -> ops.ClearPayload:
     ids, flt = convert.selector_in(msg, where)
-    return PointsWrite(where, lambda c: c.clear_payload(ids=ids, filter=flt))
+    return ops.ClearPayload(ops.ids_of(ids), flt)
 
 
-def update_vectors_write(msg: Any, where: str = "") -> PointsWrite:
+def update_vectors_op(msg: Any, where: str = "") -> ops.UpdateVectors:
     convert.no_shard_key(msg)
-    points = convert.point_vectors_in(msg.points, _at(where, "points"))
-    return PointsWrite(where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points))
+    return ops.UpdateVectors(tuple(convert.point_vectors_in(msg.points, _at(where, "points"))))
 
 
-def delete_vectors_write(msg: Any, where: str = "") -> PointsWrite:
+def delete_vectors_op(msg: Any, where: str = "") -> ops.DeleteVectors:
     convert.no_shard_key(msg)
     ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
     if not msg.HasField("vectors"):
         raise invalid(_at(where, "vectors"), "vectors is expected")
-    names = list(msg.vectors.names)
-
-    def check(c: Collection) -> None:
-        for name in names:
-            c.config.vector_params(name)
-
-    return PointsWrite(where, lambda c: c.delete_vectors(names, ids=ids, filter=flt), check)
+    return ops.DeleteVectors(tuple(msg.vectors.names), ops.ids_of(ids), flt)
 
 
-_OPERATIONS: dict[str, Callable[[Any, str], PointsWrite]] = {
-    "upsert": upsert_write,
-    "delete_deprecated": delete_deprecated_write,
-    "set_payload": set_payload_write,
-    "overwrite_payload": overwrite_payload_write,
-    "delete_payload": delete_payload_write,
-    "clear_payload_deprecated": clear_payload_deprecated_write,
-    "update_vectors": update_vectors_write,
-    "delete_vectors": delete_vectors_write,
-    "delete_points": delete_write,
-    "clear_payload": clear_payload_write,
+_OPERATIONS: dict[str, Callable[[Any, str], ops.PointsOperation]] = {
+    "upsert": upsert_op,
+    "delete_deprecated": delete_deprecated_op,
+    "set_payload": set_payload_op,
+    "overwrite_payload": overwrite_payload_op,
+    "delete_payload": delete_payload_op,
+    "clear_payload_deprecated": clear_payload_deprecated_op,
+    "update_vectors": update_vectors_op,
+    "delete_vectors": delete_vectors_op,
+    "delete_points": delete_op,
+    "clear_payload": clear_payload_op,
 }
 """PointsUpdateOperation's oneof variants and the converter of each."""
 
 
-def batch_writes(operations: Iterable[pb.PointsUpdateOperation]) -> list[PointsWrite]:
-    """UpdateBatch's operations, each converted (errors name `operations[i]...`)."""
-    writes = []
+def batch_operations(
+    operations: Iterable[pb.PointsUpdateOperation],
+) -> tuple[list[ops.PointsOperation], list[str]]:
+    """UpdateBatch's operations, each converted, with where it sits in the request (errors
+    name `operations[i]...`)."""
+    converted, labels = [], []
     for i, op in enumerate(operations):
         kind = op.WhichOneof("operation")
         if kind is None:
             raise invalid(f"operations[{i}]", "Operation is missing")
         where = f"operations[{i}].{kind}"
         with located(where):
-            writes.append(_OPERATIONS[kind](getattr(op, kind), where))
-    return writes
+            converted.append(_OPERATIONS[kind](getattr(op, kind), where))
+        labels.append(where)
+    return converted, labels
 
 
-def _write_rpc(converter: Callable[[Any], PointsWrite], name: str) -> Callable[[Engine, Any], Any]:
+def _write_rpc(
+    converter: Callable[[Any], ops.Operation], name: str
+) -> Callable[[Engine, Any], Any]:
     """The work of a write RPC: convert, apply, answer the operation."""
 
     def work(engine: Engine, request: Any) -> pb.PointsOperationResponse:
-        write = converter(request)
-        result = write.apply(engine.get_collection(request.collection_name))
+        operation = converter(request)
+        result = engine.get_collection(request.collection_name).apply(operation)
         return pb.PointsOperationResponse(
             result=convert.update_result_out(result, convert.waits(request))
         )
@@ -167,24 +163,25 @@ def update_batch(engine: Engine, request: pb.UpdateBatchPoints) -> Any:
     """Operations applied in order, each as its own RPC would. All are converted and
     checked against the collection's config first, so a malformed or misfitting one fails
     the batch before anything is written (as the REST plugin does)."""
-    writes = batch_writes(request.operations)
-    results = apply_writes(engine.get_collection(request.collection_name), writes)
+    operations, labels = batch_operations(request.operations)
+    collection = engine.get_collection(request.collection_name)
+    results = collection.apply_batch(operations, labels)
     wait = convert.waits(request)
     return pb.UpdateBatchResponse(result=[convert.update_result_out(r, wait) for r in results])
 
 
 def create_field_index(engine: Engine, request: pb.CreateFieldIndexCollection) -> Any:
     schema = config.field_schema_in(request)
-    result = engine.get_collection(request.collection_name).create_field_index(
-        request.field_name, schema
-    )
+    operation = ops.CreateFieldIndex(request.field_name, schema)
+    result = engine.get_collection(request.collection_name).apply(operation)
     return pb.PointsOperationResponse(
         result=convert.update_result_out(result, convert.waits(request))
     )
 
 
 def delete_field_index(engine: Engine, request: pb.DeleteFieldIndexCollection) -> Any:
-    result = engine.get_collection(request.collection_name).delete_field_index(request.field_name)
+    operation = ops.DeleteFieldIndex(request.field_name)
+    result = engine.get_collection(request.collection_name).apply(operation)
     return pb.PointsOperationResponse(
         result=convert.update_result_out(result, convert.waits(request))
     )
@@ -242,14 +239,14 @@ class PointsService(
 ):
     """`qdrant.Points`: writes, reads, and the search family (`search.py`)."""
 
-    Upsert = threaded(_write_rpc(upsert_write, "upsert"))
-    Delete = threaded(_write_rpc(delete_write, "delete"))
-    SetPayload = threaded(_write_rpc(set_payload_write, "set_payload"))
-    OverwritePayload = threaded(_write_rpc(overwrite_payload_write, "overwrite_payload"))
-    DeletePayload = threaded(_write_rpc(delete_payload_write, "delete_payload"))
-    ClearPayload = threaded(_write_rpc(clear_payload_write, "clear_payload"))
-    UpdateVectors = threaded(_write_rpc(update_vectors_write, "update_vectors"))
-    DeleteVectors = threaded(_write_rpc(delete_vectors_write, "delete_vectors"))
+    Upsert = threaded(_write_rpc(upsert_op, "upsert"))
+    Delete = threaded(_write_rpc(delete_op, "delete"))
+    SetPayload = threaded(_write_rpc(set_payload_op, "set_payload"))
+    OverwritePayload = threaded(_write_rpc(overwrite_payload_op, "overwrite_payload"))
+    DeletePayload = threaded(_write_rpc(delete_payload_op, "delete_payload"))
+    ClearPayload = threaded(_write_rpc(clear_payload_op, "clear_payload"))
+    UpdateVectors = threaded(_write_rpc(update_vectors_op, "update_vectors"))
+    DeleteVectors = threaded(_write_rpc(delete_vectors_op, "delete_vectors"))
     UpdateBatch = threaded(update_batch)
     CreateFieldIndex = threaded(create_field_index)
     DeleteFieldIndex = threaded(delete_field_index)

@@ -30,7 +30,7 @@ from vectorizer.models import (
     WithPayload,
     WithVectors,
 )
-from vectorizer.writes import apply_writes
+from vectorizer.operations import CreateFieldIndex, DeleteFieldIndex
 from vectorizer_qdrant_rest import convert, structs, unimplemented
 from vectorizer_qdrant_rest.convert import decode
 from vectorizer_qdrant_rest.errors import JSON, ParamsValidationFailed, error_response
@@ -371,7 +371,7 @@ def get_collection_aliases(call: Call) -> dict[str, Any]:
 @put(P)
 @answer_update
 def upsert_points(call: Call) -> UpdateResult:
-    return convert.upsert_write(call.decode(structs.UpsertPoints)).apply(call.collection())
+    return call.collection().apply(convert.upsert_op(call.decode(structs.UpsertPoints)))
 
 
 @get(P + "/{id:str}")
@@ -407,48 +407,43 @@ def get_points(call: Call) -> list[dict[str, Any]]:
 @post(P + "/delete")
 @answer_update
 def delete_points(call: Call) -> UpdateResult:
-    return convert.delete_write(call.decode(structs.PointsSelector)).apply(call.collection())
+    return call.collection().apply(convert.delete_op(call.decode(structs.PointsSelector)))
 
 
 @post(P + "/payload")
 @answer_update
 def set_payload(call: Call) -> UpdateResult:
-    return convert.set_payload_write(call.decode(structs.SetPayload)).apply(call.collection())
+    return call.collection().apply(convert.set_payload_op(call.decode(structs.SetPayload)))
 
 
 @put(P + "/payload")
 @answer_update
 def overwrite_payload(call: Call) -> UpdateResult:
-    write = convert.overwrite_payload_write(call.decode(structs.SetPayload))
-    return write.apply(call.collection())
+    return call.collection().apply(convert.overwrite_payload_op(call.decode(structs.SetPayload)))
 
 
 @post(P + "/payload/delete")
 @answer_update
 def delete_payload(call: Call) -> UpdateResult:
-    write = convert.delete_payload_write(call.decode(structs.DeletePayload))
-    return write.apply(call.collection())
+    return call.collection().apply(convert.delete_payload_op(call.decode(structs.DeletePayload)))
 
 
 @post(P + "/payload/clear")
 @answer_update
 def clear_payload(call: Call) -> UpdateResult:
-    write = convert.clear_payload_write(call.decode(structs.PointsSelector))
-    return write.apply(call.collection())
+    return call.collection().apply(convert.clear_payload_op(call.decode(structs.PointsSelector)))
 
 
 @put(P + "/vectors")
 @answer_update
 def update_vectors(call: Call) -> UpdateResult:
-    write = convert.update_vectors_write(call.decode(structs.UpdateVectors))
-    return write.apply(call.collection())
+    return call.collection().apply(convert.update_vectors_op(call.decode(structs.UpdateVectors)))
 
 
 @post(P + "/vectors/delete")
 @answer_update
 def delete_vectors(call: Call) -> UpdateResult:
-    write = convert.delete_vectors_write(call.decode(structs.DeleteVectors))
-    return write.apply(call.collection())
+    return call.collection().apply(convert.delete_vectors_op(call.decode(structs.DeleteVectors)))
 
 
 @post(P + "/batch")
@@ -458,8 +453,8 @@ def batch_update(call: Call) -> list[UpdateResult]:
     converted and checked against the collection's config first, so a malformed or
     misfitting operation fails the batch before anything is written; a failure that
     depends on the points (a missing id) stops it there, as in Qdrant."""
-    writes = convert.update_operations(call.decode(structs.UpdateOperations))
-    return apply_writes(call.collection(), writes)
+    operations, labels = convert.update_operations(call.decode(structs.UpdateOperations))
+    return call.collection().apply_batch(operations, labels)
 
 
 @post(P + "/scroll")
@@ -527,13 +522,13 @@ def search_batch_points(call: Call) -> list[list[dict[str, Any]]]:
 @answer_update
 def create_field_index(call: Call) -> UpdateResult:
     req = call.decode(structs.CreateFieldIndex)
-    return call.collection().create_field_index(req.field_name, req.field_schema)
+    return call.collection().apply(CreateFieldIndex(req.field_name, req.field_schema))
 
 
 @delete(C + "/index/{field_name:str}", status_code=200)
 @answer_update
 def delete_field_index(call: Call) -> UpdateResult:
-    return call.collection().delete_field_index(call.params["field_name"])
+    return call.collection().apply(DeleteFieldIndex(call.params["field_name"]))
 
 
 # ----------------------------------------------------------------------------- router

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 import msgspec
 import numpy as np
 
-from vectorizer.errors import BadRequest, Unsupported
+from vectorizer.errors import BadRequest, Unsupported, located
 from vectorizer.filters.evaluate import parse_datetime
 from vectorizer.models import (
     DEFAULT_VECTOR,
@@ -47,7 +47,6 @@ from vectorizer.models import (
     SearchParams,
     SearchRequest,
     SparseVector,
-    UpdateResult,
     Vector,
     VectorParams,
     WalConfig,
@@ -56,15 +55,26 @@ from vectorizer.models import (
     normalize_point_id,
     vector_size_problem,
 )
+from vectorizer.operations import (
+    ClearPayload,
+    DeletePayload,
+    DeletePoints,
+    DeleteVectors,
+    OverwritePayload,
+    PointsOperation,
+    SetPayload,
+    UpdateVectors,
+    Upsert,
+    ids_of,
+)
 from vectorizer.payload import parse_path
 from vectorizer.sparse import MAX_INDEX, sparse_problem
-from vectorizer.writes import PointsWrite, located
 from vectorizer_qdrant_rest import numbers, structs
 from vectorizer_qdrant_rest.errors import JsonError, ValidationFailed
 from vectorizer_qdrant_rest.numbers import Float32Lists
 
 if TYPE_CHECKING:
-    from vectorizer import Collection
+    pass
 
 T = TypeVar("T")
 
@@ -505,81 +515,67 @@ def point_vectors_in(req: structs.UpdateVectors, where: str = "") -> list[PointV
 # ----------------------------------------------------------------------------- point writes
 
 
-def upsert_write(req: structs.UpsertPoints, where: str = "") -> PointsWrite:
-    points = points_in(req, where)
-    return PointsWrite(where, lambda c: c.upsert(points), lambda c: c.check_vectors(points))
+def upsert_op(req: structs.UpsertPoints, where: str = "") -> Upsert:
+    return Upsert(tuple(points_in(req, where)))
 
 
-def delete_write(req: structs.PointsSelector, where: str = "") -> PointsWrite:
+def delete_op(req: structs.PointsSelector, where: str = "") -> DeletePoints:
     ids, filter = selection(req, where)
-    return PointsWrite(where, lambda c: c.delete(ids=ids, filter=filter))
+    return DeletePoints(ids_of(ids), filter)
 
 
-def set_payload_write(req: structs.SetPayload, where: str = "") -> PointsWrite:
+def set_payload_op(req: structs.SetPayload, where: str = "") -> SetPayload:
     ids, filter = selection(req, where)
-    payload, key = req.payload, req.key
-    if key is not None:
-        parse_path(key)
-
-    def apply(c: Collection) -> UpdateResult:
-        return c.set_payload(payload, ids=ids, filter=filter, key=key)
-
-    return PointsWrite(where, apply)
+    if req.key is not None:
+        parse_path(req.key)
+    return SetPayload(req.payload, ids_of(ids), filter, req.key)
 
 
-def overwrite_payload_write(req: structs.SetPayload, where: str = "") -> PointsWrite:
+def overwrite_payload_op(req: structs.SetPayload, where: str = "") -> OverwritePayload:
     if req.key is not None:
         raise BadRequest("Wrong input: `key` is not allowed when overwriting the payload")
     ids, filter = selection(req, where)
-    payload = req.payload
-    return PointsWrite(where, lambda c: c.overwrite_payload(payload, ids=ids, filter=filter))
+    return OverwritePayload(req.payload, ids_of(ids), filter)
 
 
-def delete_payload_write(req: structs.DeletePayload, where: str = "") -> PointsWrite:
+def delete_payload_op(req: structs.DeletePayload, where: str = "") -> DeletePayload:
     ids, filter = selection(req, where)
-    keys = req.keys
-    for key in keys:
+    for key in req.keys:
         parse_path(key)
-    return PointsWrite(where, lambda c: c.delete_payload(keys, ids=ids, filter=filter))
+    return DeletePayload(tuple(req.keys), ids_of(ids), filter)
 
 
-def clear_payload_write(req: structs.PointsSelector, where: str = "") -> PointsWrite:
+def clear_payload_op(req: structs.PointsSelector, where: str = "") -> ClearPayload:
     ids, filter = selection(req, where)
-    return PointsWrite(where, lambda c: c.clear_payload(ids=ids, filter=filter))
+    return ClearPayload(ids_of(ids), filter)
 
 
-def update_vectors_write(req: structs.UpdateVectors, where: str = "") -> PointsWrite:
-    points = point_vectors_in(req, where)
-    return PointsWrite(where, lambda c: c.update_vectors(points), lambda c: c.check_vectors(points))
+def update_vectors_op(req: structs.UpdateVectors, where: str = "") -> UpdateVectors:
+    return UpdateVectors(tuple(point_vectors_in(req, where)))
 
 
-def delete_vectors_write(req: structs.DeleteVectors, where: str = "") -> PointsWrite:
+def delete_vectors_op(req: structs.DeleteVectors, where: str = "") -> DeleteVectors:
     ids, filter = selection(req, where)
-    names = req.vector
-
-    def check(c: Collection) -> None:
-        for name in names:
-            c.config.vector_params(name)
-
-    return PointsWrite(where, lambda c: c.delete_vectors(names, ids=ids, filter=filter), check)
+    return DeleteVectors(tuple(req.vector), ids_of(ids), filter)
 
 
-_OPERATIONS: dict[str, Callable[[Any, str], PointsWrite]] = {
-    "upsert": upsert_write,
-    "delete": delete_write,
-    "set_payload": set_payload_write,
-    "overwrite_payload": overwrite_payload_write,
-    "delete_payload": delete_payload_write,
-    "clear_payload": clear_payload_write,
-    "update_vectors": update_vectors_write,
-    "delete_vectors": delete_vectors_write,
+_OPERATIONS: dict[str, Callable[[Any, str], PointsOperation]] = {
+    "upsert": upsert_op,
+    "delete": delete_op,
+    "set_payload": set_payload_op,
+    "overwrite_payload": overwrite_payload_op,
+    "delete_payload": delete_payload_op,
+    "clear_payload": clear_payload_op,
+    "update_vectors": update_vectors_op,
+    "delete_vectors": delete_vectors_op,
 }
 """UpdateOperation's keys and the converter of the body each one holds."""
 
 
-def update_operations(req: structs.UpdateOperations) -> list[PointsWrite]:
-    """UpdateOperations: each operation converted (errors name `operations[i]...`)."""
-    writes = []
+def update_operations(req: structs.UpdateOperations) -> tuple[list[PointsOperation], list[str]]:
+    """UpdateOperations: each operation converted, with where it sits in the body (errors
+    name `operations[i]...`)."""
+    operations, labels = [], []
     for i, op in enumerate(req.operations):
         given = [(name, body) for name in _OPERATIONS if (body := getattr(op, name)) is not None]
         if len(given) != 1:
@@ -589,8 +585,9 @@ def update_operations(req: structs.UpdateOperations) -> list[PointsWrite]:
         ((name, body),) = given
         where = f"operations[{i}].{name}"
         with located(where):
-            writes.append(_OPERATIONS[name](body, where))
-    return writes
+            operations.append(_OPERATIONS[name](body, where))
+        labels.append(where)
+    return operations, labels
 
 
 # ----------------------------------------------------------------------------- points out

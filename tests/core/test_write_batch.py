@@ -13,6 +13,7 @@ import pytest
 from core_helpers import make_config
 
 from vectorizer import BadRequest, Engine
+from vectorizer import operations as ops
 from vectorizer.models import (
     Datatype,
     Distance,
@@ -88,7 +89,7 @@ def test_a_bad_vector_in_a_batch_is_named_and_nothing_is_written(engine: Engine)
     with pytest.raises(BadRequest, match=r"points\[3\] \(id 3\).*NaN or infinity"):
         col.upsert(batch)
     with pytest.raises(BadRequest, match=r"points\[3\] \(id 3\).*NaN or infinity"):
-        col.check_vectors(batch)
+        col.check(ops.Upsert(tuple(batch)))
     batch[3] = PointStruct(3, {"": np.ones(3, dtype=np.float32)})
     with pytest.raises(BadRequest, match=r"expected dim: 4, got 3 \(points\[3\] \(id 3\)\)"):
         col.upsert(batch)
