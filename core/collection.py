@@ -34,7 +34,7 @@ from vectorizer.config_report import unimplemented_settings
 from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound, Unsupported, located
 from vectorizer.filters.ast import Filter, Range
 from vectorizer.filters.evaluate import EvalContext, values_at
-from vectorizer.filters.indexes import (
+from vectorizer.filters.field_index import (
     PayloadIndex,
     TextIndex,
     datetime_micros,

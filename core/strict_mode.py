@@ -47,14 +47,14 @@ from vectorizer.filters.ast import (
     Range,
     ValuesCount,
 )
-from vectorizer.filters.indexes import canonical_uuid
+from vectorizer.filters.field_index import canonical_uuid
 from vectorizer.models import DEFAULT_VECTOR, SparseVector
 from vectorizer.query import formula
 from vectorizer.vectors import kind_of
 
 if TYPE_CHECKING:
     from vectorizer.collection import Collection
-    from vectorizer.filters.indexes import PayloadIndex
+    from vectorizer.filters.field_index import PayloadIndex
     from vectorizer.models import SearchRequest
 
 Clock = Callable[[], float]

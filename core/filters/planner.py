@@ -26,7 +26,7 @@ from vectorizer.filters.ast import (
     Nested,
 )
 from vectorizer.filters.evaluate import EvalContext, PointView, check
-from vectorizer.filters.indexes import PayloadIndex
+from vectorizer.filters.field_index import PayloadIndex
 from vectorizer.models import Payload, PointId, normalize_point_id
 
 

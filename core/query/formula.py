@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeAlias, TypeGuard
 from vectorizer.errors import BadRequest
 from vectorizer.filters.ast import Condition, GeoPoint
 from vectorizer.filters.evaluate import haversine_m, parse_datetime, values_at
-from vectorizer.filters.indexes import canonical_uuid
+from vectorizer.filters.field_index import canonical_uuid
 from vectorizer.models import Payload, PointId
 from vectorizer.payload import parse_path
 

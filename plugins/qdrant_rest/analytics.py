@@ -16,7 +16,7 @@ from vectorizer.facet import facet as facet_counts
 from vectorizer.matrix import DistanceMatrix, search_matrix
 from vectorizer.models import DEFAULT_VECTOR
 from vectorizer_qdrant_rest import convert, numbers
-from vectorizer_qdrant_rest.app import C, Call, P, answer
+from vectorizer_qdrant_rest.endpoint import C, Call, P, answer
 from vectorizer_qdrant_rest.structs import Body, PositiveInt
 
 

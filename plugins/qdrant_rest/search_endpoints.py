@@ -13,7 +13,7 @@ import vectorizer
 from vectorizer import query as engine_query
 from vectorizer.query import GroupsRequest, QueryRequest
 from vectorizer_qdrant_rest import query, structs
-from vectorizer_qdrant_rest.app import Call, P, answer
+from vectorizer_qdrant_rest.endpoint import Call, P, answer
 from vectorizer_qdrant_rest.errors import ValidationFailed
 
 T = TypeVar("T")

@@ -62,7 +62,7 @@ from vectorizer.errors import BadRequest, NotFound
 from vectorizer.models import CollectionConfig, CollectionInfo
 from vectorizer.segment import SegmentInfo
 from vectorizer_qdrant_rest import convert
-from vectorizer_qdrant_rest.app import ENGINE_OPT, respond
+from vectorizer_qdrant_rest.endpoint import ENGINE_OPT, respond
 from vectorizer_qdrant_rest.errors import error_response
 
 APP_NAME = "vectorizer"

@@ -33,8 +33,8 @@ from multipart import MultipartSegment, ParserError, PushMultipartParser
 from vectorizer.engine import validate_collection_name
 from vectorizer.errors import BadRequest, NotFound
 from vectorizer.snapshots import SnapshotDescription, Snapshots
-from vectorizer_qdrant_rest.app import ENGINE_OPT, respond
 from vectorizer_qdrant_rest.convert import decode
+from vectorizer_qdrant_rest.endpoint import ENGINE_OPT, respond
 from vectorizer_qdrant_rest.errors import JSON, error_response
 
 log = logging.getLogger("vectorizer_qdrant_rest")

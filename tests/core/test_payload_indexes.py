@@ -23,7 +23,6 @@ from qdrant_client.local import datetime_utils
 from qdrant_client.local import payload_filters as local
 
 from vectorizer.errors import BadRequest, Unsupported
-from vectorizer.filters import indexes as ix
 from vectorizer.filters.ast import (
     DatetimeRange,
     GeoBoundingBox,
@@ -39,13 +38,14 @@ from vectorizer.filters.ast import (
     ValuesCount,
 )
 from vectorizer.filters.evaluate import EvalContext, PointView, check
-from vectorizer.filters.indexes import (
+from vectorizer.filters.field_index import (
     IndexSpec,
     PayloadIndex,
     datetime_value,
     make_index,
     parse_index_spec,
 )
+from vectorizer.filters.field_index import column as ix_column
 from vectorizer.filters.tokenizers import make_tokenizer
 
 Values = list[Any]
@@ -72,7 +72,7 @@ NOISE: list[Any] = [
 @pytest.fixture(params=[8, 1024], ids=["merge-often", "merge-rarely"])
 def merge_threshold(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     """Run each scenario with the sorted/tail merge happening often and rarely."""
-    monkeypatch.setattr(ix._Column, "_MIN_MERGE", request.param)
+    monkeypatch.setattr(ix_column.ValueColumn, "_MIN_MERGE", request.param)
     return int(request.param)
 
 
