@@ -13,7 +13,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from vectorizer import BadRequest, CollectionNotFound, Engine, __version__
-from vectorizer.text import EmbedderSpec, text_collections
+from vectorizer.text import EmbedderSpec
 from vectorizer_api import convert
 from vectorizer_api import schemas as s
 
@@ -31,7 +31,7 @@ def health() -> s.Health:
 
 def router(engine: Engine) -> Router:
     """Every native API route; the handlers close over the engine and its text collections."""
-    texts = text_collections(engine)
+    texts = engine.texts
 
     def kinds() -> Any:
         return getattr(engine, "condition_kinds", {})
