@@ -34,14 +34,16 @@ from vectorizer.text import TextCollections
 
 
 class FakeEngine:
-    """Just what the native API uses: list_collections and get_collection(name).info()."""
+    """Just what the native API uses: list_collections, get_collection(name) (its info()
+    and config), the condition kinds and the text collections."""
 
     pm = None  # only the built-in embedders
+    condition_kinds: dict[str, Any] = {}
 
     def __init__(self, counts: dict[str, int], error: Exception | None = None) -> None:
         self.counts = counts
         self.error = error
-        self.texts = TextCollections(self)  # type: ignore[arg-type]
+        self.texts = TextCollections(self)
 
     def list_collections(self) -> list[str]:
         if self.error is not None:
@@ -52,7 +54,7 @@ class FakeEngine:
         if name not in self.counts:
             raise CollectionNotFound(name)
         info = SimpleNamespace(points_count=self.counts[name])
-        return SimpleNamespace(info=lambda: info)
+        return SimpleNamespace(info=lambda: info, config=SimpleNamespace(metadata=None))
 
 
 def build_api(engine: Any) -> HttpApi:
