@@ -70,14 +70,17 @@ def plain_name(name: str, what: str = "snapshot name") -> str:
 
 
 def timestamp() -> str:
+    """The current UTC time as a snapshot name carries it: `YYYY-MM-DD-HH-MM-SS`."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d-%H-%M-%S")
 
 
 def checksum_path(path: Path) -> Path:
+    """The `<file>.checksum` sidecar of a snapshot file."""
     return path.with_name(path.name + CHECKSUM_SUFFIX)
 
 
 def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (best effort)."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -87,6 +90,7 @@ def fsync_dir(folder: Path) -> None:
 
 
 def write_text_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` under a hidden temporary name, then rename it into place."""
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with partial.open("w", encoding="ascii") as f:
@@ -99,6 +103,7 @@ def write_text_atomically(path: Path, text: str) -> None:
 
 
 def describe(path: Path) -> SnapshotDescription:
+    """The description of a snapshot file (its checksum from the sidecar, if any)."""
     stat = path.stat()
     try:
         checksum: str | None = checksum_path(path).read_text(encoding="ascii").strip()
@@ -109,6 +114,7 @@ def describe(path: Path) -> SnapshotDescription:
 
 
 def list_folder(folder: Path) -> list[SnapshotDescription]:
+    """The whole snapshot files in `folder`, by name (none when it does not exist)."""
     found = []
     with contextlib.suppress(FileNotFoundError):
         for path in sorted(folder.iterdir()):

@@ -75,6 +75,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def as_vector(embedder: Embedder, embeddings: Any, i: int) -> Any:
+    """Row `i` of an embedder's output as a point stores it (float32 dense, or sparse)."""
     if embedder.output == "dense":
         return np.asarray(embeddings[i], dtype=np.float32)
     sparse = embeddings[i]
