@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterable
@@ -39,29 +38,21 @@ from vectorizer.models import (
     config_to_dict,
     missing_vector,
 )
+from vectorizer.names import validate_collection_name
 from vectorizer.request_stats import RequestStats
+from vectorizer.snapshots import Snapshots
 from vectorizer.sparse import merge_sparse_params
 from vectorizer.storage import StorageBackend, Store, StoredPoint
 from vectorizer.strict_mode import StrictMode, parse_settings
+from vectorizer.text import TextCollections
 
-__all__ = ["Collection", "Engine"]
+__all__ = ["Collection", "Engine", "validate_collection_name"]
 
 log = logging.getLogger(__name__)
-
-_BAD_NAME = re.compile(r'[<>:"/\\|?*\x00]')
 
 
 def _elapsed_ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
-
-
-def validate_collection_name(name: str) -> None:
-    """Qdrant's rules: 1 to 255 characters, none of < > : " / \\ | ? * or NUL."""
-    if not name or len(name) > 255 or _BAD_NAME.search(name):
-        raise BadRequest(
-            f"Wrong input: collection name {name!r} must be 1 to 255 characters and must not "
-            'contain < > : " / \\ | ? * or NUL'
-        )
 
 
 def _check_supported(config: CollectionConfig) -> None:
@@ -148,9 +139,19 @@ def _condition_kinds(pm: pluggy.PluginManager | None) -> dict[str, ConditionKind
 
 
 class Engine:
-    """All collections of one data directory. Open with `Engine.open`, then `close`."""
+    """All collections of one data directory. Open with `Engine.open`, then `close`.
 
-    def __init__(self, store: Store, *, pm: pluggy.PluginManager | None = None) -> None:
+    Its services are attributes: `texts` (the text collections, `vectorizer.text`) and
+    `snapshots` (`vectorizer.snapshots`, writing to `snapshots_dir`; None: a temporary
+    folder made on first use)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        pm: pluggy.PluginManager | None = None,
+        snapshots_dir: Path | str | None = None,
+    ) -> None:
         self.store = store
         self.pm = pm
         self._lock = threading.RLock()
@@ -161,6 +162,8 @@ class Engine:
         self._write_locked = False
         self._write_lock_message: str | None = None
         self.condition_kinds = _condition_kinds(pm)
+        self.texts = TextCollections(self)
+        self.snapshots = Snapshots(self, snapshots_dir)
         for stored in store.load_collections():
             started = time.perf_counter()
             collection = self._make(stored.name, config_from_dict(stored.config))
@@ -192,9 +195,8 @@ class Engine:
         if storage not in backends:
             known = ", ".join(sorted(backends))
             raise StorageError(f"Unknown storage backend {storage!r} (known: {known})")
-        engine = cls(backends[storage].open(Path(data_dir)), pm=pm)
-        engine.snapshots_dir = Path(snapshots_dir or Path(data_dir) / "snapshots")
-        return engine
+        snapshots = Path(snapshots_dir or Path(data_dir) / "snapshots")
+        return cls(backends[storage].open(Path(data_dir)), pm=pm, snapshots_dir=snapshots)
 
     def close(self) -> None:
         """Stop indexing, save every index that changed, close the store."""
@@ -226,9 +228,7 @@ class Engine:
 
     def _infer(self, name: str, using: str, documents: list[Any], query: bool) -> list[Any]:
         """Server-side inference for a collection's Document inputs (`vectorizer.text`)."""
-        from vectorizer.text import text_collections  # the embedders load on first use
-
-        return text_collections(self).infer(name, using, documents, query=query)
+        return self.texts.infer(name, using, documents, query=query)
 
     # ------------------------------------------------------------------ write lock
 
@@ -422,9 +422,6 @@ class Engine:
 
     # ------------------------------------------------------------------ snapshots
     # What `vectorizer.snapshots` needs from the engine; the archive format lives there.
-
-    snapshots_dir: Path | None = None
-    """Where snapshots are written (`Engine.open` sets it; None: a temporary folder)."""
 
     def install_collection(
         self,

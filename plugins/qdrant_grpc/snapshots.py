@@ -14,7 +14,7 @@ from typing import Any
 from qdrant_client import grpc as pb
 
 from vectorizer import Engine
-from vectorizer.snapshots import SnapshotDescription, Snapshots
+from vectorizer.snapshots import SnapshotDescription
 from vectorizer_qdrant_grpc.base import Service, threaded, unimplemented
 
 
@@ -34,35 +34,35 @@ def _listed(snapshots: list[SnapshotDescription]) -> pb.ListSnapshotsResponse:
 
 def create(engine: Engine, request: pb.CreateSnapshotRequest) -> Any:
     """Snapshot a collection (or the collection an alias names)."""
-    snapshot = Snapshots.of(engine).create(request.collection_name)
+    snapshot = engine.snapshots.create(request.collection_name)
     return pb.CreateSnapshotResponse(snapshot_description=description_out(snapshot))
 
 
 def list_snapshots(engine: Engine, request: pb.ListSnapshotsRequest) -> Any:
     """The snapshots of an existing collection."""
-    return _listed(Snapshots.of(engine).list_snapshots(request.collection_name))
+    return _listed(engine.snapshots.list_snapshots(request.collection_name))
 
 
 def delete(engine: Engine, request: pb.DeleteSnapshotRequest) -> Any:
     """Delete one snapshot of an existing collection (and its checksum file)."""
-    Snapshots.of(engine).delete(request.collection_name, request.snapshot_name)
+    engine.snapshots.delete(request.collection_name, request.snapshot_name)
     return pb.DeleteSnapshotResponse()
 
 
 def create_full(engine: Engine, request: pb.CreateFullSnapshotRequest) -> Any:
     """Snapshot every collection and alias into one file."""
-    snapshot = Snapshots.of(engine).create_full()
+    snapshot = engine.snapshots.create_full()
     return pb.CreateSnapshotResponse(snapshot_description=description_out(snapshot))
 
 
 def list_full(engine: Engine, request: pb.ListFullSnapshotsRequest) -> Any:
     """The full-storage snapshots."""
-    return _listed(Snapshots.of(engine).list_full())
+    return _listed(engine.snapshots.list_full())
 
 
 def delete_full(engine: Engine, request: pb.DeleteFullSnapshotRequest) -> Any:
     """Delete one full-storage snapshot (and its checksum file)."""
-    Snapshots.of(engine).delete_full(request.snapshot_name)
+    engine.snapshots.delete_full(request.snapshot_name)
     return pb.DeleteSnapshotResponse()
 
 

@@ -30,8 +30,9 @@ from litestar import Request, Response, delete, get, post, put
 from litestar.response import File
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
-from vectorizer.engine import validate_collection_name
+from vectorizer import Engine
 from vectorizer.errors import BadRequest, NotFound
+from vectorizer.names import validate_collection_name
 from vectorizer.snapshots import SnapshotDescription, Snapshots
 from vectorizer_qdrant_rest.convert import decode
 from vectorizer_qdrant_rest.endpoint import ENGINE_OPT, respond
@@ -64,7 +65,8 @@ class SnapshotRecover(msgspec.Struct):
 
 
 def _snapshots(request: Request[Any, Any, Any]) -> Snapshots:
-    return Snapshots.of(request.route_handler.opt[ENGINE_OPT].engine)
+    engine: Engine = request.route_handler.opt[ENGINE_OPT].engine
+    return engine.snapshots
 
 
 def description(snapshot: SnapshotDescription) -> dict[str, Any]:

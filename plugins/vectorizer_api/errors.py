@@ -13,7 +13,9 @@ from vectorizer import (
     AlreadyExists,
     BadRequest,
     Conflict,
+    Locked,
     NotFound,
+    RateLimited,
     StorageError,
     Unsupported,
     VectorizerError,
@@ -27,6 +29,8 @@ STATUS_CODES: list[tuple[type[VectorizerError], int]] = [
     (NotFound, 404),
     (AlreadyExists, 409),
     (Conflict, 409),
+    (Locked, 403),  # writes locked (`/locks`): Forbidden, as Qdrant answers
+    (RateLimited, 429),  # strict mode's rate limits: Too Many Requests, with Retry-After
     (Unsupported, 501),
     (StorageError, 500),
 ]
@@ -40,9 +44,11 @@ def error_code(status: int) -> str:
         return f"http_{status}"
 
 
-def error_response(status: int, message: str, details: Any = None) -> Response[ErrorBody]:
+def error_response(
+    status: int, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> Response[ErrorBody]:
     body = ErrorBody(ErrorDetail(code=error_code(status), message=message, details=details))
-    return Response(body, status_code=status)
+    return Response(body, status_code=status, headers=headers)
 
 
 def status_for(error: VectorizerError) -> int:
@@ -58,7 +64,10 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Res
     status = status_for(exc)
     if status == 500:
         logger.error("%s %s failed: %s", request.method, request.url.path, exc.message)
-    return error_response(status, exc.message)
+    headers = None
+    if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        headers = {"Retry-After": str(exc.retry_after)}  # whole seconds, as Qdrant's REST API
+    return error_response(status, exc.message, headers=headers)
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:

@@ -6,14 +6,12 @@ errors become the native error body (`errors`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Router, delete, get, post, put
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from vectorizer import BadRequest, CollectionNotFound, Engine, __version__
-from vectorizer.text import EmbedderSpec, text_collections
+from vectorizer.text import EmbedderSpec
 from vectorizer_api import convert
 from vectorizer_api import schemas as s
 
@@ -31,10 +29,7 @@ def health() -> s.Health:
 
 def router(engine: Engine) -> Router:
     """Every native API route; the handlers close over the engine and its text collections."""
-    texts = text_collections(engine)
-
-    def kinds() -> Any:
-        return getattr(engine, "condition_kinds", {})
+    texts = engine.texts
 
     # ------------------------------------------------------------------ collections
 
@@ -48,8 +43,7 @@ def router(engine: Engine) -> Router:
                 points = collection.info().points_count
             except CollectionNotFound:  # deleted since it was listed
                 continue
-            config = getattr(collection, "config", None)
-            binding = texts.binding(collection) if config is not None else None
+            binding = texts.binding(collection)
             kinds_ = [b.kind for b in binding.embedders] if binding else []
             summaries.append(s.CollectionSummary(name=name, points_count=points, embedders=kinds_))
         return s.CollectionList(collections=summaries)
@@ -184,7 +178,9 @@ def router(engine: Engine) -> Router:
     def search(name: FromPath[str], data: JSONBody[s.SearchIn]) -> s.SearchResult:
         """Search by text or vector; hybrid (fused) when the collection has two embedders."""
         text = texts.get(name)
-        return s.SearchResult(convert.hits_out(text.search(convert.search_spec(data, kinds()))))
+        return s.SearchResult(
+            convert.hits_out(text.search(convert.search_spec(data, engine.condition_kinds)))
+        )
 
     @post(
         "/collections/{name:str}/search/batch",
@@ -197,7 +193,8 @@ def router(engine: Engine) -> Router:
         """Several searches at once, answered in order."""
         text = texts.get(name)
         specs = [
-            convert.search_spec(q, kinds(), f"searches[{i}].") for i, q in enumerate(data.searches)
+            convert.search_spec(q, engine.condition_kinds, f"searches[{i}].")
+            for i, q in enumerate(data.searches)
         ]
         return s.BatchSearchResult([convert.hits_out(text.search(spec)) for spec in specs])
 

@@ -23,7 +23,6 @@ from vectorizer.models import (
     VectorParams,
     WithVectors,
 )
-from vectorizer.snapshots import Snapshots
 
 MAX_SIM = {"comparator": "max_sim"}
 DIM = 3
@@ -175,10 +174,10 @@ def test_snapshot_and_init_from_carry_multivectors(engine: Engine, tmp_path: Pat
     )
     query = [[1.0, 2.0, 3.0]]
     expected = search(engine, query)
-    snapshots = Snapshots.of(engine)
+    snapshots = engine.snapshots
     path = snapshots.path("c", snapshots.create("c").name)
     with Engine.open(tmp_path / "fresh") as fresh:
-        Snapshots.of(fresh).recover("c", path)
+        fresh.snapshots.recover("c", path)
         assert search(fresh, query) == expected
     engine.create_collection(
         "copy", CollectionConfig(params=CollectionParams(vectors={"m": multi()})), init_from="c"

@@ -129,8 +129,8 @@ def source(tmp_path: Path) -> Iterator[Engine]:
 
 
 def test_collection_round_trip_on_a_fresh_engine(source: Engine, tmp_path: Path) -> None:
-    snapshots = Snapshots.of(source)
-    assert Snapshots.of(source) is snapshots
+    snapshots = source.snapshots
+    assert isinstance(snapshots, Snapshots) and snapshots.engine is source
     described = snapshots.create("main")  # an alias names the collection it points at
     assert described.name.startswith("named-") and described.name.endswith(".snapshot")
     path = snapshots.path("named", described.name)
@@ -141,7 +141,7 @@ def test_collection_round_trip_on_a_fresh_engine(source: Engine, tmp_path: Path)
     assert snapshots.list_snapshots("named") == [described]
 
     with Engine.open(tmp_path / "fresh") as fresh:
-        Snapshots.of(fresh).recover("named", path, described.checksum)
+        fresh.snapshots.recover("named", path, described.checksum)
         assert _state(fresh, "named") == _state(source, "named")
         assert fresh.list_aliases() == [("main", "named"), ("other", "named")]
         for using, vector in [("f32", [1, 0, 0, 1]), ("f16", [0.1, 0.2, 0.3]), ("u8", [1] * 5)]:
@@ -161,7 +161,7 @@ def test_collection_round_trip_on_a_fresh_engine(source: Engine, tmp_path: Path)
 
 
 def test_snapshot_files_are_a_tar_with_a_manifest(source: Engine) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     path = snapshots.path("plain", snapshots.create("plain").name)
     with tarfile.open(path) as tar:
         manifest = json.loads(tar.extractfile(MANIFEST).read())  # type: ignore[union-attr]
@@ -174,25 +174,25 @@ def test_snapshot_files_are_a_tar_with_a_manifest(source: Engine) -> None:
 
 
 def test_full_snapshot_brings_everything_back(source: Engine, tmp_path: Path) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     described = snapshots.create_full()
     assert described.name.startswith("full-snapshot-")
     assert snapshots.list_full() == [described]
     path = snapshots.full_path(described.name)
     assert path.parent == tmp_path / "source" / "snapshots"
     with Engine.open(tmp_path / "fresh") as fresh:
-        names = Snapshots.of(fresh).recover_full(path, described.checksum)
+        names = fresh.snapshots.recover_full(path, described.checksum)
         assert sorted(names) == ["named", "plain"]
         assert sorted(fresh.list_collections()) == ["named", "plain"]
         assert fresh.list_aliases() == source.list_aliases()
         for name in names:
             assert _state(fresh, name) == _state(source, name)
     with Engine.open(tmp_path / "third") as third:  # one collection out of a full snapshot
-        Snapshots.of(third).recover("plain", path)
+        third.snapshots.recover("plain", path)
         assert third.list_collections() == ["plain"]
         assert _state(third, "plain") == _state(source, "plain")
         with pytest.raises(BadRequest, match="the snapshot holds no collection 'copy'"):
-            Snapshots.of(third).recover("copy", path)
+            third.snapshots.recover("copy", path)
     assert snapshots.delete_full(described.name) is True
     assert snapshots.list_full() == []
     assert not path.exists() and not Path(f"{path}.checksum").exists()
@@ -203,7 +203,7 @@ def test_full_snapshot_brings_everything_back(source: Engine, tmp_path: Path) ->
 def test_recover_replaces_an_existing_collection_and_keeps_its_aliases(
     source: Engine, tmp_path: Path
 ) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     path = snapshots.path("plain", snapshots.create("plain").name)
     before = _state(source, "plain")
     plain = source.get_collection("plain")
@@ -218,7 +218,7 @@ def test_recover_replaces_an_existing_collection_and_keeps_its_aliases(
 
 
 def test_recover_refuses_different_vectors_and_changes_nothing(source: Engine) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     path = snapshots.path("plain", snapshots.create("plain").name)
     before = _state(source, "named")
     with pytest.raises(BadRequest, match="Snapshot is not compatible with existing collection"):
@@ -228,7 +228,7 @@ def test_recover_refuses_different_vectors_and_changes_nothing(source: Engine) -
 
 def test_snapshot_aliases_never_steal(source: Engine, tmp_path: Path) -> None:
     """A snapshot alias already pointing at another collection stays where it is."""
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     path = snapshots.path("named", snapshots.create("named").name)
     source.update_aliases([CreateAlias("plain", "main")])  # re-point `main`
     snapshots.recover("named_copy", path)
@@ -237,28 +237,45 @@ def test_snapshot_aliases_never_steal(source: Engine, tmp_path: Path) -> None:
 
 def test_memory_store_snapshots(tmp_path: Path) -> None:
     with Engine.open(tmp_path / "mem", storage="memory") as engine:
-        assert engine.snapshots_dir == tmp_path / "mem" / "snapshots"
+        assert engine.snapshots.root == tmp_path / "mem" / "snapshots"
         _fill(engine)
-        described = Snapshots.of(engine).create("named")
-        path = Snapshots.of(engine).path("named", described.name)
+        described = engine.snapshots.create("named")
+        path = engine.snapshots.path("named", described.name)
         with Engine.open(tmp_path / "other", storage="memory") as other:
-            Snapshots.of(other).recover("named", path)
+            other.snapshots.recover("named", path)
             assert _state(other, "named") == _state(engine, "named")
     bare = Engine(MemoryStore())  # no data dir: snapshots go to a temporary folder
     try:
         bare.create_collection("c", make_config())
-        snapshots = Snapshots.of(bare)
+        snapshots = bare.snapshots
         assert snapshots.root.is_dir()
         described = snapshots.create("c")
         assert snapshots.list_snapshots("c") == [described]
     finally:
         bare.close()
-        shutil.rmtree(Snapshots.of(bare).root)
+        shutil.rmtree(bare.snapshots.root)
+
+
+def test_the_engine_owns_its_snapshots(tmp_path: Path) -> None:
+    """Built in the constructor with its directory; it does not keep the engine alive."""
+    import gc
+    import weakref
+
+    engine = Engine(MemoryStore(), snapshots_dir=tmp_path / "snaps")
+    assert engine.snapshots.engine is engine
+    assert engine.snapshots.root == tmp_path / "snaps" and not engine.snapshots.root.exists()
+    engine.create_collection("c", make_config())
+    assert (tmp_path / "snaps" / "c" / engine.snapshots.create("c").name).is_file()
+    engine.close()
+    gone = weakref.ref(engine)
+    del engine
+    gc.collect()
+    assert gone() is None
 
 
 def test_empty_collection_round_trip(engine: Engine, tmp_path: Path) -> None:
     engine.create_collection("empty", make_config())
-    snapshots = Snapshots.of(engine)
+    snapshots = engine.snapshots
     path = snapshots.path("empty", snapshots.create("empty").name)
     snapshots.recover("again", path)
     assert engine.get_collection("again").count() == 0
@@ -271,7 +288,7 @@ def test_empty_collection_round_trip(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_checksum_mismatch_changes_nothing(source: Engine) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     path = snapshots.path("plain", snapshots.create("plain").name)
     source.get_collection("plain").upsert([PointStruct(id=42, vectors={"": [4, 2, 0]})])
     before = _state(source, "plain")
@@ -296,7 +313,7 @@ def test_checksum_mismatch_changes_nothing(source: Engine) -> None:
 def test_damaged_files_are_refused_before_anything_changes(
     source: Engine, tmp_path: Path, damage: Any
 ) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     path = snapshots.path("named", snapshots.create("named").name)
     broken = tmp_path / "broken.snapshot"
     broken.write_bytes(damage(path.read_bytes()))
@@ -309,7 +326,7 @@ def test_damaged_files_are_refused_before_anything_changes(
 
 def test_a_point_that_does_not_fit_the_config_is_refused(source: Engine, tmp_path: Path) -> None:
     """Vectors are checked against the manifest's config before anything is written."""
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     path = snapshots.path("plain", snapshots.create("plain").name)
     with tarfile.open(path) as tar:
         manifest = json.loads(tar.extractfile(MANIFEST).read())  # type: ignore[union-attr]
@@ -331,7 +348,7 @@ def test_a_point_that_does_not_fit_the_config_is_refused(source: Engine, tmp_pat
 
 @pytest.mark.parametrize("bad", ["../x.snapshot", "..", ".", "a/b.snapshot", "x\x00.snapshot", ""])
 def test_bad_snapshot_names_are_400(source: Engine, bad: str) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     snapshots.create("plain")
     for attempt in (
         lambda: snapshots.path("plain", bad),
@@ -344,7 +361,7 @@ def test_bad_snapshot_names_are_400(source: Engine, bad: str) -> None:
 
 
 def test_names_never_leave_the_folder(source: Engine, tmp_path: Path) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     described = snapshots.create("plain")
     folder = snapshots.folder("plain")
     outside = tmp_path / "outside.snapshot"
@@ -365,7 +382,7 @@ def test_names_never_leave_the_folder(source: Engine, tmp_path: Path) -> None:
 
 
 def test_snapshots_of_a_missing_collection_are_404(source: Engine) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     for attempt in (
         lambda: snapshots.create("nope"),
         lambda: snapshots.list_snapshots("nope"),
@@ -376,7 +393,7 @@ def test_snapshots_of_a_missing_collection_are_404(source: Engine) -> None:
 
 
 def test_names_within_one_second_do_not_collide(source: Engine) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     results: list[str] = []
     threads = [
         threading.Thread(target=lambda: results.append(snapshots.create("plain").name))
@@ -410,7 +427,7 @@ def test_snapshot_view_holds_off_writes(source: Engine) -> None:
 
 
 def test_recover_is_a_write(source: Engine) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     path = snapshots.path("plain", snapshots.create("plain").name)
     source.set_write_lock(True, "maintenance")
     with pytest.raises(Locked, match="maintenance"):
@@ -454,7 +471,7 @@ def http_files() -> Iterator[tuple[str, dict[str, bytes], list[str | None]]]:
 def test_recover_from_file_and_http_urls(
     source: Engine, tmp_path: Path, http_files: tuple[str, dict[str, bytes], list[str | None]]
 ) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     described = snapshots.create("plain")
     path = snapshots.path("plain", described.name)
     snapshots.recover_from_location("by_file", path.as_uri(), described.checksum)
@@ -485,11 +502,11 @@ def test_recover_from_file_and_http_urls(
 )
 def test_bad_locations_are_400(source: Engine, location: str, message: str) -> None:
     with pytest.raises(BadRequest, match=message):
-        Snapshots.of(source).recover_from_location("c", location)
+        source.snapshots.recover_from_location("c", location)
 
 
 def test_shard_snapshots_live_apart_and_recover_in_place(source: Engine) -> None:
-    snapshots = Snapshots.of(source)
+    snapshots = source.snapshots
     described = snapshots.create("plain", shard=0)
     assert described.name.startswith("plain-shard-0-")
     assert snapshots.list_snapshots("plain") == []
@@ -522,11 +539,11 @@ def test_snapshots_dir_setting(tmp_path: Path) -> None:
     assert load_settings(cli, config, env).snapshots_path == Path("/cli")
     with Engine.open(tmp_path / "d", snapshots_dir=tmp_path / "elsewhere") as engine:
         engine.create_collection("c", make_config())
-        described = Snapshots.of(engine).create("c")
+        described = engine.snapshots.create("c")
         assert (tmp_path / "elsewhere" / "c" / described.name).is_file()
 
 
 def test_checksum_sidecar_matches(source: Engine) -> None:
-    described = Snapshots.of(source).create_full()
-    path = Snapshots.of(source).full_path(described.name)
+    described = source.snapshots.create_full()
+    path = source.snapshots.full_path(described.name)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == described.checksum

@@ -26,7 +26,6 @@ from vectorizer.models import (
     WithPayload,
     WithVectors,
 )
-from vectorizer.snapshots import Snapshots
 from vectorizer.sparse import idf
 
 
@@ -253,10 +252,10 @@ def test_snapshot_and_init_from_carry_sparse_vectors(engine: Engine, tmp_path: P
     fill(engine, text={"modifier": "idf"})
     query = {1: 1.0, 3: 2.0}
     expected = search(engine, query)
-    snapshots = Snapshots.of(engine)
+    snapshots = engine.snapshots
     path = snapshots.path("c", snapshots.create("c").name)
     with Engine.open(tmp_path / "fresh") as fresh:
-        Snapshots.of(fresh).recover("c", path)
+        fresh.snapshots.recover("c", path)
         assert search(fresh, query) == expected
         assert sparse_of(fresh, 5) == DOCS[5]
     engine.create_collection("copy", config(text={"modifier": "idf"}), init_from="c")

@@ -14,7 +14,7 @@ import pytest
 from qdrant_client import grpc as pb
 
 from vectorizer import Engine
-from vectorizer.snapshots import SnapshotDescription, Snapshots
+from vectorizer.snapshots import SnapshotDescription
 from vectorizer_qdrant_grpc.server import grpc_server
 from vectorizer_qdrant_grpc.snapshots import description_out
 
@@ -101,9 +101,9 @@ def test_collection_snapshots(channel: grpc.Channel, served: tuple[Engine, int])
     created = stub.Create(pb.CreateSnapshotRequest(collection_name="col"), timeout=30)
     assert created.time > 0
     description = created.snapshot_description
-    (core,) = Snapshots.of(engine).list_snapshots("col")
+    (core,) = engine.snapshots.list_snapshots("col")
     assert description == description_out(core)
-    assert Snapshots.of(engine).path("col", description.name).stat().st_size == description.size
+    assert engine.snapshots.path("col", description.name).stat().st_size == description.size
     listed = stub.List(pb.ListSnapshotsRequest(collection_name="col"), timeout=10)
     assert list(listed.snapshot_descriptions) == [description] and listed.time > 0
     deleted = stub.Delete(
@@ -111,7 +111,7 @@ def test_collection_snapshots(channel: grpc.Channel, served: tuple[Engine, int])
         timeout=10,
     )
     assert deleted.time > 0
-    assert Snapshots.of(engine).list_snapshots("col") == []
+    assert engine.snapshots.list_snapshots("col") == []
     listed = stub.List(pb.ListSnapshotsRequest(collection_name="col"), timeout=10)
     assert list(listed.snapshot_descriptions) == []
 
@@ -123,12 +123,12 @@ def test_full_snapshots(channel: grpc.Channel, served: tuple[Engine, int]) -> No
     stub = pb.SnapshotsStub(channel)
     created = stub.CreateFull(pb.CreateFullSnapshotRequest(), timeout=30).snapshot_description
     assert created.name.startswith("full-snapshot-")
-    in_core = [description_out(d) for d in Snapshots.of(engine).list_full()]
+    in_core = [description_out(d) for d in engine.snapshots.list_full()]
     assert created in in_core
     listed = stub.ListFull(pb.ListFullSnapshotsRequest(), timeout=10).snapshot_descriptions
     assert list(listed) == in_core
     stub.DeleteFull(pb.DeleteFullSnapshotRequest(snapshot_name=created.name), timeout=10)
-    assert created.name not in [d.name for d in Snapshots.of(engine).list_full()]
+    assert created.name not in [d.name for d in engine.snapshots.list_full()]
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,6 @@ from rest_helpers import create, error, ok, upsert
 
 from vectorizer import Engine
 from vectorizer.models import PointStruct
-from vectorizer.snapshots import Snapshots
 
 POINTS = [
     {"id": 1, "vector": [1, 0, 0, 0], "payload": {"city": "Berlin", "n": 1}},
@@ -84,7 +83,7 @@ def test_create_list_download_delete(filled: TestClient, engine: Engine) -> None
     assert described["name"] in response.headers["content-disposition"]
     assert len(response.content) == described["size"]
     assert hashlib.sha256(response.content).hexdigest() == described["checksum"]
-    on_disk = engine.snapshots_dir / "c" / described["name"]  # type: ignore[operator]
+    on_disk = engine.snapshots.root / "c" / described["name"]
     assert on_disk.read_bytes() == response.content
 
     assert ok(filled.delete(f"/collections/c/snapshots/{described['name']}")) is True
@@ -112,7 +111,7 @@ def test_missing_collection_is_404(client: TestClient, method: str, path: str) -
 
 def test_recover_from_file_url_on_a_new_collection(filled: TestClient, engine: Engine) -> None:
     described = snapshot_of(filled)
-    path = engine.snapshots_dir / "c" / described["name"]  # type: ignore[operator]
+    path = engine.snapshots.root / "c" / described["name"]
     body = {"location": path.as_uri(), "priority": "snapshot", "checksum": described["checksum"]}
     assert ok(filled.put("/collections/copy/snapshots/recover", json=body)) is True
     assert scroll(filled, "copy") == scroll(filled, "c")
@@ -126,7 +125,7 @@ def test_recover_replaces_the_collection(filled: TestClient, engine: Engine) -> 
     before = scroll(filled, "c")
     upsert(filled, [{"id": 9, "vector": [1, 1, 1, 1]}])
     ok(filled.post("/collections/c/points/delete?wait=true", json={"points": [1]}))
-    location = (engine.snapshots_dir / "c" / described["name"]).as_uri()  # type: ignore[operator]
+    location = (engine.snapshots.root / "c" / described["name"]).as_uri()
     assert ok(filled.put("/collections/c/snapshots/recover", json={"location": location}))
     assert scroll(filled, "c") == before
     assert ok(filled.get("/collections/c/aliases"))["aliases"] == [
@@ -138,7 +137,7 @@ def test_checksum_mismatch_is_400_and_changes_nothing(filled: TestClient, engine
     described = snapshot_of(filled)
     upsert(filled, [{"id": 9, "vector": [1, 1, 1, 1]}])
     before = scroll(filled, "c")
-    location = (engine.snapshots_dir / "c" / described["name"]).as_uri()  # type: ignore[operator]
+    location = (engine.snapshots.root / "c" / described["name"]).as_uri()
     body = {"location": location, "checksum": "ab" * 32}
     message = error(filled.put("/collections/c/snapshots/recover", json=body), 400)
     assert message == (
@@ -181,7 +180,7 @@ def test_recover_body_must_be_json(client: TestClient) -> None:
 
 def test_recover_is_forbidden_while_writes_are_locked(filled: TestClient, engine: Engine) -> None:
     described = snapshot_of(filled)
-    location = (engine.snapshots_dir / "c" / described["name"]).as_uri()  # type: ignore[operator]
+    location = (engine.snapshots.root / "c" / described["name"]).as_uri()
     ok(filled.post("/locks", json={"write": True, "error_message": "backup running"}))
     assert snapshot_of(filled)["name"] != described["name"]  # reading is still allowed
     message = error(
@@ -197,7 +196,7 @@ def test_wait_false_answers_202_and_does_the_work(filled: TestClient, engine: En
     accepted(filled.post("/collections/c/snapshots?wait=false"))
     eventually(lambda: len(ok(filled.get("/collections/c/snapshots"))) == 1)
     (described,) = ok(filled.get("/collections/c/snapshots"))
-    location = (engine.snapshots_dir / "c" / described["name"]).as_uri()  # type: ignore[operator]
+    location = (engine.snapshots.root / "c" / described["name"]).as_uri()
     accepted(
         filled.put("/collections/later/snapshots/recover?wait=false", json={"location": location})
     )
@@ -238,7 +237,7 @@ def test_upload_recovers_and_keeps_no_file(filled: TestClient, engine: Engine) -
     )
     assert ok(response) is True
     assert scroll(filled, "up") == scroll(filled, "c")
-    root = engine.snapshots_dir
+    root = engine.snapshots.root
     assert root is not None
     assert sorted(p.name for p in root.iterdir()) == ["c"]  # the upload is gone
     assert not list(root.parent.rglob("evil.snapshot"))
@@ -269,15 +268,15 @@ def test_bad_uploads_are_400(
     message = error(client.post(f"/collections/c/snapshots/upload{query}", **kwargs), 400)
     assert expected in message
     assert "c" not in engine.list_collections()
-    root = engine.snapshots_dir
-    assert root is None or not root.exists() or not list(root.iterdir())
+    root = engine.snapshots.root
+    assert not root.exists() or not list(root.iterdir())
 
 
 def test_upload_is_not_bound_by_the_32_mib_body_limit(client: TestClient, engine: Engine) -> None:
     create(client, "big", size=1024)
     rows = np.random.default_rng(1).normal(size=(9000, 1024)).astype(np.float32)
     engine.get_collection("big").upsert([PointStruct(i, {"": row}) for i, row in enumerate(rows)])
-    snapshots = Snapshots.of(engine)
+    snapshots = engine.snapshots
     path = snapshots.path("big", snapshots.create("big").name)
     data = path.read_bytes()
     assert len(data) > 32 * 1024 * 1024
@@ -303,7 +302,7 @@ def test_full_snapshots(filled: TestClient, engine: Engine) -> None:
     assert hashlib.sha256(content).hexdigest() == described["checksum"]
     assert ok(filled.get("/collections/c/snapshots")) == []  # apart from collection ones
     # a full snapshot brings back each collection, picked by name
-    path = engine.snapshots_dir / described["name"]  # type: ignore[operator]
+    path = engine.snapshots.root / described["name"]
     ok(filled.delete("/collections/c"))
     assert ok(filled.put("/collections/c/snapshots/recover", json={"location": path.as_uri()}))
     assert len(scroll(filled, "c")) == len(POINTS)

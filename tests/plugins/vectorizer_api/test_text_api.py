@@ -563,15 +563,15 @@ def test_attach_checks_the_vector(
     assert BINDING_KEY not in (engine.get_collection("plain").config.metadata or {})
 
 
-def test_the_shared_text_collections_do_not_keep_an_engine_alive(tmp_path: Path) -> None:
+def test_the_engine_owns_its_text_collections_without_being_kept_alive(tmp_path: Path) -> None:
     import gc
     import weakref
 
     from vectorizer import text
 
     engine = Engine.open(tmp_path / "e")
-    texts = text.text_collections(engine)
-    assert text.text_collections(engine) is texts
+    texts = engine.texts
+    assert isinstance(texts, text.TextCollections) and texts.engine is engine
     docs = texts.create(text.TextCollectionSpec("docs", text.EmbedderSpec("hashing")))
     docs.insert([text.DocumentIn("a b")])
     engine.close()
@@ -590,11 +590,11 @@ def test_infer_uses_the_bound_embedder_or_a_fresh_one(
     import numpy as np
 
     from vectorizer import BadRequest
-    from vectorizer.text import DocumentInput, text_collections
+    from vectorizer.text import DocumentInput
 
     create(client, "docs", "tfidf", sparse_embedder=None)
     ok(client.post("/collections/docs/documents", json={"documents": DOCS}))
-    texts = text_collections(engine)
+    texts = engine.texts
     (bound,) = texts.infer("docs", "sparse", [DocumentInput("cat garden", "tfidf")], query=True)
     embedded = ok(client.post("/embed", json={"collection": "docs", "texts": ["cat garden"]}))
     assert bound.indices.tolist() == embedded["embeddings"][0]["indices"]
@@ -618,11 +618,11 @@ def test_infer_uses_the_bound_embedder_or_a_fresh_one(
 
 
 def test_infer_maps_qdrant_model_names(client: TestClient[Litestar], engine: Engine) -> None:
-    from vectorizer.text import DocumentInput, text_collections
+    from vectorizer.text import DocumentInput
 
     create(client, "kw", "bm25")
     ok(client.post("/collections/kw/documents", json={"documents": DOCS}))
-    (vector,) = text_collections(engine).infer(
+    (vector,) = engine.texts.infer(
         "kw", "sparse", [DocumentInput("garden roses", "Qdrant/bm25")], query=True
     )
     assert vector.values.tolist() == [1.0, 1.0]  # a bm25 query: 1 per term

@@ -14,7 +14,15 @@ from litestar.testing import TestClient
 
 import vectorizer
 import vectorizer_api
-from vectorizer import BadRequest, CollectionNotFound, Engine, HttpApi, StorageError
+from vectorizer import (
+    BadRequest,
+    CollectionNotFound,
+    Engine,
+    HttpApi,
+    Locked,
+    RateLimited,
+    StorageError,
+)
 from vectorizer.models import (
     CollectionConfig,
     CollectionParams,
@@ -22,16 +30,20 @@ from vectorizer.models import (
     PointStruct,
     VectorParams,
 )
+from vectorizer.text import TextCollections
 
 
 class FakeEngine:
-    """Just what the native API uses: list_collections and get_collection(name).info()."""
+    """Just what the native API uses: list_collections, get_collection(name) (its info()
+    and config), the condition kinds and the text collections."""
 
     pm = None  # only the built-in embedders
+    condition_kinds: dict[str, Any] = {}
 
     def __init__(self, counts: dict[str, int], error: Exception | None = None) -> None:
         self.counts = counts
         self.error = error
+        self.texts = TextCollections(self)
 
     def list_collections(self) -> list[str]:
         if self.error is not None:
@@ -42,7 +54,7 @@ class FakeEngine:
         if name not in self.counts:
             raise CollectionNotFound(name)
         info = SimpleNamespace(points_count=self.counts[name])
-        return SimpleNamespace(info=lambda: info)
+        return SimpleNamespace(info=lambda: info, config=SimpleNamespace(metadata=None))
 
 
 def build_api(engine: Any) -> HttpApi:
@@ -137,12 +149,37 @@ def test_list_collections_with_the_real_engine(tmp_path: Path) -> None:
         (CollectionNotFound("nope"), 404, "not_found"),
         (BadRequest("Bad input: something"), 400, "bad_request"),
         (StorageError("disk full"), 500, "internal_server_error"),
+        (Locked("Write operations are forbidden"), 403, "forbidden"),
+        (RateLimited("Rate limiting exceeded: Read rate limit exceeded"), 429, "too_many_requests"),
     ],
 )
 def test_domain_errors_map_to_the_error_shape(error: Exception, status: int, code: str) -> None:
     with client_for(FakeEngine({}, error=error)) as client:
         response = client.get("/collections")
     assert_error(response, status, code, str(error))
+
+
+def test_rate_limited_says_when_to_retry() -> None:
+    error = RateLimited("Rate limiting exceeded: Write rate limit exceeded", retry_after=7)
+    with client_for(FakeEngine({}, error=error)) as client:
+        response = client.get("/collections")
+    assert_error(response, 429, "too_many_requests", error.message)
+    assert response.headers["retry-after"] == "7"
+    never = RateLimited("Rate limiting exceeded: request larger than the limit")
+    with client_for(FakeEngine({}, error=never)) as client:
+        response = client.get("/collections")
+    assert_error(response, 429, "too_many_requests")
+    assert "retry-after" not in response.headers
+
+
+def test_a_write_lock_answers_forbidden(tmp_path: Path) -> None:
+    """The server's write lock (Qdrant's `/locks`) is 403 here too, not a server error."""
+    with Engine.open(tmp_path) as engine, client_for(engine) as client:
+        engine.set_write_lock(True, "maintenance")
+        body = {"name": "docs", "embedder": {"kind": "hashing"}}
+        assert_error(client.post("/collections", json=body), 403, "forbidden", "maintenance")
+        engine.set_write_lock(False)
+        assert client.post("/collections", json=body).status_code == 201
 
 
 def test_unexpected_errors_do_not_leak_details() -> None:

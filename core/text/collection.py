@@ -1,239 +1,54 @@
-"""Text collections: ordinary collections that embed their own text.
+"""One text collection: insert text, search by text, refit its embedders.
 
-A text collection is a collection of the core like any other (one store, two views).
-Its embedders are bound to named vectors: a dense embedder feeds the dense vector
-`dense`, a sparse one the sparse vector `sparse` (with Qdrant's `modifier: idf` for
-`bm25`). Each document is stored as one point per chunk, its payload holding `text`
-(the chunk), `metadata`, `document_id`, `chunk_index` and `chunk_count`. The first
-chunk's point id is the document id; chunk i > 0 has the id `uuid5(document id, i)`.
-
-The binding (embedder kinds, params, vector names, chunking) is kept in the collection
-config's `metadata` under `vectorizer_text`, so it is persisted and reported like any
-config. The fitted state of each embedder is written atomically to the store's folder
-for the collection (`embedder-<vector>.state`) after every fit, and read back on start.
-
-Embedders that need fitting buffer: documents are stored unembedded until the
-collection holds at least `min_texts` texts, then the embedder is fitted on all stored
-texts and every one is embedded. Until then searching that vector answers `NotFitted`.
-Terms first seen after a fit count only after `reindex` (refit and re-embed).
+The fitted state of each embedder is written atomically to the store's folder for the
+collection (`embedder-<vector>.state`) after every fit, and read back on start.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import threading
 import uuid
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vectorizer.distance import higher_is_better
-from vectorizer.embedders import Embedder, EmbedderRegistry, NotFitted, load_embedders
+from vectorizer.embedders import Embedder, EmbedderRegistry, NotFitted
 from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound
 from vectorizer.filters.ast import Filter, HasVector, IsEmpty, MatchValue
 from vectorizer.models import (
-    CollectionConfig,
-    CollectionParams,
-    CollectionUpdate,
-    Distance,
-    DocumentInput,
     PointId,
     PointStruct,
     PointVectors,
     Record,
     ScoredPoint,
     SparseVector,
-    VectorParams,
     WithPayload,
     normalize_point_id,
 )
 from vectorizer.query import Fusion, FusionMethod, Nearest, Prefetch, QueryRequest, query
+from vectorizer.text.binding import EmbedderBinding, TextBinding
+from vectorizer.text.chunks import check_chunking, chunk_id, chunk_text, join_chunks
+from vectorizer.text.documents import (
+    RESERVED_KEYS,
+    Document,
+    DocumentIn,
+    InsertResult,
+    SearchHit,
+    SearchSpec,
+    VectorPointIn,
+)
 
 if TYPE_CHECKING:
     from vectorizer.collection import Collection
     from vectorizer.engine import Engine
 
-BINDING_KEY = "vectorizer_text"
-"""The key of the binding in the collection config's `metadata`."""
-
-RESERVED_KEYS = frozenset(
-    {"text", "metadata", "document_id", "chunk_index", "chunk_count", "chunk_overlap"}
-)
-"""Payload keys a text collection writes beside the document's `metadata`."""
-
-CHUNK_NAMESPACE = uuid.UUID("6f1c3c52-6a52-4d49-9a0f-0c7f6b1e5d21")
 PAGE = 1000
-
-
-# ----------------------------------------------------------------------------- binding
-
-
-@dataclass
-class EmbedderBinding:
-    """One embedder and the named vector it feeds."""
-
-    kind: str
-    params: dict[str, Any]
-    vector: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "params": self.params, "vector": self.vector}
-
-
-@dataclass
-class TextBinding:
-    """What makes a collection a text collection (stored in its config metadata)."""
-
-    embedders: list[EmbedderBinding]
-    chunk_size: int | None = None
-    chunk_overlap: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "embedders": [e.to_dict() for e in self.embedders],
-            "chunk_size": self.chunk_size,
-            "chunk_overlap": self.chunk_overlap,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TextBinding:
-        return cls(
-            embedders=[
-                EmbedderBinding(e["kind"], dict(e.get("params") or {}), e["vector"])
-                for e in data["embedders"]
-            ],
-            chunk_size=data.get("chunk_size"),
-            chunk_overlap=int(data.get("chunk_overlap") or 0),
-        )
-
-
-@dataclass
-class EmbedderSpec:
-    kind: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class TextCollectionSpec:
-    """A text collection to create: its embedder, an optional second (sparse) one."""
-
-    name: str
-    embedder: EmbedderSpec
-    sparse_embedder: EmbedderSpec | None = None
-    distance: Distance = Distance.COSINE
-    dimension: int | None = None
-    chunk_size: int | None = None
-    chunk_overlap: int = 0
-    metadata: dict[str, Any] | None = None
-
-
-def check_chunking(chunk_size: int | None, chunk_overlap: int, where: str = "") -> None:
-    """`chunk_size` >= 1 (or None: no chunking) and 0 <= `chunk_overlap` < `chunk_size`."""
-    if chunk_size is not None and chunk_size < 1:
-        raise BadRequest(f"Wrong input: {where}chunk_size must be at least 1, got {chunk_size}")
-    if chunk_overlap < 0:
-        raise BadRequest(f"Wrong input: {where}chunk_overlap must be >= 0, got {chunk_overlap}")
-    if chunk_overlap and (chunk_size is None or chunk_overlap >= chunk_size):
-        raise BadRequest(
-            f"Wrong input: {where}chunk_overlap ({chunk_overlap}) must be smaller than "
-            f"chunk_size ({chunk_size})"
-        )
-
-
-def chunk_text(text: str, chunk_size: int | None, chunk_overlap: int) -> list[str]:
-    """`text` cut into chunks of `chunk_size` characters, each overlapping the previous
-    by `chunk_overlap` (one chunk when `chunk_size` is None or the text fits)."""
-    if chunk_size is None or len(text) <= chunk_size:
-        return [text]
-    step = chunk_size - chunk_overlap
-    chunks = []
-    for start in range(0, len(text), step):
-        chunks.append(text[start : start + chunk_size])
-        if start + chunk_size >= len(text):
-            break
-    return chunks
-
-
-def join_chunks(chunks: Sequence[str], chunk_overlap: int) -> str:
-    """The text `chunk_text` cut (exact inverse)."""
-    return "".join([chunks[0], *(c[chunk_overlap:] for c in chunks[1:])]) if chunks else ""
-
-
-def chunk_id(document_id: PointId, index: int) -> PointId:
-    """The point id of chunk `index` of a document: the document id for the first."""
-    if index == 0:
-        return document_id
-    return str(uuid.uuid5(CHUNK_NAMESPACE, f"{document_id}/{index}"))
-
-
-# ----------------------------------------------------------------------------- documents
-
-
-@dataclass
-class DocumentIn:
-    text: str
-    id: PointId | None = None
-    metadata: dict[str, Any] | None = None
-
-
-@dataclass
-class Document:
-    id: PointId
-    text: str
-    metadata: dict[str, Any] | None
-    chunk_count: int
-
-
-@dataclass
-class VectorPointIn:
-    """A point with vectors given by the client (by vector name), text optional."""
-
-    id: PointId | None
-    vectors: dict[str, Any]
-    text: str | None = None
-    metadata: dict[str, Any] | None = None
-
-
-@dataclass
-class InsertResult:
-    ids: list[PointId]
-    points: int
-    pending: dict[str, str]
-    """Vector name -> why its embedder has not embedded the stored texts yet."""
-
-
-@dataclass
-class SearchSpec:
-    """One search: by `text` (embedded with the collection's embedders) or by `vector`.
-
-    With two embedders and no `using`, the search is hybrid: the dense and sparse
-    results are fused by `fusion` (`rrf`, or `weighted`: `alpha` * dense + (1 - alpha) *
-    sparse after min-max normalising each list)."""
-
-    text: str | None = None
-    vector: Any = None
-    using: str | None = None
-    limit: int = 10
-    filter: Filter | None = None
-    score_threshold: float | None = None
-    fusion: str | None = None
-    alpha: float | None = None
-
-
-@dataclass
-class SearchHit:
-    id: PointId
-    score: float
-    document_id: PointId | None
-    chunk_index: int | None
-    text: str | None
-    metadata: dict[str, Any] | None
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -259,7 +74,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _as_vector(embedder: Embedder, embeddings: Any, i: int) -> Any:
+def as_vector(embedder: Embedder, embeddings: Any, i: int) -> Any:
+    """Row `i` of an embedder's output as a point stores it (float32 dense, or sparse)."""
     if embedder.output == "dense":
         return np.asarray(embeddings[i], dtype=np.float32)
     sparse = embeddings[i]
@@ -300,7 +116,7 @@ class TextCollection:
         self._name = collection.name
         self.binding = binding
         self.registry = registry
-        self._engine = weakref.ref(engine)  # the engine may hold this (text_collections)
+        self._engine = weakref.ref(engine)  # the engine holds its TextCollections
         self._lock = threading.RLock()
         self.embedders: dict[str, Embedder] = {}
         self._fit_errors: dict[str, str] = {}
@@ -390,7 +206,7 @@ class TextCollection:
             embeddings = embedder.embed_documents(texts)
             self.collection.update_vectors(
                 [
-                    PointVectors(id=r.id, vectors={vector: _as_vector(embedder, embeddings, i)})
+                    PointVectors(id=r.id, vectors={vector: as_vector(embedder, embeddings, i)})
                     for i, r in enumerate(part)
                 ]
             )
@@ -454,7 +270,7 @@ class TextCollection:
             texts = [str((p.payload or {})["text"]) for p in points]
             vectors = {v: e.embed_documents(texts) for v, e in embedded.items()}
             for i, point in enumerate(points):
-                point.vectors = {v: _as_vector(embedded[v], out, i) for v, out in vectors.items()}
+                point.vectors = {v: as_vector(embedded[v], out, i) for v, out in vectors.items()}
             stale = self._stale_chunks(counts)
             self.collection.upsert(points)
             if stale:
@@ -600,7 +416,7 @@ class TextCollection:
         if spec.text is not None:
             embedder = self._embedder(vector)
             out = embedder.embed_query([spec.text])
-            return _as_vector(embedder, out, 0)
+            return as_vector(embedder, out, 0)
         return spec.vector
 
     def search(self, spec: SearchSpec) -> list[SearchHit]:
@@ -703,216 +519,3 @@ class TextCollection:
             text=text if isinstance(text, str) else None,
             metadata=metadata,
         )
-
-
-# ----------------------------------------------------------------------------- inference
-
-
-MODEL_ALIASES = {
-    "qdrant/bm25": "bm25",
-    "intfloat/multilingual-e5-small": "e5",
-}
-"""Model names Qdrant users know, as embedder kinds (lower-cased)."""
-
-
-_SHARED: weakref.WeakKeyDictionary[Engine, TextCollections] = weakref.WeakKeyDictionary()
-_SHARED_LOCK = threading.Lock()
-
-
-def text_collections(engine: Engine) -> TextCollections:
-    """The engine's `TextCollections`, shared by every API that embeds text."""
-    with _SHARED_LOCK:
-        texts = _SHARED.get(engine)
-        if texts is None:
-            texts = _SHARED[engine] = TextCollections(engine)
-        return texts
-
-
-# ----------------------------------------------------------------------------- the registry of them
-
-
-class TextCollections:
-    """The engine's text collections: create them, and find one by name."""
-
-    def __init__(self, engine: Engine, registry: EmbedderRegistry | None = None) -> None:
-        self._engine = weakref.ref(engine)  # the engine may hold this (text_collections)
-        self.registry = registry or load_embedders(engine.pm)
-        self._lock = threading.Lock()
-        self._cache: dict[str, TextCollection] = {}
-        self._fresh_embedders: dict[tuple[str, str], Embedder] = {}
-
-    @property
-    def engine(self) -> Engine:
-        engine = self._engine()
-        assert engine is not None, "the engine is gone"
-        return engine
-
-    def infer(
-        self, name: str, using: str, documents: Sequence[DocumentInput], *, query: bool
-    ) -> list[Any]:
-        """Vectors for Qdrant `Document` inputs aimed at vector `using` of collection `name`
-        (server-side inference): a document whose model is the kind of the embedder
-        bound to `using`, with no options, is embedded by that (fitted) embedder; any
-        other by a fresh embedder of kind `model` with `options` as its params, which
-        must need no fitting. `query`: embed as search queries, else as documents."""
-        collection = self.engine.get_collection(name)
-        binding = self.binding(collection)
-        bound = binding is not None and any(b.vector == using for b in binding.embedders)
-        vectors = []
-        for doc in documents:
-            kind = MODEL_ALIASES.get(doc.model.lower(), doc.model)
-            if bound and not doc.options and self.get(name).binding_of(using).kind == kind:
-                embedder = self.get(name).embedders[using]
-            else:
-                embedder = self._fresh(kind, doc.options)
-            out = (
-                embedder.embed_query([doc.text]) if query else embedder.embed_documents([doc.text])
-            )
-            vectors.append(_as_vector(embedder, out, 0))
-        return vectors
-
-    def _fresh(self, kind: str, options: Mapping[str, Any] | None) -> Embedder:
-        key = (kind, json.dumps(options or {}, sort_keys=True, default=str))
-        with self._lock:
-            embedder = self._fresh_embedders.get(key)
-        if embedder is None:
-            embedder = self.registry.build(kind, options)
-            with self._lock:
-                self._fresh_embedders[key] = embedder
-        return embedder
-
-    def create(self, spec: TextCollectionSpec) -> TextCollection:
-        """Create the collection with the named vectors its embedders feed."""
-        check_chunking(spec.chunk_size, spec.chunk_overlap)
-        embedder = self._build(spec.embedder, spec.dimension, "embedder")
-        second = None
-        if spec.sparse_embedder is not None:
-            second = self._build(spec.sparse_embedder, None, "sparse_embedder")
-            if second.output != "sparse":
-                raise BadRequest(
-                    f"Wrong input: sparse_embedder: embedder `{second.kind}` gives dense "
-                    "vectors; the second embedder of a hybrid collection must be sparse"
-                )
-            if embedder.output != "dense":
-                raise BadRequest(
-                    "Wrong input: sparse_embedder: a hybrid collection needs a dense "
-                    f"`embedder`; `{embedder.kind}` gives sparse vectors"
-                )
-        vectors: dict[str, VectorParams] = {}
-        sparse: dict[str, dict[str, Any]] = {}
-        bindings = []
-        for e in (embedder, second):
-            if e is None:
-                continue
-            name = e.output  # "dense" or "sparse"
-            bindings.append(EmbedderBinding(e.kind, e.params, name))
-            if e.output == "dense":
-                assert e.dimension is not None
-                vectors[name] = VectorParams(size=e.dimension, distance=spec.distance)
-            else:
-                sparse[name] = {"modifier": "idf"} if e.kind == "bm25" else {}
-        binding = TextBinding(bindings, spec.chunk_size, spec.chunk_overlap)
-        metadata = {**(spec.metadata or {}), BINDING_KEY: binding.to_dict()}
-        config = CollectionConfig(
-            params=CollectionParams(vectors=vectors, sparse_vectors=sparse or None),
-            metadata=metadata,
-        )
-        self.engine.create_collection(spec.name, config)
-        return self.get(spec.name)
-
-    def _build(self, spec: EmbedderSpec, dimension: int | None, where: str) -> Embedder:
-        try:
-            return self._build_checked(spec, dimension, where)
-        except BadRequest as exc:
-            if exc.message.startswith("Wrong input: dimension"):
-                raise
-            raise BadRequest(
-                f"Wrong input: {where}: {exc.message.removeprefix('Wrong input: ')}"
-            ) from None
-
-    def _build_checked(self, spec: EmbedderSpec, dimension: int | None, where: str) -> Embedder:
-        params = dict(spec.params)
-        kind = self.registry.get(spec.kind)
-        settable = any(p.name == "dimension" for p in kind.PARAMS)
-        if dimension is not None and "dimension" not in params and settable:
-            params["dimension"] = dimension
-        embedder = kind.create(params)
-        if embedder.output == "dense" and embedder.dimension is None:
-            raise BadRequest(f"Wrong input: {where}: `{spec.kind}` has no dense dimension")
-        if dimension is not None and embedder.dimension != dimension:
-            raise BadRequest(
-                f"Wrong input: dimension: embedder `{spec.kind}` gives vectors of "
-                f"dimension {embedder.dimension}, not {dimension}"
-            )
-        return embedder
-
-    def binding(self, collection: Collection) -> TextBinding | None:
-        raw = (collection.config.metadata or {}).get(BINDING_KEY)
-        return TextBinding.from_dict(raw) if isinstance(raw, Mapping) else None
-
-    def get(self, name: str) -> TextCollection:
-        """The text collection called `name` (or the alias `name`)."""
-        collection = self.engine.get_collection(name)
-        with self._lock:
-            cached = self._cache.get(collection.name)
-            if cached is not None and cached._collection() is collection:
-                return cached
-            binding = self.binding(collection)
-            if binding is None:
-                raise BadRequest(
-                    f"Wrong input: collection `{name}` has no embedder: it is not a text "
-                    "collection (create it through the native API)"
-                )
-            text = TextCollection(collection, binding, self.registry, self.engine)
-            self._cache[collection.name] = text
-            return text
-
-    def forget(self, name: str) -> None:
-        with self._lock:
-            self._cache.pop(name, None)
-
-    def attach(self, name: str, spec: EmbedderSpec, vector: str) -> TextCollection:
-        """Bind an embedder to an existing vector of any collection (one made through
-        the Qdrant API, say), replacing the one bound to that vector. The vector must fit
-        the embedder's output: a dense vector of its dimension, or a sparse vector. An
-        embedder that needs fitting is fitted at once on the stored `text` payloads when
-        there are enough (and re-embeds them), else it buffers."""
-        collection = self.engine.get_collection(name)
-        embedder = self._build(spec, None, "embedder")
-        config = collection.config
-        if embedder.output == "dense":
-            params = config.params.vectors.get(vector)
-            if params is None or params.multivector_config is not None:
-                raise BadRequest(
-                    f"Wrong input: vector: collection `{name}` has no dense vector "
-                    f"`{vector}` for the dense embedder `{embedder.kind}`"
-                )
-            if params.size != embedder.dimension:
-                raise BadRequest(
-                    f"Wrong input: vector: `{vector}` has dimension {params.size}, the "
-                    f"embedder `{embedder.kind}` gives {embedder.dimension}"
-                )
-        elif vector not in config.sparse_vectors:
-            raise BadRequest(
-                f"Wrong input: vector: collection `{name}` has no sparse vector `{vector}` "
-                f"for the sparse embedder `{embedder.kind}`"
-            )
-        binding = self.binding(collection) or TextBinding([])
-        bindings = [b for b in binding.embedders if b.vector != vector]
-        bindings.append(EmbedderBinding(embedder.kind, embedder.params, vector))
-        binding.embedders = bindings
-        state = self._state_path(collection.name, vector)
-        if state is not None:
-            state.unlink(missing_ok=True)  # an earlier binding's fitted state
-        self.engine.update_collection(
-            collection.name, CollectionUpdate(metadata={BINDING_KEY: binding.to_dict()})
-        )
-        self.forget(collection.name)
-        text = self.get(collection.name)
-        with text._lock:
-            text._fit_ready()
-        return text
-
-    def _state_path(self, name: str, vector: str) -> Path | None:
-        folder = self.engine.store.index_dir(name)
-        return None if folder is None else Path(folder) / state_file(vector)
