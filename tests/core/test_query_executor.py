@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from core_helpers import make_config
+from core_helpers import make_config, search
 
 from vectorizer import Engine
 from vectorizer.collection import Collection
@@ -17,7 +17,6 @@ from vectorizer.models import (
     OrderBy,
     PointStruct,
     SearchParams,
-    SearchRequest,
     VectorParams,
     WithPayload,
     WithVectors,
@@ -93,7 +92,7 @@ def test_nearest_by_vector_is_the_search(engine: Engine, rng: np.random.Generato
     q = rng.normal(size=4).astype(np.float32)
     flt = Filter(must=(MatchAny("g", (1, 2)),))
     got = run(col, engine, QueryRequest(Nearest(q), using="a", filter=flt, limit=5, offset=2))
-    expected = col.search(SearchRequest(q, using="a", filter=flt, limit=5, offset=2))
+    expected = search(col, q, using="a", filter=flt, limit=5, offset=2)
     assert got == [(p.id, p.score) for p in expected]
 
 
