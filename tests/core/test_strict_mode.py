@@ -641,3 +641,19 @@ def test_full_scan_refused_without_hnsw_when_exact_search_is_off(engine: Engine)
         len(_query_of(engine, col, QueryRequest(query=Nearest(rows), using="m", filter=tenant)))
         == 5
     )
+
+
+def test_a_legacy_search_is_checked_as_qdrant_checks_a_search(engine: Engine) -> None:
+    """A request `checked_as` "search" (the legacy search of both APIs) has its `limit`
+    checked without `offset`, and is no full scan to refuse; a query is checked for both."""
+    col = _strict(engine, max_query_limit=3)
+    assert len(search(col, Q, limit=3, offset=2)) == 3
+    with pytest.raises(StrictModeViolation, match='Limit exceeded 5 > 3 for "limit"'):
+        _query_of(engine, col, QueryRequest(query=Nearest(Q), limit=3, offset=2))
+    multi = _multi_collection(engine, None)
+    engine.update_collection("m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0}}}))
+    multi.strict = StrictMode({"enabled": True, "search_allow_exact": False})
+    rows = np.ones((1, 4))
+    assert len(search(multi, rows, using="m")) == 5
+    with pytest.raises(StrictModeViolation, match="Request is forbidden on 'm'"):
+        _query_of(engine, multi, QueryRequest(query=Nearest(rows), using="m"))
