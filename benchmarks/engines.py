@@ -115,15 +115,24 @@ class Vectorizer(Engine):
         return ast.Filter(must=(cond,))
 
     def _request(self, query: np.ndarray, ef: int, flt: Any = None) -> Any:
+        from vectorizer.query import search_request
+
         params = self.vm.SearchParams(hnsw_ef=ef)
-        return self.vm.SearchRequest(query, limit=K, params=params, filter=flt)
+        return search_request(query, limit=K, params=params, filter=flt)
 
     def search(self, query: np.ndarray, ef: int, flt: tuple[str, int] | None = None) -> list[Any]:
-        return [p.id for p in self.col.search(self._request(query, ef, self._filter(flt)))]
+        return [
+            p.id for p in self.search_batch_of([self._request(query, ef, self._filter(flt))])[0]
+        ]
 
     def search_batch(self, queries: np.ndarray, ef: int) -> list[list[Any]]:
-        found = self.col.search_batch([self._request(q, ef) for q in queries])
+        found = self.search_batch_of([self._request(q, ef) for q in queries])
         return [[p.id for p in hits] for hits in found]
+
+    def search_batch_of(self, requests: list[Any]) -> list[Any]:
+        from vectorizer.query import query_batch
+
+        return query_batch(self.col, requests, self.engine.get_collection)
 
     def shut(self) -> None:
         self.engine.close()

@@ -32,9 +32,9 @@ from vectorizer.models import (
     Distance,
     OptimizersConfig,
     PointStruct,
-    SearchRequest,
     VectorParams,
 )
+from vectorizer.query import query, search_request
 from vectorizer_qdrant_rest.filters import filter_in
 
 REPO = Path(__file__).resolve().parent.parent
@@ -164,7 +164,11 @@ def main() -> None:
         col.wait_indexed()
 
         def search(flt: object) -> Callable[[np.ndarray], list[int]]:
-            return lambda q: [p.id for p in col.search(SearchRequest(q, limit=10, filter=flt))]
+            def run(q: np.ndarray) -> list[int]:
+                request = search_request(q, limit=10, filter=flt)
+                return [p.id for p in query(col, request, engine.get_collection)]
+
+            return run
 
         qps, got = timed(search(None), queries)
         rows.append(

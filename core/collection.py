@@ -66,7 +66,6 @@ from vectorizer.models import (
     ScoredPoint,
     ScrollResult,
     SearchParams,
-    SearchRequest,
     UpdateResult,
     WithPayload,
     WithVectors,
@@ -756,6 +755,15 @@ class Collection:
     ) -> list[Record]:
         """The points with these ids that exist, in the order asked."""
         self.strict.check_retrieve(len(ids))
+        return self.records(ids, with_payload, with_vectors)
+
+    def records(
+        self,
+        ids: list[PointId],
+        with_payload: WithPayload | None = None,
+        with_vectors: WithVectors | None = None,
+    ) -> list[Record]:
+        """`retrieve` without strict mode: part of a request checked already."""
         wanted = list(dict.fromkeys(normalize_point_id(i) for i in ids))
         with_payload = with_payload or WithPayload(enabled=True)
         with_vectors = with_vectors or WithVectors()
@@ -778,6 +786,18 @@ class Collection:
         """A page of points in id order from `offset` (inclusive), and the next offset;
         with `order_by`, in payload value order instead (see `_scroll_ordered`)."""
         self.strict.check_scroll(self, limit, filter)
+        return self.scan(offset, limit, with_payload, with_vectors, filter, order_by)
+
+    def scan(
+        self,
+        offset: PointId | None = None,
+        limit: int = 10,
+        with_payload: WithPayload | None = None,
+        with_vectors: WithVectors | None = None,
+        filter: Any = None,
+        order_by: OrderBy | None = None,
+    ) -> ScrollResult:
+        """`scroll` without strict mode: part of a request checked already."""
         flt = _check_filter(filter)
         if limit < 1:
             raise BadRequest("Wrong input: limit must be at least 1")
@@ -907,45 +927,6 @@ class Collection:
             ctx=EvalContext(tokenizer=tokenizer),
         )
 
-    # ------------------------------------------------------------------ search
-
-    def search(self, request: SearchRequest) -> list[ScoredPoint]:
-        """Nearest points to `request.vector` in the vector space `request.using`."""
-        self.strict.check_search(self, [request])
-        query = self._search_query(request)
-        with self.reading():
-            return self._search_prepared(request, query)
-
-    def _search_query(self, request: SearchRequest) -> Any:
-        """Run the `prepare_search` hooks, check the request, and prepare its vector."""
-        if self._pm is not None:
-            self._pm.hook.prepare_search(collection=self, request=request)
-        _check_filter(request.filter)
-        if request.limit < 1:
-            raise BadRequest("Wrong input: limit must be at least 1")
-        if request.offset < 0:
-            raise BadRequest("Wrong input: offset must not be negative")
-        return self.prepare_query(request.using, request.vector)
-
-    def _search_prepared(self, request: SearchRequest, query: Any) -> list[ScoredPoint]:
-        """`search` of a checked request and its prepared vector (call under the lock)."""
-        slots, scores = self.nearest(
-            request.using,
-            query,
-            request.limit + request.offset,
-            filter=request.filter,
-            params=request.params,
-            score_threshold=request.score_threshold,
-        )
-        return self._page(request, slots, scores)
-
-    def _page(
-        self, request: SearchRequest, slots: np.ndarray, scores: np.ndarray
-    ) -> list[ScoredPoint]:
-        """The result points of a search's best `limit + offset` hits, from `offset` on."""
-        keep = slice(request.offset, None)
-        return self.scored(slots[keep], scores[keep], request.with_payload, request.with_vectors)
-
     # ---------------------------------------------------- scoring (the query engine's calls)
     #
     # The building blocks the query engine (`vectorizer.query`) composes: call the ones
@@ -954,6 +935,11 @@ class Collection:
     def reading(self) -> AbstractContextManager[None]:
         """Hold the read lock: one consistent state for several calls (not reentrant)."""
         return self._lock.gen_rlock()
+
+    @property
+    def plugins(self) -> pluggy.PluginManager | None:
+        """The plugin manager whose hooks run for this collection (None: no plugins)."""
+        return self._pm
 
     def distance(self, using: str) -> Distance:
         """How scores of vector space `using` order: its distance (a sparse space scores by
@@ -1183,85 +1169,42 @@ class Collection:
             )
         return results
 
-    def search_near_point(self, point_id: PointId, request: SearchRequest) -> list[ScoredPoint]:
-        """Nearest neighbours of a stored point's `request.using` vector (Qdrant's query by
-        id): `request.vector` is ignored, and the point itself is left out of the results."""
-        self.strict.check_search(self, [request])  # strict mode: the query as sent
-        with self.strict.suspended():  # its lookup and search below are not requests
-            own = WithVectors(enabled=True, names=[request.using])
-            found = self.retrieve([point_id], WithPayload(enabled=False), own)
-            if not found:
-                raise PointNotFound(point_id)
-            vector = (found[0].vectors or {}).get(request.using)
-            if vector is None:
-                shown = request.using or "default (unnamed)"
-                raise BadRequest(f"Wrong input: point {point_id} has no vector {shown}")
-            # ask for one more, then drop the query point
-            wanted = dataclasses.replace(
-                request,
-                vector=vector,
-                offset=0,
-                limit=request.offset + request.limit + 1,
-            )
-            points = [p for p in self.search(wanted) if p.id != point_id]
-        return points[request.offset : request.offset + request.limit]
-
-    def search_batch(self, requests: list[SearchRequest]) -> list[list[ScoredPoint]]:
-        """`search` of each request, under one read lock. Plain requests (no filter, a
-        graph that holds every row as it is) that share a vector space, beam and limit go
-        to hnswlib in one call; the others run one by one."""
-        self.strict.check_search(self, requests)  # the batch whole, as Qdrant checks it
-        return self.search_prepared(requests, [self._search_query(r) for r in requests])
-
-    def search_prepared(
-        self, requests: list[SearchRequest], queries: list[Any]
-    ) -> list[list[ScoredPoint]]:
-        """`search_batch` of checked requests whose query vectors are prepared already
-        (`queries`, from `prepare_query`; each `request.vector` is not read): the query
-        engine's plain nearest queries. No hook runs and strict mode is not charged."""
-        with self.reading():
-            batched = self._graph_batches(requests, queries)
-            return [
-                batched[i] if i in batched else self._search_prepared(r, q)
-                for i, (r, q) in enumerate(zip(requests, queries, strict=True))
-            ]
-
-    def _graph_batches(
-        self, requests: list[SearchRequest], queries: list[Any]
-    ) -> dict[int, list[ScoredPoint]]:
-        """Results of the requests answered by batched graph searches, by position (call
-        under the lock); a request left out runs alone."""
-        groups: dict[tuple[str, int, int], list[int]] = {}
-        for i, request in enumerate(requests):
-            graph = self._graph(request.using, request.params)
-            if graph is not None and request.filter is None:
-                key = (request.using, graph[1], request.limit + request.offset)
-                groups.setdefault(key, []).append(i)
-        out: dict[int, list[ScoredPoint]] = {}
-        for (using, ef, want), members in groups.items():
-            if len(members) < 2:
-                continue
-            started = time.perf_counter()
-            column = self.columns[using]
-            assert isinstance(column, DenseColumn)
-            index = self.indexes[using]
-            assert index is not None
-            with index.reading(ef):
-                pending = self._pending_rows(column, index)
-                if not pending.exact or len(pending.slots):
-                    continue
-                found = index.knn_batch(np.stack([queries[i] for i in members]), want)
-            if found is None:
-                continue
-            for i, (slots, scores) in zip(members, found, strict=True):
-                request = requests[i]
-                if request.score_threshold is not None:  # hnswlib answers best first already
-                    slots, scores = self._best(column, slots, scores, want, request.score_threshold)
-                out[i] = self._page(request, slots, scores)
-            # one hnswlib call answered them all: each is counted with its share of it
-            share = (time.perf_counter() - started) / len(members)
-            for _ in members:
-                self.searches.record(using, seg.UNFILTERED_HNSW, share)
+    def nearest_batch(
+        self,
+        using: str,
+        queries: Sequence[Any],
+        limit: int,
+        *,
+        params: SearchParams | None = None,
+        score_thresholds: Sequence[float | None] | None = None,
+    ) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """`nearest` of several prepared dense queries without a filter in one hnswlib
+        call (call under the lock), or None when they cannot go together: no graph (or an
+        exact search asked), or a graph that does not hold every row as it is."""
+        graph = self._graph(using, params)
+        if graph is None or not queries:
+            return None
+        index, ef = graph
+        column = self.columns[using]
+        assert isinstance(column, DenseColumn)
+        started = time.perf_counter()
+        with index.reading(ef):
+            pending = self._pending_rows(column, index)
+            if not pending.exact or len(pending.slots):
+                return None
+            found = index.knn_batch(np.stack(queries), limit)
+        if found is None:
+            return None
+        thresholds = score_thresholds or [None] * len(queries)
+        out = []
+        for (slots, scores), threshold in zip(found, thresholds, strict=True):
+            if threshold is not None:  # hnswlib answers best first already
+                slots, scores = self._best(column, slots, scores, limit, threshold)
+            out.append((slots, scores))
+        # one hnswlib call answered them all: each is counted with its share of it
+        share = (time.perf_counter() - started) / len(queries)
+        for _ in queries:
+            self.searches.record(using, seg.UNFILTERED_HNSW, share)
         return out
 
     def _column(self, name: str) -> Column:

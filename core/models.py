@@ -373,21 +373,6 @@ class SearchParams:
     oversampling: float | None = None
 
 
-@dataclass
-class SearchRequest:
-    """Nearest-neighbour search of one dense vector space."""
-
-    vector: Vector
-    using: str = DEFAULT_VECTOR
-    limit: int = 10
-    offset: int = 0
-    score_threshold: float | None = None
-    params: SearchParams = field(default_factory=SearchParams)
-    with_payload: WithPayload = field(default_factory=WithPayload)
-    with_vectors: WithVectors = field(default_factory=WithVectors)
-    filter: Any = None
-
-
 class Direction(enum.StrEnum):
     ASC = "asc"
     DESC = "desc"

@@ -4,30 +4,28 @@ Nothing is enforced unless `enabled` is true. Checks follow Qdrant 1.14
 (`lib/collection/src/operations/verification/`): a request over a limit fails with
 `StrictModeViolation` (400, "<problem>. Help: <solution>"), a collection over a size limit
 refuses inserts with `BadRequest` ("Bad request: Max ... reached!"), and the read and
-write rate limits are token buckets refilled per minute that answer `RateLimited` (429)
-with the seconds to wait. Read costs: 1 per search, scroll or count plus one per filter
-condition, one per id retrieved; write cost: the number of points a write touches (1 at
-least).
+write rate limits are token buckets refilled per minute (`rate_limit`) that answer
+`RateLimited` (429) with the seconds to wait. Read costs: 1 per search, scroll or count
+plus one per filter condition, one per id retrieved; write cost: the number of points a
+write touches (1 at least).
 
-The rate limiter is the small token bucket below rather than `limits` or
-`pyrate-limiter`: Qdrant's answer needs the fractional tokens left and the wait until
-enough have refilled, which those libraries' window and leaky-bucket models do not give.
+Strict mode checks a request once, where it enters the core (the query engine checks a
+query request and every stage of it); what carries out a checked request does not
+check again.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 import numpy as np
 
-from vectorizer.errors import BadRequest, RateLimited, StrictModeViolation
+from vectorizer.errors import BadRequest, StrictModeViolation
 from vectorizer.filters.ast import (
     Condition,
     Custom,
@@ -50,14 +48,13 @@ from vectorizer.filters.ast import (
 from vectorizer.filters.field_index import canonical_uuid
 from vectorizer.models import DEFAULT_VECTOR, SparseVector
 from vectorizer.query import formula
+from vectorizer.rate_limit import Clock, TokenBucket, rate_limited
 from vectorizer.vectors import kind_of
 
 if TYPE_CHECKING:
     from vectorizer.collection import Collection
     from vectorizer.filters.field_index import PayloadIndex
-    from vectorizer.models import SearchRequest
-
-Clock = Callable[[], float]
+    from vectorizer.models import SearchParams
 
 _U = Annotated[int, msgspec.Meta(ge=0)]
 _U1 = Annotated[int, msgspec.Meta(ge=1)]
@@ -120,59 +117,6 @@ def unenforced_settings(config: Mapping[str, Any] | None) -> list[tuple[str, str
     except BadRequest as exc:
         notes.append(("strict_mode_config", f"it is invalid, so nothing is enforced ({exc})"))
     return notes
-
-
-# ----------------------------------------------------------------------------- rate limiting
-
-
-@dataclass(frozen=True)
-class Denied:
-    """Why a token bucket refused: the tokens it had, and the wait until it has enough
-    (None: the cost is over the bucket's capacity, waiting never helps)."""
-
-    available: float
-    retry_after: float | None
-
-
-class TokenBucket:
-    """Qdrant's RateLimiter: `per_minute` tokens at most, starting full, refilled
-    continuously at `per_minute / 60` a second."""
-
-    def __init__(self, per_minute: int, clock: Clock = time.monotonic) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
-        self.tokens = self.capacity
-        self._clock = clock
-        self._last = clock()
-        self._lock = threading.Lock()
-
-    def take(self, cost: float) -> Denied | None:
-        """Consume `cost` tokens, or leave the bucket as it is and say why not."""
-        with self._lock:
-            if cost > self.capacity:
-                return Denied(self.tokens, None)
-            now = self._clock()
-            self.tokens = min(self.capacity, self.tokens + (now - self._last) * self.rate)
-            self._last = now
-            if self.tokens >= cost:
-                self.tokens -= cost
-                return None
-            return Denied(self.tokens, (cost - self.tokens) / self.rate)
-
-
-def _rate_limited(kind: str, cost: int, denied: Denied) -> RateLimited:
-    if denied.retry_after is None:
-        detail = (
-            f"{kind} rate limit exceeded, request larger than rate limiter capacity, "
-            "please try to split your request"
-        )
-        return RateLimited(f"Rate limiting exceeded: {detail}", None)
-    wait = math.ceil(denied.retry_after)
-    detail = (
-        f"{kind} rate limit exceeded: Operation requires {cost} tokens but only "
-        f"{denied.available:.1f} were available. Retry after {wait}s"
-    )
-    return RateLimited(f"Rate limiting exceeded: {detail}", wait)
 
 
 # ----------------------------------------------------------------------------- messages
@@ -463,22 +407,11 @@ class StrictMode:
         read, write = self.settings.read_rate_limit, self.settings.write_rate_limit
         self.read_limiter = TokenBucket(read, clock) if self.enabled and read else None
         self.write_limiter = TokenBucket(write, clock) if self.enabled and write else None
-        self._local = threading.local()
 
     @property
     def active(self) -> bool:
-        """Enabled, and not suspended in this thread."""
-        return self.enabled and not getattr(self._local, "suspended", 0)
-
-    @contextmanager
-    def suspended(self) -> Iterator[None]:
-        """Skip the checks in this thread (for calls that carry out one request already
-        checked, such as the lookup and search of a query by point id)."""
-        self._local.suspended = getattr(self._local, "suspended", 0) + 1
-        try:
-            yield
-        finally:
-            self._local.suspended -= 1
+        """Whether the checks run (the config's `enabled`)."""
+        return self.enabled
 
     # ---------------------------------------------------------------- rate limits
 
@@ -487,7 +420,7 @@ class StrictMode:
         if self.read_limiter is not None and self.active:
             denied = self.read_limiter.take(cost)
             if denied is not None:
-                raise _rate_limited("Read", cost, denied)
+                raise rate_limited("Read", cost, denied)
 
     @property
     def charges_writes(self) -> bool:
@@ -500,7 +433,7 @@ class StrictMode:
             cost = max(1, cost)
             denied = self.write_limiter.take(cost)
             if denied is not None:
-                raise _rate_limited("Write", cost, denied)
+                raise rate_limited("Write", cost, denied)
 
     # ---------------------------------------------------------------- filters
 
@@ -539,26 +472,19 @@ class StrictMode:
         if self.active:
             _check_limit(timeout, self.settings.max_timeout, "timeout")
 
-    def verify_search(self, collection: Collection, requests: list[SearchRequest]) -> None:
-        """The limits of searches (a batch is checked whole), without charging them."""
+    def verify_search(
+        self, collection: Collection, limit: int, flt: Any, params: SearchParams
+    ) -> None:
+        """The limits of one search (or query stage), without charging it."""
         if not self.active:
             return
         s = self.settings
-        for request in requests:
-            _check_limit(request.limit, s.max_query_limit, "limit")
-            self._check_filter(collection, request.filter, s.unindexed_filtering_retrieve)
-            params = request.params
-            _check_limit(params.oversampling, s.search_max_oversampling, "oversampling")
-            _check_limit(params.hnsw_ef, s.search_max_hnsw_ef, "hnsw_ef")
-            if params.exact and s.search_allow_exact is False:
-                raise _forbidden("Exact search disabled!", "Set exact=false.")
-
-    def check_search(self, collection: Collection, requests: list[SearchRequest]) -> None:
-        """Searches by vector: `verify_search`, then each one's `search_cost` at once."""
-        if not self.active:
-            return
-        self.verify_search(collection, requests)
-        self.charge_read(sum(search_cost([r.vector], r.filter) for r in requests))
+        _check_limit(limit, s.max_query_limit, "limit")
+        self._check_filter(collection, flt, s.unindexed_filtering_retrieve)
+        _check_limit(params.oversampling, s.search_max_oversampling, "oversampling")
+        _check_limit(params.hnsw_ef, s.search_max_hnsw_ef, "hnsw_ef")
+        if params.exact and s.search_allow_exact is False:
+            raise _forbidden("Exact search disabled!", "Set exact=false.")
 
     def check_full_scan(self, collection: Collection, using: str, flt: Any) -> None:
         """A vector search not rescoring prefetched points, when `search_allow_exact` is

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
     from vectorizer.engine import Collection, Engine
     from vectorizer.host.apis import HttpApi, ServerSpec
-    from vectorizer.models import PointId, SearchRequest
+    from vectorizer.models import PointId
     from vectorizer.operations import PointsOperation
+    from vectorizer.query.model import QueryRequest
 
 hookspec = pluggy.HookspecMarker("vectorizer")
 hookimpl = pluggy.HookimplMarker("vectorizer")
@@ -85,5 +86,5 @@ def register_embedders(register: Any) -> None:
 
 
 @hookspec
-def prepare_search(collection: Collection, request: SearchRequest) -> None:
-    """Change a search request in place before it runs."""
+def prepare_query(collection: Collection, request: QueryRequest) -> None:
+    """Change a query request in place before it runs."""

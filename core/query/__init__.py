@@ -1,9 +1,10 @@
 """The universal query engine: Qdrant's Query API (and the legacy search family) in the core.
 
-`model` holds the request as plain dataclasses, `executor` runs it against a collection
-through the collection's scoring building blocks, `groups` groups its results by a
-payload value; `scoring`, `fusion` and `formula` hold the arithmetic of recommend,
-discover and context queries, of fusion, and of score-boosting formulas.
+`model` holds the request as plain dataclasses, `checks` checks it (strict mode once
+per request), `executor` runs it against a collection through the collection's scoring
+building blocks, `groups` groups its results by a payload value; `scoring`, `fusion`
+and `formula` hold the arithmetic of recommend, discover and context queries, of
+fusion, and of score-boosting formulas. Every read of every API runs through here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from vectorizer.query.executor import CollectionLookup, query, query_batch
 from vectorizer.query.groups import query_groups
 from vectorizer.query.model import (
+    CheckedAs,
     Context,
     ContextPair,
     Discover,
@@ -30,9 +32,11 @@ from vectorizer.query.model import (
     Sample,
     VectorInput,
     WithLookup,
+    search_request,
 )
 
 __all__ = [
+    "CheckedAs",
     "CollectionLookup",
     "Context",
     "ContextPair",
@@ -56,4 +60,5 @@ __all__ = [
     "query",
     "query_batch",
     "query_groups",
+    "search_request",
 ]

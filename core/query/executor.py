@@ -1,8 +1,10 @@
 """Runs query requests against a collection, through its scoring building blocks only.
 
-A request runs as Qdrant plans it (one shard):
+The one read path: the Query API and the legacy search, recommend and discover, from
+every API, arrive here as `QueryRequest`s. A request runs as Qdrant plans it (one shard):
 
-1. The request is checked (`validate`) and strict mode charged for every stage.
+1. The `prepare_query` hooks change it in place; it is checked once (`checks`: its
+   shape, strict mode), and strict mode charged for every stage once its ids resolve.
 2. Point ids used as examples are resolved to their vectors: in `lookup_from`'s
    collection and vector when given, else in the searched collection and `using`. A
    missing point is a 404. The ids resolved in the searched collection itself are left
@@ -35,20 +37,19 @@ import numpy as np
 
 from vectorizer import distance as dist
 from vectorizer import strict_mode
-from vectorizer.errors import BadRequest, CollectionNotFound, NotFound, PointNotFound
+from vectorizer.errors import CollectionNotFound, NotFound, PointNotFound
 from vectorizer.filters.ast import Filter, HasId
 from vectorizer.models import (
-    DEFAULT_VECTOR,
     Direction,
     Distance,
     PointId,
     ScoredPoint,
     SearchParams,
-    SearchRequest,
     WithPayload,
     normalize_point_id,
 )
 from vectorizer.query import fusion, scoring
+from vectorizer.query.checks import bad, check_query, check_strict, stages, validate
 from vectorizer.query.formula import CompiledFormula, PointContext
 from vectorizer.query.model import (
     QUERIES,
@@ -79,8 +80,6 @@ CollectionLookup = Callable[[str], "Collection"]
 """The collection of a name (the engine's `get_collection`): for `lookup_from` and
 `with_lookup`."""
 
-MAX_PREFETCH_DEPTH = 64
-
 
 def other_collection(collections: CollectionLookup, name: str) -> Collection:
     """The collection a `lookup_from` or `with_lookup` names; a 404 in Qdrant's words for
@@ -91,99 +90,16 @@ def other_collection(collections: CollectionLookup, name: str) -> Collection:
         raise NotFound(f"Not found: Collection {name} not found") from None
 
 
-_NO_VECTOR = np.zeros(0, dtype=np.float32)
+# ----------------------------------------------------------------------------- hooks and costs
 
 
-# ----------------------------------------------------------------------------- checks
-
-
-def _bad(message: str) -> BadRequest:
-    return BadRequest(f"Bad request: {message}")
-
-
-def validate(stage: Prefetch, depth: int = 0) -> None:
-    """The checks of a request's shape (and each prefetch's), before anything runs; the
-    rest of Qdrant's checks (`check_query`) come once the example ids are resolved."""
-    if depth > MAX_PREFETCH_DEPTH:
-        raise _bad(f"prefetches depth {depth} exceeds max depth {MAX_PREFETCH_DEPTH}")
-    if stage.limit < 1:
-        raise BadRequest("Wrong input: limit must be at least 1")
-    for inner in stage.prefetch:
-        validate(inner, depth + 1)
-
-
-def check_query(stage: Prefetch) -> None:
-    """Qdrant's checks of a request's queries (and each prefetch's), made as Qdrant makes
-    them: after the ids used as examples are resolved, so a missing point or lookup
-    collection is what a request with both faults answers."""
-    query = stage.query
-    if stage.prefetch and query is None:
-        raise _bad(
-            "A query is needed to merge the prefetches. Can't have prefetches without "
-            "defining a query."
-        )
-    if stage.score_threshold is not None and isinstance(query, OrderByQuery):
-        raise _bad("Can't use score_threshold with an order_by query.")
-    if stage.score_threshold is not None and query is None:
-        raise _bad(
-            "A query is needed to use the score_threshold. Can't have score_threshold "
-            "without defining a query."
-        )
-    if isinstance(query, Fusion) and stage.using != DEFAULT_VECTOR:
-        raise _bad("Fusion queries cannot be combined with the 'using' field.")
-    if isinstance(query, Fusion | Formula) and not stage.prefetch:
-        raise _bad(f"cannot apply {type(query).__name__} without prefetches")
-    if isinstance(query, Recommend):
-        _check_examples(query)
-    if isinstance(query, Context) and not query.pairs:
-        raise _bad("a context query needs at least one pair of examples")
-    for inner in stage.prefetch:
-        check_query(inner)
-
-
-def _check_examples(query: Recommend) -> None:
-    if query.strategy is RecommendStrategy.AVERAGE_VECTOR and not query.positive:
-        raise _bad("At least one positive vector ID required with this strategy")
-    if not query.positive and not query.negative:
-        raise _bad("At least one positive or negative vector ID required with this strategy")
-
-
-def _stages(stage: Prefetch) -> Iterator[Prefetch]:
-    yield stage
-    for inner in stage.prefetch:
-        yield from _stages(inner)
-
-
-def check_strict(collection: Collection, requests: list[QueryRequest], extra: int = 0) -> None:
-    """Strict mode: every stage of every request checked as a search, its formula's keys,
-    and the full scans of the stages that do not rescore prefetched points (`extra`: more
-    root results than `limit + offset`, as grouping needs). Nothing is charged: see
-    `charge_reads`, once the ids are resolved."""
-    strict = collection.strict
-    if not strict.active:
+def run_hooks(collection: Collection, requests: list[QueryRequest]) -> None:
+    """The `prepare_query` hooks, once for each request, before it is checked."""
+    plugins = collection.plugins
+    if plugins is None:
         return
-    searches = []
     for request in requests:
-        for stage in _stages(request):
-            limit = stage.limit
-            if stage is request:
-                limit = max(request.limit + request.offset, extra)
-            searches.append(
-                SearchRequest(
-                    vector=_NO_VECTOR,
-                    using=stage.using,
-                    limit=limit,
-                    score_threshold=stage.score_threshold,
-                    params=stage.params or SearchParams(),
-                    filter=stage.filter,
-                )
-            )
-            query = stage.query
-            if isinstance(query, VECTOR_QUERIES) and not (stage is request and stage.prefetch):
-                strict.check_full_scan(collection, stage.using, stage.filter)
-            if isinstance(query, Formula):
-                strict.check_formula(collection, query.expression)
-    strict.verify_search(collection, searches)
+        plugins.hook.prepare_query(collection=collection, request=request)
 
 
 def charge_reads(collection: Collection, runs: list[QueryRun]) -> None:
@@ -284,10 +200,10 @@ class QueryRun:
         """The point ids resolved, by the collection they were looked up in."""
         self._scoring: dict[int, _Scoring] = {}
         self._formulas: dict[int, CompiledFormula] = {}
-        for stage in _stages(request):
+        for stage in stages(request):
             self._resolve(stage)
         check_query(request)
-        for stage in _stages(request):
+        for stage in stages(request):
             self._prepare(stage)
 
     # ------------------------------------------------------------------ resolving ids
@@ -335,7 +251,7 @@ class QueryRun:
     def _prepare(self, stage: Prefetch) -> None:
         query = stage.query
         if query is not None and not isinstance(query, QUERIES):
-            raise _bad(f"unknown query kind {type(query).__name__} (a vector goes in Nearest)")
+            raise bad(f"unknown query kind {type(query).__name__} (a vector goes in Nearest)")
         if isinstance(query, Formula):
             indexed = {
                 key: index.spec.type for key, index in self.collection.payload_indexes.items()
@@ -383,7 +299,7 @@ class QueryRun:
             average = scoring.average_vector(positive, negative)
             return _Scoring("nearest", using, query=self.collection.prepare_query(using, average))
         if not positive and not negative:
-            raise _bad("At least one positive or negative vector ID required with this strategy")
+            raise bad("At least one positive or negative vector ID required with this strategy")
 
         def prepare(values: list[Any], where: str) -> list[Any]:
             return [
@@ -403,7 +319,7 @@ class QueryRun:
 
     # ------------------------------------------------------------------ running
 
-    def _root_filter(self) -> Filter | None:
+    def root_filter(self) -> Filter | None:
         """The request's filter, leaving out the points whose ids are its examples."""
         excluded = None
         if self._excluded:
@@ -415,7 +331,7 @@ class QueryRun:
         stage read from the collection (no prefetches) is a search costing its query
         vectors' comparisons, or a scroll costing 1, plus the conditions of its filter
         and its ancestors' (the ids the query leaves out count as one)."""
-        return self._cost(self.request, self._root_filter())
+        return self._cost(self.request, self.root_filter())
 
     def _cost(self, stage: Prefetch, flt: Filter | None) -> int:
         if stage.prefetch:
@@ -430,7 +346,7 @@ class QueryRun:
     def hits(self, limit: int, extra: Filter | None = None) -> list[Hit]:
         """The root stage's best `limit` points (ids left out already, no offset); `extra`:
         a filter more, for every stage (as the request's own filter is)."""
-        return self._stage(self.request, and_filters(self._root_filter(), extra), limit)
+        return self._stage(self.request, and_filters(self.root_filter(), extra), limit)
 
     def better(self, hit: Hit) -> float:
         """A number larger for a better hit of the root query: its score, negated where a
@@ -513,7 +429,7 @@ class QueryRun:
         return self._search(stage, ids_filter(candidates), limit)
 
     def _scroll(self, flt: Filter | None, limit: int, query: OrderByQuery | None) -> list[Hit]:
-        page = self.collection.scroll(
+        page = self.collection.scan(
             limit=limit,
             with_payload=WithPayload(enabled=False),
             filter=flt,
@@ -526,26 +442,14 @@ class QueryRun:
         chosen = np.random.default_rng().permutation(slots)[:limit]
         return [Hit(self.collection.point_id_at(int(s)), 0.0) for s in chosen]
 
-    def as_search(self) -> tuple[SearchRequest, Any] | None:
-        """The request as a plain search (a nearest query without prefetches, the common
-        case) with its prepared vector, else None: `query_batch` runs those through
-        `Collection.search_prepared`, slots straight to points, plain ones batched."""
+    def plain(self) -> _Scoring | None:
+        """The prepared query of a plain search (a nearest query without prefetches, the
+        common case), else None: `query_batch` runs those slots straight to points."""
         request = self.request
         prepared = self._scoring.get(id(request))
         if request.prefetch or prepared is None or prepared.kind != "nearest":
             return None
-        search = SearchRequest(
-            vector=_NO_VECTOR,
-            using=prepared.using,
-            limit=request.limit,
-            offset=request.offset,
-            score_threshold=request.score_threshold,
-            params=request.params or SearchParams(),
-            with_payload=request.with_payload,
-            with_vectors=request.with_vectors,
-            filter=self._root_filter(),
-        )
-        return search, prepared.query
+        return prepared
 
     def _search(self, stage: Prefetch, flt: Filter | None, limit: int) -> list[Hit]:
         """A vector query over the points matching `flt`, best first."""
@@ -620,26 +524,89 @@ def _inputs(query: Nearest | Recommend | Discover | Context) -> Iterator[VectorI
             yield p.negative
 
 
+# ----------------------------------------------------------------------------- plain searches
+
+
+def _plain_points(
+    collection: Collection, runs: dict[int, QueryRun]
+) -> dict[int, list[ScoredPoint]]:
+    """The answers of plain searches (`QueryRun.plain`), by position: under one read lock,
+    those sharing a space, beam and limit without a filter in one batched graph search
+    (`Collection.nearest_batch`), the others one by one."""
+    out: dict[int, list[ScoredPoint]] = {}
+    if not runs:
+        return out
+    with collection.reading():
+        found = _batched(collection, runs)
+        for i, run in runs.items():
+            request = run.request
+            if i in found:
+                slots, scores = found[i]
+            else:
+                prepared = run.plain()
+                assert prepared is not None
+                slots, scores = collection.nearest(
+                    prepared.using,
+                    prepared.query,
+                    request.limit + request.offset,
+                    filter=run.root_filter(),
+                    params=request.params,
+                    score_threshold=request.score_threshold,
+                )
+            keep = slice(request.offset, None)
+            out[i] = collection.scored(
+                slots[keep], scores[keep], request.with_payload, request.with_vectors
+            )
+    return out
+
+
+def _batched(
+    collection: Collection, runs: dict[int, QueryRun]
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """(slots, scores) of the plain searches answered together, by position (call under
+    the lock); a search left out runs alone."""
+    groups: dict[tuple[str, int | None, bool, int], list[tuple[int, _Scoring]]] = {}
+    for i, run in runs.items():
+        request = run.request
+        prepared = run.plain()
+        if prepared is None or run.root_filter() is not None:
+            continue
+        params = request.params or SearchParams()
+        key = (prepared.using, params.hnsw_ef, params.exact, request.limit + request.offset)
+        groups.setdefault(key, []).append((i, prepared))
+    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for (using, _, _, want), members in groups.items():
+        if len(members) < 2:
+            continue
+        requests = [runs[i].request for i, _ in members]
+        found = collection.nearest_batch(
+            using,
+            [prepared.query for _, prepared in members],
+            want,
+            params=requests[0].params,
+            score_thresholds=[r.score_threshold for r in requests],
+        )
+        if found is not None:
+            out.update(zip((i for i, _ in members), found, strict=True))
+    return out
+
+
 # ----------------------------------------------------------------------------- entry points
 
 
 def query_batch(
     collection: Collection, requests: list[QueryRequest], collections: CollectionLookup
 ) -> list[list[ScoredPoint]]:
-    """Each request's points (see the module docstring); strict mode checks them all first.
-    The plain searches among them run together (`QueryRun.as_search`)."""
+    """Each request's points (see the module docstring): the hooks run, then strict mode
+    checks them all first. The plain searches among them run together."""
+    run_hooks(collection, requests)
     for request in requests:
         validate(request)
     check_strict(collection, requests)
     runs = [QueryRun(collection, r, collections) for r in requests]
     charge_reads(collection, runs)
-    with collection.strict.suspended():
-        plain = {i: search for i, run in enumerate(runs) if (search := run.as_search())}
-        found = collection.search_prepared(
-            [request for request, _ in plain.values()], [query for _, query in plain.values()]
-        )
-        by_run = dict(zip(plain, found, strict=True))
-        return [by_run[i] if i in by_run else run.points() for i, run in enumerate(runs)]
+    plain = _plain_points(collection, {i: r for i, r in enumerate(runs) if r.plain()})
+    return [plain[i] if i in plain else run.points() for i, run in enumerate(runs)]
 
 
 def query(

@@ -22,13 +22,13 @@ from vectorizer.filters.ast import Filter, HasId, IsEmpty, MatchAny, MatchExcept
 from vectorizer.filters.evaluate import values_at
 from vectorizer.models import PointId, normalize_point_id
 from vectorizer.payload import parse_path
+from vectorizer.query.checks import check_strict, validate
 from vectorizer.query.executor import (
     CollectionLookup,
     QueryRun,
     charge_reads,
-    check_strict,
     other_collection,
-    validate,
+    run_hooks,
 )
 from vectorizer.query.model import GroupsRequest, Hit, PointGroup, Prefetch, WithLookup
 
@@ -123,6 +123,7 @@ def query_groups(
     collection: Collection, request: GroupsRequest, collections: CollectionLookup
 ) -> list[PointGroup]:
     """The groups a grouped query answers (see the module docstring)."""
+    run_hooks(collection, [request.query])
     validate(request.query)
     parse_path(request.group_by)
     if request.limit < 1 or request.group_size < 1:
@@ -143,23 +144,22 @@ def query_groups(
     run = QueryRun(collection, query, collections)
     charge_reads(collection, [run])
     aggregator = _Aggregator(request, run.better)
-    with collection.strict.suspended():
-        for filling, rounds in (
-            (False, MAX_GET_GROUPS_REQUESTS),
-            (True, MAX_GROUP_FILLING_REQUESTS),
-        ):
-            for _ in range(rounds):
-                hits = run.hits(wanted, _round_filter(aggregator, request.group_by, filling))
-                if not hits:
-                    break
-                aggregator.add(collection, hits)
-                if aggregator.filled_best() >= request.limit:
-                    break
+    for filling, rounds in (
+        (False, MAX_GET_GROUPS_REQUESTS),
+        (True, MAX_GROUP_FILLING_REQUESTS),
+    ):
+        for _ in range(rounds):
+            hits = run.hits(wanted, _round_filter(aggregator, request.group_by, filling))
+            if not hits:
+                break
+            aggregator.add(collection, hits)
             if aggregator.filled_best() >= request.limit:
                 break
-        chosen = aggregator.distill()
-        members = list({h.id: h for _, group in chosen for h in group}.values())
-        points = {p.id: p for p in run.materialize(members, request.query)}
+        if aggregator.filled_best() >= request.limit:
+            break
+    chosen = aggregator.distill()
+    members = list({h.id: h for _, group in chosen for h in group}.values())
+    points = {p.id: p for p in run.materialize(members, request.query)}
     result = [
         PointGroup(value, [points[h.id] for h in group if h.id in points])
         for value, group in chosen
@@ -179,8 +179,7 @@ def _look_up(groups: list[PointGroup], spec: WithLookup, collections: Collection
             ids[i] = normalize_point_id(group.id)
         except BadRequest:
             continue
-    with other.strict.suspended():
-        records = other.retrieve(list(ids.values()), spec.with_payload, spec.with_vectors)
+    records = other.records(list(ids.values()), spec.with_payload, spec.with_vectors)
     by_id = {r.id: r for r in records}
     for i, point_id in ids.items():
         groups[i].lookup = by_id.get(point_id)

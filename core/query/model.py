@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from vectorizer.filters.ast import Filter
 from vectorizer.models import (
@@ -157,13 +157,50 @@ class Prefetch:
     lookup_from: LookupFrom | None = None
 
 
+CheckedAs: TypeAlias = Literal["query", "search"]
+"""How strict mode checks a request, as Qdrant checks each API's request type."""
+
+
 @dataclass
 class QueryRequest(Prefetch):
-    """The root stage, with the page of its results to answer and what to show of them."""
+    """The root stage, with the page of its results to answer and what to show of them.
+
+    `checked_as`: "query" (the Query API, recommend, discover) has strict mode limit
+    `limit + offset` and refuse full scans; "search" (the legacy search) limits `limit`
+    alone and allows them, as Qdrant verifies a `SearchRequest`."""
 
     offset: int = 0
     with_payload: WithPayload = field(default_factory=WithPayload)
     with_vectors: WithVectors = field(default_factory=WithVectors)
+    checked_as: CheckedAs = "query"
+
+
+def search_request(
+    vector: VectorInput,
+    *,
+    using: str = DEFAULT_VECTOR,
+    limit: int = 10,
+    offset: int = 0,
+    score_threshold: float | None = None,
+    params: SearchParams | None = None,
+    with_payload: WithPayload | None = None,
+    with_vectors: WithVectors | None = None,
+    filter: Filter | None = None,
+) -> QueryRequest:
+    """Qdrant's legacy search (REST `points/search`, gRPC `Search`, their batches) as a
+    query: the nearest points to `vector` in the space `using`, checked as a search."""
+    return QueryRequest(
+        query=Nearest(vector),
+        using=using,
+        filter=filter,
+        params=params,
+        score_threshold=score_threshold,
+        limit=limit,
+        offset=offset,
+        with_payload=with_payload or WithPayload(),
+        with_vectors=with_vectors or WithVectors(),
+        checked_as="search",
+    )
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ from vectorizer.models import (
     Record,
     ScoredPoint,
     SearchParams,
-    SearchRequest,
     SparseVector,
     UpdateResult,
     Vector,
@@ -345,20 +344,3 @@ def search_vector_in(value: pb.SearchPoints | pb.SearchPointGroups, where: str) 
     if value.HasField("sparse_indices"):
         return sparse_in(value.sparse_indices.data, value.vector, where)
     return dense_in(value.vector)
-
-
-def search_in(value: pb.SearchPoints, where: str = "") -> SearchRequest:
-    """SearchPoints (`collection_name` is the caller's to read)."""
-    at = f"{where}." if where else ""
-    no_shard_key(value)
-    return SearchRequest(
-        vector=search_vector_in(value, f"{at}vector"),
-        using=value.vector_name if value.HasField("vector_name") else DEFAULT_VECTOR,
-        limit=int(value.limit),
-        offset=int(value.offset) if value.HasField("offset") else 0,
-        score_threshold=opt(value, "score_threshold"),
-        params=search_params_in(opt(value, "params")),
-        with_payload=with_payload_in(opt(value, "with_payload"), default=False),
-        with_vectors=with_vectors_in(opt(value, "with_vectors")),
-        filter=filter_field(value, where=f"{at}filter"),
-    )

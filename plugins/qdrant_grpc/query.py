@@ -36,6 +36,7 @@ from vectorizer.query import (
     Sample,
     VectorInput,
     WithLookup,
+    search_request,
 )
 from vectorizer.query import formula as fx
 from vectorizer_qdrant_grpc import convert
@@ -296,6 +297,24 @@ def _legacy(value: Any, query: Query, using: str, where: str) -> QueryRequest:
 def _groups(value: Any, query: QueryRequest) -> GroupsRequest:
     return GroupsRequest(
         query, value.group_by, int(value.group_size), int(value.limit), with_lookup_in(value)
+    )
+
+
+def search_in(value: pb.SearchPoints, where: str = "") -> QueryRequest:
+    """SearchPoints: the legacy search, a nearest query of `vector` (sparse with
+    `sparse_indices`) checked as a search (`collection_name` is the caller's to read)."""
+    at = f"{where}." if where else ""
+    convert.no_shard_key(value)
+    return search_request(
+        convert.search_vector_in(value, f"{at}vector"),
+        using=value.vector_name if value.HasField("vector_name") else DEFAULT_VECTOR,
+        limit=int(value.limit),
+        offset=int(value.offset) if value.HasField("offset") else 0,
+        score_threshold=opt(value, "score_threshold"),
+        params=convert.search_params_in(opt(value, "params")),
+        with_payload=convert.with_payload_in(opt(value, "with_payload"), default=False),
+        with_vectors=convert.with_vectors_in(opt(value, "with_vectors")),
+        filter=convert.filter_field(value, where=f"{at}filter"),
     )
 
 

@@ -1,10 +1,10 @@
 """The search family of `qdrant.Points` over the core: search, the universal Query API,
 recommend and discover (with their batches and groups), facets and the distance matrix.
 
-Each RPC body converts its request once (`convert.py`, `query.py`), runs it on the core
-(`Collection.search` for the plain search, as the REST plugin does; `vectorizer.query`
-for the rest; `vectorizer.facet`, `vectorizer.matrix`) and builds the response; the
-servicer (`points.py`) runs them in worker threads.
+Each RPC body converts its request once (`query.py`, `convert.py`), runs it on the core
+(`vectorizer.query`, the one executor of every read by vector, as the REST plugin does;
+`vectorizer.facet`, `vectorizer.matrix`) and builds the response; the servicer
+(`points.py`) runs them in worker threads.
 """
 
 from __future__ import annotations
@@ -49,24 +49,18 @@ def _batch(results: list[list[pb.ScoredPoint]]) -> list[pb.BatchResult]:
 
 
 def search(engine: Engine, request: pb.SearchPoints) -> Any:
-    searched = convert.search_in(request)
-    collection = engine.get_collection(request.collection_name)
-    points = collection.search(searched)
-    return pb.SearchResponse(result=convert.scored_list_out(points, collection.config.unnamed))
+    found = _points(engine, request.collection_name, [query.search_in(request)])
+    return pb.SearchResponse(result=found[0])
 
 
 def search_batch(engine: Engine, request: pb.SearchBatchPoints) -> Any:
     """Every search runs on the batch's collection (their own `collection_name` is unused,
     as in Qdrant)."""
     searches = [
-        convert.search_in(s, f"search_points[{i}]") for i, s in enumerate(request.search_points)
+        query.search_in(s, f"search_points[{i}]") for i, s in enumerate(request.search_points)
     ]
-    collection = engine.get_collection(request.collection_name)
-    unnamed = collection.config.unnamed
-    found = collection.search_batch(searches)
-    return pb.SearchBatchResponse(
-        result=_batch([convert.scored_list_out(points, unnamed) for points in found])
-    )
+    found = _points(engine, request.collection_name, searches)
+    return pb.SearchBatchResponse(result=_batch(found))
 
 
 def search_groups(engine: Engine, request: pb.SearchPointGroups) -> Any:

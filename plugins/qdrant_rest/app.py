@@ -17,7 +17,6 @@ from vectorizer import Engine
 from vectorizer.errors import PointNotFound
 from vectorizer.models import (
     PointId,
-    ScoredPoint,
     UpdateResult,
     WithPayload,
     WithVectors,
@@ -282,31 +281,6 @@ def count_points(call: Call) -> dict[str, int]:
     return {"count": call.collection().count(filter=req.filter, exact=req.exact)}
 
 
-# ----------------------------------------------------------------------------- search
-
-
-def _scored(points: list[ScoredPoint], unnamed: bool) -> list[dict[str, Any]]:
-    return convert.scored_list_out(points, unnamed)
-
-
-@post(P + "/search")
-@answer
-def search_points(call: Call) -> list[dict[str, Any]]:
-    search = convert.search_request(call.decode(structs.SearchRequest))
-    collection = call.collection()
-    return _scored(collection.search(search), collection.config.unnamed)
-
-
-@post(P + "/search/batch")
-@answer
-def search_batch_points(call: Call) -> list[list[dict[str, Any]]]:
-    req = call.decode(structs.SearchRequestBatch)
-    searches = [convert.search_request(s) for s in req.searches]
-    collection = call.collection()
-    unnamed = collection.config.unnamed
-    return [_scored(r, unnamed) for r in collection.search_batch(searches)]
-
-
 # ----------------------------------------------------------------------------- payload indexes
 
 
@@ -352,8 +326,6 @@ HANDLERS = [
     batch_update,
     scroll_points,
     count_points,
-    search_points,
-    search_batch_points,
     create_field_index,
     delete_field_index,
 ]

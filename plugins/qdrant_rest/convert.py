@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 import msgspec
 import numpy as np
 
+from vectorizer import query as engine_query
 from vectorizer.errors import BadRequest, Unsupported, located
 from vectorizer.filters.evaluate import parse_datetime
 from vectorizer.models import (
@@ -45,7 +46,6 @@ from vectorizer.models import (
     RenameAlias,
     ScoredPoint,
     SearchParams,
-    SearchRequest,
     SparseVector,
     Vector,
     VectorParams,
@@ -702,11 +702,12 @@ def named_vector(value: Any, where: str = "vector") -> tuple[str, Vector]:
     )
 
 
-def search_request(req: structs.SearchRequest) -> SearchRequest:
+def search_request(req: structs.SearchRequest) -> engine_query.QueryRequest:
+    """SearchRequest: the legacy search, a nearest query checked as a search."""
     no_shard_key(req.shard_key)
     using, vector = named_vector(req.vector)
-    return SearchRequest(
-        vector=vector,
+    return engine_query.search_request(
+        vector,
         using=using,
         limit=req.limit,
         offset=req.offset or 0,

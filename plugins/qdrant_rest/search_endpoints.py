@@ -1,6 +1,7 @@
 """The search family over the core's query engine: the universal Query API (`query`, its
-batch and groups) and the legacy `search/groups`, `recommend` and `discover` endpoints
-(with their batches and groups), each converted once into a core query (`query.py`)."""
+batch and groups) and the legacy `search`, `recommend` and `discover` endpoints (with
+their batches and groups), each converted once into a core query (`query.py`,
+`convert.search_request`) and run by the one executor."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from litestar import post
 import vectorizer
 from vectorizer import query as engine_query
 from vectorizer.query import GroupsRequest, QueryRequest
-from vectorizer_qdrant_rest import query, structs
+from vectorizer_qdrant_rest import convert, query, structs
 from vectorizer_qdrant_rest.endpoint import Call, P, answer
 from vectorizer_qdrant_rest.errors import ValidationFailed
 
@@ -100,6 +101,19 @@ def query_points_groups(call: Call) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- legacy
 
 
+@post(P + "/search")
+@answer
+def search_points(call: Call) -> list[dict[str, Any]]:
+    return _points(call, [convert.search_request(call.decode(structs.SearchRequest))])[0]
+
+
+@post(P + "/search/batch")
+@answer
+def search_batch_points(call: Call) -> list[list[dict[str, Any]]]:
+    req = call.decode(structs.SearchRequestBatch)
+    return _points(call, [convert.search_request(s) for s in req.searches])
+
+
 @post(P + "/search/groups")
 @answer
 def search_point_groups(call: Call) -> dict[str, Any]:
@@ -147,6 +161,8 @@ HANDLERS = [
     query_points,
     query_batch_points,
     query_points_groups,
+    search_points,
+    search_batch_points,
     search_point_groups,
     recommend_points,
     recommend_batch_points,

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from vectorizer import Collection, CollectionNotFound
 from vectorizer.models import (
     CollectionConfig,
     CollectionParams,
     Distance,
     OptimizersConfig,
+    ScoredPoint,
     VectorParams,
 )
+from vectorizer.query import QueryRequest, query, query_batch, search_request
 
 
 def make_config(
@@ -23,3 +28,18 @@ def make_config(
         params=CollectionParams(vectors=vectors),
         optimizer_config=OptimizersConfig(indexing_threshold=indexing_threshold),
     )
+
+
+def search(col: Collection, vector: Any, **kw: Any) -> list[ScoredPoint]:
+    """The legacy search of `vector` (keywords of `search_request`), run as the APIs run
+    it: a query request checked as a search, through the one executor."""
+    return query(col, search_request(vector, **kw), _no_lookup)
+
+
+def search_batch(col: Collection, requests: list[QueryRequest]) -> list[list[ScoredPoint]]:
+    """Query requests (`search_request`s) run together, as a batch endpoint runs them."""
+    return query_batch(col, requests, _no_lookup)
+
+
+def _no_lookup(name: str) -> Collection:
+    raise CollectionNotFound(name)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from core_helpers import search
 
 from vectorizer import Engine
 from vectorizer.models import (
@@ -26,7 +27,6 @@ from vectorizer.models import (
     PointStruct,
     PointVectors,
     SearchParams,
-    SearchRequest,
     SparseVector,
     VectorParams,
     WithVectors,
@@ -182,7 +182,7 @@ def test_uint8_cosine_is_qdrants_cosine_of_the_stored_bytes(engine: Engine, size
         for i, (d, n) in enumerate(zip(stored @ q, norms, strict=True))
     }
     for using in ("u", "m"):
-        hits = col.search(SearchRequest(vector=query, using=using, limit=10))
+        hits = search(col, query, using=using, limit=10)
         assert {h.id: h.score for h in hits} == pytest.approx(want, rel=1e-6, abs=1e-7)
         assert [h.id for h in hits][-1] == 5
 
@@ -201,8 +201,8 @@ def test_uint8_cosine_through_the_hnsw_graph(engine: Engine) -> None:
     col.upsert([PointStruct(id=i, vectors={"": r}) for i, r in enumerate(rows)])
     assert col.wait_indexed(timeout=60)
     query = rows[17]
-    exact = col.search(SearchRequest(vector=query, limit=5, params=SearchParams(exact=True)))
-    graph = col.search(SearchRequest(vector=query, limit=5))
+    exact = search(col, query, limit=5, params=SearchParams(exact=True))
+    graph = search(col, query, limit=5)
     assert [h.id for h in graph] == [h.id for h in exact]
     assert exact[0].id == 17 and exact[0].score == pytest.approx(1.0, abs=1e-6)
     assert [h.score for h in graph] == pytest.approx([h.score for h in exact], abs=1e-5)
@@ -247,7 +247,7 @@ def test_short_vectors_score_exactly_as_qdrant(engine: Engine) -> None:
     col = engine.get_collection("c")
     col.upsert([PointStruct(id=i, vectors={"": v}) for i, v in BASIC.items()])
     for (a, b), score in QDRANT_SCORES.items():
-        hits = col.search(SearchRequest(vector=BASIC[a], limit=8))
+        hits = search(col, BASIC[a], limit=8)
         assert np.float32({h.id: h.score for h in hits}[b]) == np.float32(score), (a, b)
 
 
@@ -265,7 +265,7 @@ def test_multivector_euclid_score_as_qdrant(engine: Engine) -> None:
             PointStruct(id=2, vectors={"m": [[3.0, 3.0, 3.0], [4.0, 2.0, 1.0]]}),
         ]
     )
-    hits = col.search(SearchRequest(vector=np.asarray(first), using="m", limit=2))
+    hits = search(col, np.asarray(first), using="m", limit=2)
     assert [(h.id, np.float32(h.score)) for h in hits] == [(1, 0.0), (2, np.float32(4.358899))]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from core_helpers import make_config
+from core_helpers import make_config, search
 
 from vectorizer import BadRequest, Engine
 from vectorizer.filters.ast import (
@@ -25,7 +25,6 @@ from vectorizer.models import (
     CollectionUpdate,
     PointStruct,
     SearchParams,
-    SearchRequest,
     WithPayload,
 )
 
@@ -157,18 +156,16 @@ def test_filtered_search_recall_at_every_selectivity(tmp_path, monkeypatch, inde
             graph_searches.clear()
             hits = 0
             for q in queries:
-                got = col.search(SearchRequest(q, limit=10, filter=flt))
+                got = search(col, q, limit=10, filter=flt)
                 assert all(p.id % 100 < below for p in got)
                 hits += len(_truth(data, q, allowed) & {p.id for p in got})
             assert hits / (10 * len(queries)) >= 0.95, below
             # the planner: exact under the threshold, HNSW (oversampled, or with the
             # allow-mask checked during traversal) above it
             assert (graph_searches == []) == (len(allowed) <= 800)
-        exact = col.search(
-            SearchRequest(
-                queries[0], limit=5, filter=Filter(must=(Range("bucket", lt=50),)),
-                params=SearchParams(exact=True), with_payload=WithPayload(True),
-            )
+        exact = search(
+            col, queries[0], limit=5, filter=Filter(must=(Range("bucket", lt=50),)),
+            params=SearchParams(exact=True), with_payload=WithPayload(True),
         )  # fmt: skip
         assert [p.id for p in exact] == sorted(
             _truth(data, queries[0], np.flatnonzero(buckets < 50), 5),

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from core_helpers import search as search_in
 
 from vectorizer import BadRequest, Engine
 from vectorizer.filters.ast import Filter, MatchValue
@@ -19,7 +20,6 @@ from vectorizer.models import (
     Distance,
     PointStruct,
     PointVectors,
-    SearchRequest,
     VectorParams,
     WithVectors,
 )
@@ -63,8 +63,9 @@ def max_sim(distance: Distance, query: np.ndarray, doc: np.ndarray) -> float:
 
 
 def search(engine: Engine, query: Any, using: str = "m", **kw: Any) -> list[tuple[int, float]]:
-    request = SearchRequest(vector=np.asarray(query), using=using, limit=kw.pop("limit", 50), **kw)
-    return [(p.id, p.score) for p in engine.get_collection("c").search(request)]
+    col = engine.get_collection("c")
+    found = search_in(col, np.asarray(query), using=using, limit=kw.pop("limit", 50), **kw)
+    return [(p.id, p.score) for p in found]
 
 
 def matrix_of(engine: Engine, point_id: int, name: str = "m") -> Any:

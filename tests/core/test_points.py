@@ -6,14 +6,13 @@ import uuid
 
 import numpy as np
 import pytest
-from core_helpers import make_config
+from core_helpers import make_config, search
 
 from vectorizer import BadRequest, Engine, PointNotFound
 from vectorizer.models import (
     Distance,
     PointStruct,
     PointVectors,
-    SearchRequest,
     VectorParams,
     WithPayload,
     WithVectors,
@@ -74,10 +73,10 @@ def test_a_point_may_carry_no_vector(engine: Engine) -> None:
     assert col.count() == 2
     (rec,) = col.retrieve([1], WithPayload(True), WithVectors(True))
     assert rec.vectors == {} and rec.payload == {"a": 1}
-    hits = col.search(SearchRequest(vector=[1, 0], limit=10))
+    hits = search(col, [1, 0], limit=10)
     assert [h.id for h in hits] == [2]
     col.update_vectors([PointVectors(id=1, vectors={"": [3, 3]})])
-    hits = col.search(SearchRequest(vector=[1, 0], limit=10))
+    hits = search(col, [1, 0], limit=10)
     assert [h.id for h in hits] == [1, 2]
 
 

@@ -3,21 +3,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from core_helpers import make_config
+from core_helpers import make_config, search
 
-from vectorizer import Engine
+from vectorizer import Engine, hookimpl
 from vectorizer.collection import Collection
 from vectorizer.errors import BadRequest, NotFound, PointNotFound
 from vectorizer.filters.ast import Filter, MatchAny, MatchValue, Range
+from vectorizer.host.plugins import make_plugin_manager
 from vectorizer.models import (
     Direction,
     Distance,
     OrderBy,
     PointStruct,
     SearchParams,
-    SearchRequest,
     VectorParams,
     WithPayload,
     WithVectors,
@@ -29,6 +31,7 @@ from vectorizer.query import (
     Formula,
     Fusion,
     FusionMethod,
+    GroupsRequest,
     LookupFrom,
     Nearest,
     OrderByQuery,
@@ -40,6 +43,7 @@ from vectorizer.query import (
     fusion,
     query,
     query_batch,
+    query_groups,
     scoring,
 )
 from vectorizer.query import formula as fx
@@ -93,7 +97,7 @@ def test_nearest_by_vector_is_the_search(engine: Engine, rng: np.random.Generato
     q = rng.normal(size=4).astype(np.float32)
     flt = Filter(must=(MatchAny("g", (1, 2)),))
     got = run(col, engine, QueryRequest(Nearest(q), using="a", filter=flt, limit=5, offset=2))
-    expected = col.search(SearchRequest(q, using="a", filter=flt, limit=5, offset=2))
+    expected = search(col, q, using="a", filter=flt, limit=5, offset=2)
     assert got == [(p.id, p.score) for p in expected]
 
 
@@ -471,3 +475,48 @@ def test_a_query_of_no_known_kind_is_a_clear_error(
     bare = Prefetch(a[0], limit=5)  # a vector where a Nearest belongs
     with pytest.raises(BadRequest, match="unknown query kind ndarray"):
         run(col, engine, QueryRequest(Formula(fx.Variable("$score")), prefetch=[bare]))
+
+
+# ----------------------------------------------------------------------------- the read hook
+
+
+class QueryHook:
+    """A plugin recording the query requests it is shown, its change applied."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    @hookimpl
+    def prepare_query(self, collection: Collection, request: QueryRequest) -> None:
+        self.seen.append(type(request.query).__name__)
+        request.filter = Filter(must=(MatchValue("tag", "even"),))
+
+
+def test_prepare_query_runs_once_per_request_before_the_checks(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    pm = make_plugin_manager(load_entry_points=False)
+    hook = QueryHook()
+    pm.register(hook, name="query_hook")
+    try:
+        with Engine.open(tmp_path / "data", pm=pm) as engine:
+            col, a, _ = make(engine, rng)
+            requests = [
+                QueryRequest(Nearest(a[0]), using="a", limit=5),
+                QueryRequest(Recommend((1,)), using="a", limit=5),
+                QueryRequest(prefetch=[Prefetch(Nearest(a[1]), using="a")], query=Sample()),
+            ]
+            found = query_batch(col, requests, engine.get_collection)
+            assert hook.seen == ["Nearest", "Recommend", "Sample"]
+            assert all(p.id % 2 == 0 for points in found for p in points)
+            groups = GroupsRequest(QueryRequest(Nearest(a[0]), using="a"), "g", limit=4)
+            assert [g.id for g in query_groups(col, groups, engine.get_collection)] in (
+                [0, 2],
+                [2, 0],
+            )
+            assert hook.seen[3:] == ["Nearest"]
+            with pytest.raises(BadRequest, match="limit must be at least 1"):
+                query(col, QueryRequest(Nearest(a[0]), using="a", limit=0), engine.get_collection)
+            assert hook.seen[4:] == ["Nearest"]
+    finally:
+        pm.unregister(name="query_hook")

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pytest
-from core_helpers import make_config
+from core_helpers import make_config, search, search_batch
 
 from vectorizer import Engine
 from vectorizer.collection import Collection
@@ -18,9 +18,9 @@ from vectorizer.models import (
     Distance,
     PointStruct,
     SearchParams,
-    SearchRequest,
     WithPayload,
 )
+from vectorizer.query import search_request
 
 
 def _fill(col: Collection, data: np.ndarray, start: int = 0) -> None:
@@ -51,20 +51,20 @@ def test_exact_scores_follow_qdrant(engine: Engine, rng, distance: Distance) -> 
     data = rng.standard_normal((300, 16)).astype(np.float32)
     _fill(col, data)
     q = rng.standard_normal(16).astype(np.float32)
-    hits = col.search(SearchRequest(vector=q, limit=5, with_payload=WithPayload(True)))
+    hits = search(col, q, limit=5, with_payload=WithPayload(True))
     expected = _expected(distance, data, q)
     order = np.argsort(-expected if distance in (Distance.COSINE, Distance.DOT) else expected)
     assert [h.id for h in hits] == order[:5].tolist()
     assert np.allclose([h.score for h in hits], expected[order[:5]], atol=1e-4)
     assert hits[0].payload == {"n": hits[0].id}
     # offset skips, score_threshold cuts on the right side for the distance
-    page2 = col.search(SearchRequest(vector=q, limit=2, offset=2))
+    page2 = search(col, q, limit=2, offset=2)
     assert [h.id for h in page2] == order[2:4].tolist()
     cut = float(expected[order[2]] + expected[order[3]]) / 2
-    kept = col.search(SearchRequest(vector=q, limit=10, score_threshold=cut))
+    kept = search(col, q, limit=10, score_threshold=cut)
     assert [h.id for h in kept] == order[:3].tolist()
     # a score equal to the threshold is left out, as the Qdrant server does
-    equal = col.search(SearchRequest(vector=q, limit=10, score_threshold=hits[2].score))
+    equal = search(col, q, limit=10, score_threshold=hits[2].score)
     assert [h.id for h in equal] == order[:2].tolist()
 
 
@@ -73,7 +73,7 @@ def _recall(col: Collection, data: np.ndarray, queries: np.ndarray, **params) ->
     hit = 0
     for q in queries:
         truth = set(np.argsort(-(normed @ (q / np.linalg.norm(q))))[:10].tolist())
-        got = col.search(SearchRequest(vector=q, limit=10, params=SearchParams(**params)))
+        got = search(col, q, limit=10, params=SearchParams(**params))
         hit += len(truth & {h.id for h in got})
     return hit / (10 * len(queries))
 
@@ -100,7 +100,7 @@ def test_hnsw_builds_in_background_and_stays_correct(tmp_path, rng) -> None:
         _fill(col, newer, start=4000)
         both = np.concatenate([data, newer])
         for q in queries[:10]:
-            for hit in col.search(SearchRequest(vector=q, limit=10)):
+            for hit in search(col, q, limit=10):
                 assert hit.id >= 4000 or hit.id % 2 == 1
         assert col.wait_indexed(timeout=120)
         assert col.info().indexed_vectors_count == 2100
@@ -110,7 +110,7 @@ def test_hnsw_builds_in_background_and_stays_correct(tmp_path, rng) -> None:
         for q in queries:
             scores = normed[alive] @ (q / np.linalg.norm(q))
             truth = set(alive[np.argsort(-scores)[:10]].tolist())
-            hit += len(truth & {h.id for h in col.search(SearchRequest(vector=q, limit=10))})
+            hit += len(truth & {h.id for h in search(col, q, limit=10)})
         assert hit / (10 * len(queries)) >= 0.95
     # restart: the saved graph is reloaded (not rebuilt) and is current
     with Engine.open(tmp_path / "d") as eng:
@@ -138,9 +138,9 @@ def test_index_catches_up_after_writes_behind_a_saved_index(tmp_path, rng) -> No
     data = rng.standard_normal((2000, 16)).astype(np.float32)
     with _graph_behind(tmp_path, data) as col:
         q = -data[7]
-        assert col.search(SearchRequest(vector=q, limit=1))[0].id == 7
+        assert search(col, q, limit=1)[0].id == 7
         assert col.wait_indexed(timeout=60)
-        assert col.search(SearchRequest(vector=q, limit=1))[0].id == 7
+        assert search(col, q, limit=1)[0].id == 7
 
 
 def test_changing_hnsw_params_rebuilds_the_index(engine: Engine, rng) -> None:
@@ -168,7 +168,7 @@ def test_float16_and_uint8_datatypes(engine: Engine) -> None:
     col.upsert([PointStruct(id=1, vectors={"h": [0.5, 1, 2], "u": [1, 2, 300]})])
     assert col.columns["h"].data.dtype == np.float16
     assert col.columns["u"].data[col._slot_of[1]].tolist() == [1, 2, 255]
-    hit = col.search(SearchRequest(vector=[1, 1, 1], using="h", limit=1))[0]
+    hit = search(col, [1, 1, 1], using="h", limit=1)[0]
     assert hit.score == pytest.approx(3.5)
 
 
@@ -186,27 +186,27 @@ def test_search_batch_answers_as_one_by_one(engine: Engine, rng, monkeypatch) ->
     _fill(col, data)
     assert col.wait_indexed(timeout=60)
     qs = rng.standard_normal((6, 16)).astype(np.float32)
-    single = col.search(SearchRequest(vector=qs[0], limit=10))
+    single = search(col, qs[0], limit=10)
     cut = single[4].score
     requests = [
-        SearchRequest(vector=q, limit=5, offset=1, with_payload=WithPayload(True)) for q in qs
+        search_request(q, limit=5, offset=1, with_payload=WithPayload(True)) for q in qs
     ] + [
-        SearchRequest(vector=qs[0], limit=10, score_threshold=cut),
-        SearchRequest(vector=qs[1], limit=10, params=SearchParams(hnsw_ef=64)),
-        SearchRequest(vector=qs[2], limit=10, params=SearchParams(exact=True)),
-        SearchRequest(vector=qs[3].tolist(), limit=3),
-        SearchRequest(vector=qs[4], limit=3),
+        search_request(qs[0], limit=10, score_threshold=cut),
+        search_request(qs[1], limit=10, params=SearchParams(hnsw_ef=64)),
+        search_request(qs[2], limit=10, params=SearchParams(exact=True)),
+        search_request(qs[3].tolist(), limit=3),
+        search_request(qs[4], limit=3),
     ]
     index = col.indexes[""]
     assert index is not None
     calls = []
     knn_batch = index.knn_batch
     monkeypatch.setattr(index, "knn_batch", lambda q, k: calls.append(len(q)) or knn_batch(q, k))
-    batched = col.search_batch(requests)
+    batched = search_batch(col, requests)
     assert sorted(calls) == [2, 6]  # the six of limit 5 + offset 1, the two of limit 3
     assert len(batched) == len(requests)
     for request, found in zip(requests, batched, strict=True):
-        _same(found, col.search(request))
+        _same(found, search_batch(col, [request])[0])
     assert [p.id for p in batched[6]] == [p.id for p in single[:4]]
 
 
@@ -214,8 +214,8 @@ def test_search_batch_with_a_graph_behind_stays_exact(tmp_path, rng) -> None:
     """Rows the graph lacks (rewritten after a restart) are still found in a batch."""
     data = rng.standard_normal((800, 16)).astype(np.float32)
     with _graph_behind(tmp_path, data) as col:
-        requests = [SearchRequest(vector=-data[i], limit=1) for i in (3, 7, 9)]
-        assert [r[0].id for r in col.search_batch(requests)] == [3, 7, 9]
+        requests = [search_request(-data[i], limit=1) for i in (3, 7, 9)]
+        assert [r[0].id for r in search_batch(col, requests)] == [3, 7, 9]
 
 
 def test_search_batch_checks_every_request_first(engine: Engine) -> None:
@@ -223,4 +223,4 @@ def test_search_batch_checks_every_request_first(engine: Engine) -> None:
     col = engine.get_collection("c")
     col.upsert([PointStruct(id=1, vectors={"": [1.0, 0, 0, 0]})])
     with pytest.raises(BadRequest, match="dimension"):
-        col.search_batch([SearchRequest(vector=[1.0, 0, 0, 0]), SearchRequest(vector=[1.0, 0])])
+        search_batch(col, [search_request([1.0, 0, 0, 0]), search_request([1.0, 0])])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 import pytest
-from core_helpers import make_config
+from core_helpers import make_config, search, search_batch
 
 from vectorizer import Engine
 from vectorizer.filters.ast import Filter, MatchValue
@@ -18,10 +18,10 @@ from vectorizer.models import (
     OptimizersConfig,
     PointStruct,
     SearchParams,
-    SearchRequest,
     SparseVector,
     VectorParams,
 )
+from vectorizer.query import search_request
 from vectorizer.segment import SEARCH_CATEGORIES, hnsw_ram_bytes
 
 
@@ -82,13 +82,13 @@ def test_searches_are_counted_by_the_path_taken(engine: Engine, rng) -> None:
     assert info.num_indexed_vectors == info.vector_data[""].num_indexed_vectors == 600
     assert info.ram_usage_bytes > info.vectors_size_bytes + info.payloads_size_bytes
     assert _counts(col) == {}
-    col.search(SearchRequest(vector=q, limit=3))
-    col.search(SearchRequest(vector=q, limit=3, params=SearchParams(exact=True)))
-    col.search(SearchRequest(vector=q, limit=3, filter=few, params=SearchParams(exact=True)))
-    col.search(SearchRequest(vector=q, limit=3, filter=few))  # 60 points x 32 B: a scan
+    search(col, q, limit=3)
+    search(col, q, limit=3, params=SearchParams(exact=True))
+    search(col, q, limit=3, filter=few, params=SearchParams(exact=True))
+    search(col, q, limit=3, filter=few)  # 60 points x 32 B: a scan
     col.config.hnsw_config.full_scan_threshold = 0  # every filter goes through the graph now
-    col.search(SearchRequest(vector=q, limit=3, filter=few))
-    col.search_batch([SearchRequest(vector=q, limit=3), SearchRequest(vector=-q, limit=3)])
+    search(col, q, limit=3, filter=few)
+    search_batch(col, [search_request(q, limit=3), search_request(-q, limit=3)])
     assert _counts(col) == {
         "unfiltered_hnsw": 3,
         "unfiltered_exact": 1,
@@ -130,15 +130,15 @@ def test_plain_sparse_and_multi_searches(engine: Engine) -> None:
     assert info.vector_data["m"].num_vectors == 4
     assert info.vectors_size_bytes == 4 * 2 * 4 + 4 * 2 * 2 * 4 + 4 * 2 * 8
     one = Filter(must=(MatchValue("i", 1),))
-    col.search(SearchRequest(vector=[1, 0], using="d", limit=2))
-    col.search(SearchRequest(vector=[1, 0], using="d", limit=2, filter=one))
-    col.search(SearchRequest(vector=[[1, 0]], using="m", limit=2))
-    col.search(SearchRequest(vector=sparse, using="s", limit=2))
-    col.search(SearchRequest(vector=sparse, using="s", limit=2, filter=one))  # 1 < 2: rows
+    search(col, [1, 0], using="d", limit=2)
+    search(col, [1, 0], using="d", limit=2, filter=one)
+    search(col, [[1, 0]], using="m", limit=2)
+    search(col, sparse, using="s", limit=2)
+    search(col, sparse, using="s", limit=2, filter=one)  # 1 < 2: rows
     engine.update_collection(
         "c", CollectionUpdate(sparse_vectors={"s": {"index": {"full_scan_threshold": 0}}})
     )
-    col.search(SearchRequest(vector=sparse, using="s", limit=2, filter=one))
+    search(col, sparse, using="s", limit=2, filter=one)
     assert _counts(col, "d") == {"unfiltered_plain": 1, "filtered_plain": 1}
     assert _counts(col, "m") == {"unfiltered_plain": 1}
     assert _counts(col, "s") == {

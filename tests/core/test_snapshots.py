@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from core_helpers import make_config
+from core_helpers import make_config, search
 
 from vectorizer import BadRequest, Engine, Locked, NotFound
 from vectorizer.filters.ast import Filter, MatchValue
@@ -29,7 +29,6 @@ from vectorizer.models import (
     Datatype,
     Distance,
     PointStruct,
-    SearchRequest,
     VectorParams,
     WithPayload,
     WithVectors,
@@ -114,8 +113,8 @@ def _state(engine: Engine, name: str) -> dict[str, Any]:
 
 
 def _search(engine: Engine, name: str, using: str, vector: list[float]) -> list[Any]:
-    request = SearchRequest(vector=np.asarray(vector), using=using, limit=5)
-    return [(p.id, round(p.score, 5)) for p in engine.get_collection(name).search(request)]
+    found = search(engine.get_collection(name), np.asarray(vector), using=using, limit=5)
+    return [(p.id, round(p.score, 5)) for p in found]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from core_helpers import search as search_in
 
 from vectorizer import BadRequest, Engine
 from vectorizer.filters.ast import Filter, HasVector, MatchValue
@@ -20,7 +21,6 @@ from vectorizer.models import (
     Distance,
     PointStruct,
     PointVectors,
-    SearchRequest,
     SparseVector,
     VectorParams,
     WithPayload,
@@ -66,8 +66,9 @@ def fill(engine: Engine, name: str = "c", **sparse: dict[str, Any]) -> None:
 
 
 def search(engine: Engine, query: dict[int, float], using: str = "text", **kw: Any) -> list:
-    request = SearchRequest(vector=sv(query), using=using, limit=kw.pop("limit", 10), **kw)
-    return [(p.id, round(p.score, 5)) for p in engine.get_collection("c").search(request)]
+    col = engine.get_collection("c")
+    found = search_in(col, sv(query), using=using, limit=kw.pop("limit", 10), **kw)
+    return [(p.id, round(p.score, 5)) for p in found]
 
 
 def dot(doc: dict[int, float], query: dict[int, float]) -> float:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from core_helpers import make_config
+from core_helpers import make_config, search, search_batch
 
 from vectorizer import BadRequest, Engine, RateLimited, StrictModeViolation
 from vectorizer.collection import Collection
@@ -31,7 +31,6 @@ from vectorizer.models import (
     PointStruct,
     PointVectors,
     SearchParams,
-    SearchRequest,
     SparseVector,
     VectorParams,
 )
@@ -48,11 +47,12 @@ from vectorizer.query import (
     RecommendStrategy,
     query,
     query_groups,
+    search_request,
 )
 from vectorizer.query import formula as fx
+from vectorizer.rate_limit import TokenBucket
 from vectorizer.strict_mode import (
     StrictMode,
-    TokenBucket,
     max_condition_size,
     search_cost,
     similarity_cost,
@@ -96,8 +96,8 @@ def _strict(engine: Engine, **settings: Any) -> Collection:
     return _collection(engine, {"enabled": True, **settings})
 
 
-def _search(**kw: Any) -> SearchRequest:
-    return SearchRequest(vector=Q, **kw)
+def _search(**kw: Any) -> QueryRequest:
+    return search_request(Q, **kw)
 
 
 # ----------------------------------------------------------------------------- reads
@@ -105,9 +105,9 @@ def _search(**kw: Any) -> SearchRequest:
 
 def test_max_query_limit_on_search_scroll_and_batch(engine: Engine) -> None:
     col = _strict(engine, max_query_limit=3)
-    assert len(col.search(_search(limit=3))) == 3
+    assert len(search(col, Q, limit=3)) == 3
     with pytest.raises(StrictModeViolation) as exc:
-        col.search(_search(limit=4))
+        search(col, Q, limit=4)
     assert exc.value.message == (
         'Limit exceeded 4 > 3 for "limit". Help: Reduce the "limit" parameter to or below 3.'
     )
@@ -115,7 +115,7 @@ def test_max_query_limit_on_search_scroll_and_batch(engine: Engine) -> None:
         col.scroll(limit=5)
     assert len(col.scroll(limit=3).points) == 3
     with pytest.raises(StrictModeViolation, match="4 > 3"):
-        col.search_batch([_search(limit=1), _search(limit=4)])
+        search_batch(col, [_search(limit=1), _search(limit=4)])
 
 
 def test_disabled_strict_mode_enforces_nothing(engine: Engine) -> None:
@@ -133,8 +133,8 @@ def test_disabled_strict_mode_enforces_nothing(engine: Engine) -> None:
         },
     )
     for _ in range(3):
-        assert len(col.search(_search(limit=5, filter=CITY))) == 5
-        col.search(_search(params=SearchParams(exact=True)))
+        assert len(search(col, Q, limit=5, filter=CITY)) == 5
+        search(col, Q, params=SearchParams(exact=True))
     col.upsert(_points(range(10, 15)))
     col.strict.check_timeout(10**6)
     assert col.count() == 15
@@ -143,7 +143,7 @@ def test_disabled_strict_mode_enforces_nothing(engine: Engine) -> None:
 def test_unindexed_filtering_retrieve_names_key_and_index_types(engine: Engine) -> None:
     col = _strict(engine, unindexed_filtering_retrieve=False)
     with pytest.raises(StrictModeViolation) as exc:
-        col.search(_search(filter=CITY))
+        search(col, Q, filter=CITY)
     assert exc.value.message == (
         'Index required but not found for "city" of one of the following types: '
         "[keyword]. Help: Create an index for this key or use a different filter."
@@ -190,23 +190,23 @@ def test_search_params_limits(engine: Engine) -> None:
     col = _strict(
         engine, search_max_hnsw_ef=5, search_allow_exact=False, search_max_oversampling=1.5
     )
-    col.search(_search(params=SearchParams(hnsw_ef=5, oversampling=1.5)))
+    search(col, Q, params=SearchParams(hnsw_ef=5, oversampling=1.5))
     with pytest.raises(StrictModeViolation, match='Limit exceeded 6 > 5 for "hnsw_ef"'):
-        col.search(_search(params=SearchParams(hnsw_ef=6)))
+        search(col, Q, params=SearchParams(hnsw_ef=6))
     with pytest.raises(StrictModeViolation, match=r'Limit exceeded 2 > 1\.5 for "oversampling"'):
-        col.search(_search(params=SearchParams(oversampling=2.0)))
+        search(col, Q, params=SearchParams(oversampling=2.0))
     with pytest.raises(StrictModeViolation) as exc:
-        col.search(_search(params=SearchParams(exact=True)))
+        search(col, Q, params=SearchParams(exact=True))
     assert exc.value.message == "Exact search disabled!. Help: Set exact=false."
 
 
 def test_filter_max_conditions_and_condition_max_size(engine: Engine) -> None:
     col = _strict(engine, filter_max_conditions=2, condition_max_size=3)
     two = Filter(must=(MatchValue("city", "Berlin"),), should=(MatchAny("n", (1, 2, 3)),))
-    col.search(_search(filter=two))
+    search(col, Q, filter=two)
     three = Filter(must=(*two.must, MatchValue("x", 1)), should=two.should)
     with pytest.raises(StrictModeViolation) as exc:
-        col.search(_search(filter=three))
+        search(col, Q, filter=three)
     assert exc.value.message == (
         "Filter condition limit reached (3 > 2). "
         "Help: Reduce the amount of conditions of your filter."
@@ -352,7 +352,7 @@ def test_read_rate_limit(engine: Engine) -> None:
     col = _collection(engine, None)
     clock = FakeClock()
     col.strict = StrictMode({"enabled": True, "read_rate_limit": 3}, clock)
-    col.search(_search())  # 1 token
+    search(col, Q)  # 1 token
     col.count(filter=CITY)  # 1 + 1 condition
     with pytest.raises(RateLimited) as exc:
         col.scroll()
@@ -400,21 +400,21 @@ def test_write_rate_limit_costs_points_affected(engine: Engine) -> None:
 
 def test_update_collection_changes_enforcement(engine: Engine) -> None:
     col = _collection(engine, None)
-    assert len(col.search(_search(limit=8))) == 8
+    assert len(search(col, Q, limit=8)) == 8
     engine.update_collection(
         "c", CollectionUpdate(strict_mode_config={"enabled": True, "max_query_limit": 5})
     )
     with pytest.raises(StrictModeViolation, match="8 > 5"):
-        col.search(_search(limit=8))
+        search(col, Q, limit=8)
     # a partial update keeps the other settings; a null leaves a setting as it was
     engine.update_collection(
         "c", CollectionUpdate(strict_mode_config={"max_query_limit": 7, "enabled": None})
     )
     assert col.config.strict_mode_config == {"enabled": True, "max_query_limit": 7}
     with pytest.raises(StrictModeViolation, match="8 > 7"):
-        col.search(_search(limit=8))
+        search(col, Q, limit=8)
     engine.update_collection("c", CollectionUpdate(strict_mode_config={"enabled": False}))
-    assert len(col.search(_search(limit=8))) == 8
+    assert len(search(col, Q, limit=8)) == 8
 
 
 def test_update_collection_refills_rate_limits(engine: Engine) -> None:
@@ -422,12 +422,12 @@ def test_update_collection_refills_rate_limits(engine: Engine) -> None:
     engine.update_collection(
         "c", CollectionUpdate(strict_mode_config={"enabled": True, "read_rate_limit": 1})
     )
-    col.search(_search())
+    search(col, Q)
     with pytest.raises(RateLimited):
-        col.search(_search())
+        search(col, Q)
     engine.update_collection("c", CollectionUpdate(strict_mode_config={"read_rate_limit": 2}))
-    col.search(_search())
-    col.search(_search())
+    search(col, Q)
+    search(col, Q)
 
 
 def test_strict_mode_survives_a_restart(tmp_path) -> None:
@@ -436,7 +436,7 @@ def test_strict_mode_survives_a_restart(tmp_path) -> None:
     with Engine.open(tmp_path / "data") as eng:
         col = eng.get_collection("c")
         with pytest.raises(StrictModeViolation, match="3 > 2"):
-            col.search(_search(limit=3))
+            search(col, Q, limit=3)
 
 
 def test_invalid_settings_are_refused(engine: Engine) -> None:
@@ -641,3 +641,19 @@ def test_full_scan_refused_without_hnsw_when_exact_search_is_off(engine: Engine)
         len(_query_of(engine, col, QueryRequest(query=Nearest(rows), using="m", filter=tenant)))
         == 5
     )
+
+
+def test_a_legacy_search_is_checked_as_qdrant_checks_a_search(engine: Engine) -> None:
+    """A request `checked_as` "search" (the legacy search of both APIs) has its `limit`
+    checked without `offset`, and is no full scan to refuse; a query is checked for both."""
+    col = _strict(engine, max_query_limit=3)
+    assert len(search(col, Q, limit=3, offset=2)) == 3
+    with pytest.raises(StrictModeViolation, match='Limit exceeded 5 > 3 for "limit"'):
+        _query_of(engine, col, QueryRequest(query=Nearest(Q), limit=3, offset=2))
+    multi = _multi_collection(engine, None)
+    engine.update_collection("m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0}}}))
+    multi.strict = StrictMode({"enabled": True, "search_allow_exact": False})
+    rows = np.ones((1, 4))
+    assert len(search(multi, rows, using="m")) == 5
+    with pytest.raises(StrictModeViolation, match="Request is forbidden on 'm'"):
+        _query_of(engine, multi, QueryRequest(query=Nearest(rows), using="m"))

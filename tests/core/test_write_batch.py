@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from core_helpers import make_config
+from core_helpers import make_config, search
 
 from vectorizer import BadRequest, Engine
 from vectorizer import operations as ops
@@ -18,7 +18,6 @@ from vectorizer.models import (
     Datatype,
     Distance,
     PointStruct,
-    SearchRequest,
     VectorParams,
     WithVectors,
 )
@@ -197,7 +196,7 @@ def test_replacing_points_in_a_batch_keeps_counts_and_survives_a_restart(
     before = state(col)
     assert before[:2] == (20, 35)
     assert before[2][3] == ({"a": np.float32(a[13]).tolist()}, {"i": -3})
-    euclid = col.search(SearchRequest(vector=a[0], using="a", limit=20))
+    euclid = search(col, a[0], using="a", limit=20)
     expected = np.sqrt(((col.columns["a"].data[:20] - a[0].astype(np.float32)) ** 2).sum(1))
     assert sorted(p.score for p in euclid) == pytest.approx(np.sort(expected), abs=1e-5)
     engine.close()

@@ -29,7 +29,8 @@ from vectorizer.models import (
     WithPayload,
     WithVectors,
 )
-from vectorizer_qdrant_grpc import config, convert
+from vectorizer.query import Nearest
+from vectorizer_qdrant_grpc import config, convert, query
 from vectorizer_qdrant_grpc.values import (
     payload_in,
     payload_out,
@@ -316,21 +317,22 @@ def test_search_request() -> None:
         with_payload=pb.WithPayloadSelector(enable=True),
         filter=pb.Filter(must=[pb.Condition(has_vector=pb.HasVectorCondition(has_vector="img"))]),
     )
-    got = convert.search_in(request)
+    got = query.search_in(request)
+    assert isinstance(got.query, Nearest) and got.checked_as == "search"
     assert (got.using, got.limit, got.offset, got.score_threshold) == ("img", 3, 1, 0.5)
-    assert (got.params.hnsw_ef, got.params.exact) == (64, True)
+    assert got.params is not None and (got.params.hnsw_ef, got.params.exact) == (64, True)
     assert got.with_payload.enabled and not got.with_vectors.enabled
     assert got.filter is not None
-    defaults = convert.search_in(pb.SearchPoints(vector=[1.0], limit=1))
+    defaults = query.search_in(pb.SearchPoints(vector=[1.0], limit=1))
     assert (defaults.using, defaults.offset, defaults.score_threshold) == ("", 0, None)
     assert not defaults.with_payload.enabled
-    sparse = convert.search_in(
+    sparse = query.search_in(
         pb.SearchPoints(vector=[1.0], sparse_indices=pb.SparseIndices(data=[4]), vector_name="s")
     )
-    assert isinstance(sparse.vector, SparseVector)
-    assert (sparse.using, sparse.vector.indices.tolist()) == ("s", [4])
+    assert isinstance(sparse.query, Nearest) and isinstance(sparse.query.vector, SparseVector)
+    assert (sparse.using, sparse.query.vector.indices.tolist()) == ("s", [4])
     with pytest.raises(Unsupported, match="shard keys"):
-        convert.search_in(pb.SearchPoints(vector=[1.0], shard_key_selector=pb.ShardKeySelector()))
+        query.search_in(pb.SearchPoints(vector=[1.0], shard_key_selector=pb.ShardKeySelector()))
 
 
 # ----------------------------------------------------------------------------- collection configs

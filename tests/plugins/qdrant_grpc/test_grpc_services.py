@@ -449,14 +449,14 @@ def test_engine_work_runs_off_the_event_loop(stubs: Stubs, monkeypatch: pytest.M
     create(stubs)
     upsert(stubs, point(1, [1, 0, 0, 0]))
     release, entered = threading.Event(), threading.Semaphore(0)
-    search = vectorizer.Collection.search
+    nearest = vectorizer.Collection.nearest
 
-    def blocking_search(self: Any, request: Any) -> Any:
+    def blocking_nearest(self: Any, *args: Any, **kw: Any) -> Any:
         entered.release()
         release.wait(30)
-        return search(self, request)
+        return nearest(self, *args, **kw)
 
-    monkeypatch.setattr(vectorizer.Collection, "search", blocking_search)
+    monkeypatch.setattr(vectorizer.Collection, "nearest", blocking_nearest)
     request = pb.SearchPoints(collection_name="c", vector=[1, 0, 0, 0], limit=1)
     pending = [stubs.points.Search.future(request) for _ in range(4)]
     try:
