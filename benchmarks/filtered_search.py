@@ -35,7 +35,7 @@ from vectorizer.models import (
     VectorParams,
 )
 from vectorizer.query import query, search_request
-from vectorizer_qdrant_rest.filters import filter_in
+from vectorizer_qdrant_rest.wire.filters import filter_in
 
 REPO = Path(__file__).resolve().parent.parent
 DATASET = Path(os.environ.get("VECTORIZER_DATASET_DIR", REPO.parent / "shared/datasets/words-e5"))

@@ -13,8 +13,8 @@ from litestar.config.cors import CORSConfig
 import vectorizer
 from vectorizer import Engine, HttpApi
 from vectorizer_qdrant_rest.app import build_router
-from vectorizer_qdrant_rest.errors import EXCEPTION_HANDLERS
 from vectorizer_qdrant_rest.request_stats import recording
+from vectorizer_qdrant_rest.wire.errors import EXCEPTION_HANDLERS
 
 NAME = "qdrant_rest"
 DEFAULT_PORT = 6333

@@ -42,7 +42,7 @@ from qdrant_client import QdrantClient, models
 
 import vectorizer
 from vectorizer import Engine
-from vectorizer_qdrant_rest import unimplemented
+from vectorizer_qdrant_rest.endpoints import unimplemented
 
 RESULTS_ENV = "VECTORIZER_COMPAT_RESULTS"
 

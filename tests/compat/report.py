@@ -249,7 +249,7 @@ def render(runs: list[dict[str, Any]], suite: dict[str, Any] | None = None) -> s
         f"{len(latest['operations'])} operations in the spec: {totals['exercised']} implemented "
         f"and exercised by the suite, {totals['implemented']} implemented (tested in "
         f"`tests/plugins/qdrant_rest`, not through the official clients), {totals['501']} "
-        "answer HTTP 501 naming the feature (`vectorizer_qdrant_rest.unimplemented`). "
+        "answer HTTP 501 naming the feature (`vectorizer_qdrant_rest.endpoints.unimplemented`). "
         '"Exercised by" counts the tests (over all client versions) that got an answer other '
         "than 501 from the operation.",
         "",

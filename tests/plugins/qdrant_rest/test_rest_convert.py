@@ -15,17 +15,24 @@ from vectorizer.models import (
     WithPayload,
     WithVectors,
 )
-from vectorizer_qdrant_rest import convert, structs
-from vectorizer_qdrant_rest.errors import JsonError, ValidationFailed
+from vectorizer_qdrant_rest.wire import (
+    collections,
+    points,
+    search,
+    structs,
+    values,
+    vectors,
+)
+from vectorizer_qdrant_rest.wire.errors import JsonError, ValidationFailed
 
 
 def test_decode_distinguishes_bad_json_from_bad_shape() -> None:
     with pytest.raises(JsonError, match=r"^Json deserialize error: "):
-        convert.decode(b"{nope", structs.CountRequest)
+        structs.decode(b"{nope", structs.CountRequest)
     with pytest.raises(JsonError):
-        convert.decode(b"   ", structs.CountRequest)
+        structs.decode(b"   ", structs.CountRequest)
     with pytest.raises(ValidationFailed) as exc:
-        convert.decode(b'{"exact": "yes"}', structs.CountRequest)
+        structs.decode(b'{"exact": "yes"}', structs.CountRequest)
     assert exc.value.field == "exact"
     assert str(exc.value) == "Validation error in JSON body: [exact: Expected `bool`, got `str`]"
 
@@ -33,57 +40,57 @@ def test_decode_distinguishes_bad_json_from_bad_shape() -> None:
 def test_validation_errors_name_nested_fields_and_values() -> None:
     body = b'{"vectors": {"size": 4, "distance": "Dot"}, "hnsw_config": {"ef_construct": 1}}'
     with pytest.raises(ValidationFailed) as exc:
-        convert.decode(body, structs.CreateCollection)
+        structs.decode(body, structs.CreateCollection)
     assert exc.value.field == "hnsw_config.ef_construct"
     assert exc.value.detail == "value 1 invalid, must be 4 or larger"
     with pytest.raises(ValidationFailed) as exc:
-        convert.vectors_config({"a": {"size": 3, "distance": "Bogus"}})
+        collections.vectors_config({"a": {"size": 3, "distance": "Bogus"}})
     assert exc.value.field == "vectors.a.distance"
     # as Qdrant's serde VectorParams: an unknown field is ignored, not refused
-    lenient = convert.vectors_config({"a": {"size": 3, "distance": "Dot", "bogus": 1}})
+    lenient = collections.vectors_config({"a": {"size": 3, "distance": "Dot", "bogus": 1}})
     assert lenient["a"].size == 3
 
 
 def test_vector_struct_forms() -> None:
-    unnamed = convert.vector_struct([1, 2.5], "v")
+    unnamed = vectors.vector_struct([1, 2.5], "v")
     assert list(unnamed) == [DEFAULT_VECTOR]
     assert unnamed[DEFAULT_VECTOR].dtype == np.float32
-    named = convert.vector_struct({"a": [1.0], "b": [2.0, 3.0]}, "v")
+    named = vectors.vector_struct({"a": [1.0], "b": [2.0, 3.0]}, "v")
     assert {k: v.tolist() for k, v in named.items()} == {"a": [1.0], "b": [2.0, 3.0]}
-    assert convert.vector_struct({}, "v") == {}
+    assert vectors.vector_struct({}, "v") == {}
     with pytest.raises(ValidationFailed, match=r"v\.a: expected a vector"):
-        convert.vector_struct({"a": ["x"]}, "v")
+        vectors.vector_struct({"a": ["x"]}, "v")
     with pytest.raises(ValidationFailed):
-        convert.vector_struct([True, False], "v")
-    sparse = convert.vector_struct({"s": {"indices": [7, 1], "values": [1.0, 2.0]}}, "v")["s"]
+        vectors.vector_struct([True, False], "v")
+    sparse = vectors.vector_struct({"s": {"indices": [7, 1], "values": [1.0, 2.0]}}, "v")["s"]
     assert isinstance(sparse, SparseVector)
     assert (sparse.indices.tolist(), sparse.values.tolist()) == ([7, 1], [1.0, 2.0])
-    multi = convert.vector_struct([[1.0], [2.0]], "v")[DEFAULT_VECTOR]
+    multi = vectors.vector_struct([[1.0], [2.0]], "v")[DEFAULT_VECTOR]
     assert isinstance(multi, np.ndarray)
     assert multi.tolist() == [[1.0], [2.0]]
-    assert convert.vector_struct({"text": "hi", "model": "m"}, "v") == {
+    assert vectors.vector_struct({"text": "hi", "model": "m"}, "v") == {
         "": DocumentInput("hi", "m")
     }
     with pytest.raises(Unsupported, match="Image/InferenceObject"):
-        convert.vector_struct({"image": "x.png", "model": "m"}, "v")
+        vectors.vector_struct({"image": "x.png", "model": "m"}, "v")
 
 
 def test_batch_vectors_lengths_are_checked() -> None:
-    assert len(convert.batch_vectors([[1.0], [2.0]], 2, "batch.vectors")) == 2
-    named = convert.batch_vectors({"a": [[1.0], [2.0]]}, 2, "batch.vectors")
+    assert len(vectors.batch_vectors([[1.0], [2.0]], 2, "batch.vectors")) == 2
+    named = vectors.batch_vectors({"a": [[1.0], [2.0]]}, 2, "batch.vectors")
     assert [sorted(p) for p in named] == [["a"], ["a"]]
     with pytest.raises(ValidationFailed, match=r"batch\.vectors\.a: expected 3 vectors"):
-        convert.batch_vectors({"a": [[1.0], [2.0]]}, 3, "batch.vectors")
+        vectors.batch_vectors({"a": [[1.0], [2.0]]}, 3, "batch.vectors")
 
 
 def test_a_batch_of_dense_vectors_converts_at_once_as_one_by_one() -> None:
     rows = [[1, 2.5, 3], [4.0, 5.0, 6.0], [7, 8, True]]
-    matrix = convert.dense_rows(rows)
+    matrix = vectors.dense_rows(rows)
     assert matrix is not None and matrix.dtype == np.float32 and matrix.shape == (3, 3)
-    batch = convert.batch_vectors(rows, 3, "b")
-    named = convert.batch_vectors({"a": rows}, 3, "b")
+    batch = vectors.batch_vectors(rows, 3, "b")
+    named = vectors.batch_vectors({"a": rows}, 3, "b")
     for i, row in enumerate(rows):
-        one = convert.vector(row, "v")
+        one = vectors.vector(row, "v")
         assert isinstance(one, np.ndarray)
         assert np.array_equal(batch[i][DEFAULT_VECTOR], one)
         assert np.array_equal(named[i]["a"], one)
@@ -94,24 +101,24 @@ def test_a_batch_of_dense_vectors_converts_at_once_as_one_by_one() -> None:
 )
 def test_a_bad_row_in_a_batch_fails_as_one_by_one(bad: object) -> None:
     rows = [[1.0, 2.0], bad]
-    assert convert.dense_rows(rows) is None
+    assert vectors.dense_rows(rows) is None
     with pytest.raises(ValidationFailed) as one:
-        convert.vector_struct(bad, "b[1]")
+        vectors.vector_struct(bad, "b[1]")
     with pytest.raises(ValidationFailed) as batch:
-        convert.batch_vectors(rows, 2, "b")
+        vectors.batch_vectors(rows, 2, "b")
     assert (batch.value.field, batch.value.detail) == (one.value.field, one.value.detail)
 
 
 def test_rows_of_other_lengths_are_left_to_the_core() -> None:
-    assert convert.dense_rows([[1.0, 2.0], [1.0]]) is None
+    assert vectors.dense_rows([[1.0, 2.0], [1.0]]) is None
     assert [
-        v[DEFAULT_VECTOR].shape for v in convert.batch_vectors([[1.0, 2.0], [1.0]], 2, "b")
+        v[DEFAULT_VECTOR].shape for v in vectors.batch_vectors([[1.0, 2.0], [1.0]], 2, "b")
     ] == [
         (2,),
         (1,),
     ]
-    assert convert.dense_rows([]) is None
-    assert convert.dense_rows([[], []]) is None
+    assert vectors.dense_rows([]) is None
+    assert vectors.dense_rows([[], []]) is None
 
 
 @pytest.mark.parametrize(
@@ -137,7 +144,7 @@ def test_vector_kinds_are_checked_with_qdrant_messages(
     value: object, field: str, detail: str
 ) -> None:
     with pytest.raises(ValidationFailed) as exc:
-        convert.query_vector(value, "q")
+        vectors.query_vector(value, "q")
     assert (exc.value.field, exc.value.detail) == (field, detail)
 
 
@@ -147,29 +154,29 @@ def test_vectors_in_and_out_in_qdrant_shapes() -> None:
         "m": [[1, 2], [3, 4]],
         "d": [1, 2],
     }
-    vectors = convert.vector_struct(given, "v")
-    assert isinstance(vectors["s"], SparseVector)
-    assert vectors["m"].shape == (2, 2)
-    assert convert.vectors_out(vectors) == {
+    vecs = vectors.vector_struct(given, "v")
+    assert isinstance(vecs["s"], SparseVector)
+    assert vecs["m"].shape == (2, 2)
+    assert vectors.vectors_out(vecs) == {
         "s": {"indices": [9, 2], "values": [0.5, 1.0]},
         "m": [[1.0, 2.0], [3.0, 4.0]],
         "d": [1.0, 2.0],
     }
     # the unnamed vector alone is shown bare, dense or multi; with others, by name
-    assert convert.vectors_out({DEFAULT_VECTOR: vectors["m"]}) == [[1.0, 2.0], [3.0, 4.0]]
-    assert convert.vectors_out({}) == {}
-    batch = convert.batch_vectors(
+    assert vectors.vectors_out({DEFAULT_VECTOR: vecs["m"]}) == [[1.0, 2.0], [3.0, 4.0]]
+    assert vectors.vectors_out({}) == {}
+    batch = vectors.batch_vectors(
         {"s": [given["s"], {"indices": [], "values": []}], "m": [given["m"], [[0, 0]]]}, 2, "b"
     )
     assert [sorted(p) for p in batch] == [["m", "s"], ["m", "s"]]
     assert batch[1]["s"].indices.tolist() == []
     assert [
-        v.shape for v in convert.batch_vectors([[[1, 2]], [[3, 4], [5, 6]]], 2, "b")[1].values()
+        v.shape for v in vectors.batch_vectors([[[1, 2]], [[3, 4], [5, 6]]], 2, "b")[1].values()
     ] == [(2, 2)]
-    name, sparse = convert.named_vector({"name": "s", "vector": given["s"]})
+    name, sparse = search.named_vector({"name": "s", "vector": given["s"]})
     assert (name, sparse.indices.tolist()) == ("s", [9, 2])
     with pytest.raises(ValidationFailed, match=r"vector\.vector: expected a vector"):
-        convert.named_vector({"name": "m", "vector": [[1.0]]})
+        search.named_vector({"name": "m", "vector": [[1.0]]})
 
 
 def test_collection_config_with_every_vector_kind() -> None:
@@ -179,16 +186,16 @@ def test_collection_config_with_every_vector_kind() -> None:
         },
         "sparse_vectors": {"s": {"modifier": "idf", "index": {"on_disk": True}}, "t": {}},
     }
-    config = convert.collection_config(msgspec.convert(body, structs.CreateCollection))
+    config = collections.collection_config(msgspec.convert(body, structs.CreateCollection))
     assert config.params.vectors["m"].multivector_config == {"comparator": "max_sim"}
     assert config.params.sparse_vectors == {
         "s": {"modifier": "idf", "index": {"on_disk": True}},
         "t": {},
     }
-    params = convert.collection_config_out(config)["params"]
+    params = collections.collection_config_out(config)["params"]
     assert params["vectors"]["m"]["multivector_config"] == {"comparator": "max_sim"}
     assert params["sparse_vectors"] == config.params.sparse_vectors
-    update = convert.collection_update(
+    update = collections.collection_update(
         msgspec.convert({"sparse_vectors": {"s": {"modifier": "none"}}}, structs.UpdateCollection)
     )
     assert update.sparse_vectors == {"s": {"modifier": "none"}}
@@ -197,43 +204,43 @@ def test_collection_config_with_every_vector_kind() -> None:
 
 
 def test_point_ids() -> None:
-    assert convert.point_id(5, "id") == 5
+    assert values.point_id(5, "id") == 5
     upper = "5C56C793-69F3-4FBF-87E6-C4BF54C28C26"
-    assert convert.point_id(upper, "id") == upper.lower()
+    assert values.point_id(upper, "id") == upper.lower()
     with pytest.raises(ValidationFailed, match="id: point id must be"):
-        convert.point_id(1.5, "id")
+        values.point_id(1.5, "id")
     with pytest.raises(BadRequest):
-        convert.point_id(-1, "id")
+        values.point_id(-1, "id")
     with pytest.raises(BadRequest, match="UUID"):
-        convert.point_id("abc", "id")
+        values.point_id("abc", "id")
 
 
 def test_with_payload_and_with_vector() -> None:
-    assert convert.with_payload(None, default=True) == WithPayload(enabled=True)
-    assert convert.with_payload(None, default=False) == WithPayload(enabled=False)
-    assert convert.with_payload(["a"], default=False) == WithPayload(enabled=True, include=["a"])
-    assert convert.with_payload({"exclude": ["b"]}, default=False) == WithPayload(
+    assert points.with_payload(None, default=True) == WithPayload(enabled=True)
+    assert points.with_payload(None, default=False) == WithPayload(enabled=False)
+    assert points.with_payload(["a"], default=False) == WithPayload(enabled=True, include=["a"])
+    assert points.with_payload({"exclude": ["b"]}, default=False) == WithPayload(
         enabled=True, exclude=["b"]
     )
     with pytest.raises(ValidationFailed):
-        convert.with_payload({"include": ["a"], "exclude": ["b"]}, default=False)
-    assert convert.with_vectors(None) == WithVectors(enabled=False)
-    assert convert.with_vectors(["a"]) == WithVectors(enabled=True, names=["a"])
+        points.with_payload({"include": ["a"], "exclude": ["b"]}, default=False)
+    assert points.with_vectors(None) == WithVectors(enabled=False)
+    assert points.with_vectors(["a"]) == WithVectors(enabled=True, names=["a"])
     with pytest.raises(ValidationFailed, match="with_vector"):
-        convert.with_vectors({"a": 1})
+        points.with_vectors({"a": 1})
 
 
 def test_collection_config_defaults_match_qdrant() -> None:
-    req = convert.decode(
+    req = structs.decode(
         b'{"vectors": {"size": 3, "distance": "Euclid"}}', structs.CreateCollection
     )
-    config = convert.collection_config(req)
+    config = collections.collection_config(req)
     assert config.unnamed
     assert config.params.vectors[DEFAULT_VECTOR].distance is Distance.EUCLID
     assert config.params.on_disk_payload is True
     assert config.hnsw_config.m == 16
     assert config.optimizer_config.indexing_threshold == 20000
-    out = convert.collection_config_out(config)
+    out = collections.collection_config_out(config)
     assert out["params"]["vectors"] == {"size": 3, "distance": "Euclid"}
 
 
@@ -260,5 +267,5 @@ def test_a_points_vectors_are_checked_at_qdrant_validation_paths(
     """A point's vector is validated where Qdrant's validator names it: a named vector's
     key is `?` (Qdrant's suite, test_sparse_vector_validations and test_multi_vector)."""
     with pytest.raises(ValidationFailed) as exc:
-        convert.vector_struct(value, "points[0].vector")
+        vectors.vector_struct(value, "points[0].vector")
     assert (exc.value.field, exc.value.detail) == (field, detail)

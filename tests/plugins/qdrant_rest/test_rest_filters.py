@@ -41,9 +41,9 @@ from vectorizer.filters.ast import (
     ValuesCount,
 )
 from vectorizer.host.plugins import known_entry_points, make_plugin_manager
-from vectorizer_qdrant_rest import structs
-from vectorizer_qdrant_rest.convert import decode
-from vectorizer_qdrant_rest.filters import NEVER, InvalidFilter, convert_filters, filter_in
+from vectorizer_qdrant_rest.wire import structs
+from vectorizer_qdrant_rest.wire.filters import NEVER, InvalidFilter, convert_filters, filter_in
+from vectorizer_qdrant_rest.wire.structs import decode
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1] / "condition_plugin"
 PLUGIN_NAME = "starts_with_condition"

@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import TestClient
 from rest_helpers import create, error, ok, upsert
 
-from vectorizer_qdrant_rest.numbers import Float32Lists, score, shortest
+from vectorizer_qdrant_rest.wire.numbers import Float32Lists, score, shortest
 
 C = "/collections/c"
 P = C + "/points"

@@ -14,8 +14,8 @@ from rest_helpers import create, error, ok, upsert
 import vectorizer
 from vectorizer.host.plugins import make_plugin_manager
 from vectorizer.host.settings import Settings
-from vectorizer_qdrant_rest import unimplemented
 from vectorizer_qdrant_rest.app import HANDLERS
+from vectorizer_qdrant_rest.endpoints import unimplemented
 
 REPO = Path(__file__).resolve().parents[3]
 SPEC = Path(

@@ -27,14 +27,14 @@ from vectorizer.query import (
     Sample,
 )
 from vectorizer.query import formula as fx
-from vectorizer_qdrant_rest import query, structs
-from vectorizer_qdrant_rest.errors import ValidationFailed
+from vectorizer_qdrant_rest.wire import search, structs
+from vectorizer_qdrant_rest.wire.errors import ValidationFailed
 
 # ----------------------------------------------------------------------------- conversion
 
 
 def convert(body: dict[str, Any]) -> Any:
-    return query.query_request(structs.QueryRequest(**body), {})
+    return search.query_request(structs.QueryRequest(**body), {})
 
 
 def test_defaults_and_the_nearest_forms() -> None:
@@ -106,7 +106,7 @@ def test_formula_expressions() -> None:
 
 
 def test_prefetch_nesting_and_lookup_from() -> None:
-    request = query.query_request(
+    request = search.query_request(
         structs.QueryRequest(
             query={"fusion": "rrf"},
             prefetch=[

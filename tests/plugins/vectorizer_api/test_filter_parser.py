@@ -9,7 +9,7 @@ import pytest
 
 from vectorizer.errors import InvalidInput
 from vectorizer.filters.parse import InvalidFilter, filter_in
-from vectorizer_qdrant_rest import filters as rest_filters
+from vectorizer_qdrant_rest.wire import filters as rest_filters
 
 FILTERS: list[dict[str, Any]] = [
     {"must": [{"key": "metadata.lang", "match": {"value": "en"}}]},

@@ -3,7 +3,7 @@
 Everything answered here is read from the engine at request time; nothing is invented:
 
 * `GET/POST /locks` - the engine's write lock (`POST` answers the *previous* state, as
-  Qdrant does). A write while locked fails with `Locked`, HTTP 403 (see `errors.py`).
+  Qdrant does). A write while locked fails with `Locked`, HTTP 403 (see `wire/errors.py`).
 * `GET /telemetry` - `TelemetryData`. `requests` holds the durations of the requests each
   API answered (`vectorizer.request_stats`; REST by `"METHOD /path"` and status, gRPC by
   method; keyed by Qdrant's route patterns). Vectorizer keeps no memory allocator
@@ -59,11 +59,19 @@ from prometheus_client.registry import Collector
 import vectorizer
 from vectorizer import Engine
 from vectorizer.errors import BadRequest, NotFound
-from vectorizer.models import CollectionConfig, CollectionInfo
+from vectorizer.models import (
+    CollectionConfig,
+    CollectionInfo,
+)
 from vectorizer.segment import SegmentInfo
-from vectorizer_qdrant_rest import convert
-from vectorizer_qdrant_rest.endpoint import ENGINE_OPT, respond
-from vectorizer_qdrant_rest.errors import error_response
+from vectorizer_qdrant_rest.endpoints.base import (
+    ENGINE_OPT,
+    C,
+    respond,
+)
+from vectorizer_qdrant_rest.wire import structs
+from vectorizer_qdrant_rest.wire.collections import collection_config_out
+from vectorizer_qdrant_rest.wire.errors import JSON, error_response
 
 APP_NAME = "vectorizer"
 QDRANT_NAME = "qdrant"
@@ -73,8 +81,6 @@ STATE_OPT = "vectorizer_service_state"
 
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4"
 """Prometheus text format; Litestar appends the `charset=utf-8`."""
-
-C = "/collections/{collection_name:str}"
 
 
 class LocksOption(msgspec.Struct, forbid_unknown_fields=True):
@@ -237,7 +243,7 @@ async def post_locks(request: Request[Any, Any, Any]) -> Response[bytes]:
     body = await request.body()
 
     def work() -> dict[str, Any]:
-        option = convert.decode(body, LocksOption)
+        option = structs.decode(body, LocksOption)
         return _locks(engine.set_write_lock(option.write, option.error_message))
 
     return await respond(work, started)
@@ -278,7 +284,7 @@ def telemetry_data(
             {
                 "vectors": info.vectors_count,
                 "optimizers_status": info.optimizer_status,
-                "params": convert.collection_config_out(info.config)["params"],
+                "params": collection_config_out(info.config)["params"],
             }
             for _, info in infos
         ]
@@ -326,7 +332,7 @@ def _collection_telemetry(
     except NotFound:
         collection = None
     init_time_ms = collection.init_time_ms if collection is not None else 0
-    config = convert.collection_config_out(info.config)
+    config = collection_config_out(info.config)
     config.pop("metadata", None)  # not part of CollectionConfigTelemetry
     out: dict[str, Any] = {
         "id": _anonymized(name) if anonymize else name,
@@ -525,7 +531,51 @@ async def collection_cluster_info(request: Request[Any, Any, Any]) -> Response[b
     return await respond(work, started)
 
 
+VERSION_HEADER = "x-vectorizer-version"
+
+
+def _text(content: str) -> Response[str]:
+    return Response(content=content, media_type="text/plain", status_code=200)
+
+
+@get("/", sync_to_thread=False)
+def root() -> Response[bytes]:
+    """Qdrant's `VersionInfo`, exactly its keys: the Qdrant title and version Vectorizer
+    speaks, and the source commit of this build (null when unknown). Vectorizer's own
+    version is in the `x-vectorizer-version` header."""
+    body = {
+        "title": vectorizer.QDRANT_TITLE,
+        "version": vectorizer.QDRANT_VERSION,
+        "commit": vectorizer.build_commit(),
+    }
+    return Response(
+        content=msgspec.json.encode(body),
+        media_type=JSON,
+        status_code=200,
+        headers={VERSION_HEADER: vectorizer.__version__},
+    )
+
+
+@get("/healthz", sync_to_thread=False)
+def healthz() -> Response[str]:
+    return _text("healthz check passed")
+
+
+@get("/livez", sync_to_thread=False)
+def livez() -> Response[str]:
+    return _text("healthz check passed")
+
+
+@get("/readyz", sync_to_thread=False)
+def readyz() -> Response[str]:
+    return _text("all shards are ready")
+
+
 HANDLERS = [
+    root,
+    healthz,
+    livez,
+    readyz,
     get_locks,
     post_locks,
     metrics,

@@ -3,7 +3,7 @@ path parameters, raw body); `@answer` (result envelope) or `@answer_update` (wri
 envelope, `wait`) turns it into the async handler the Litestar route decorator above it
 takes. Every handler reads the raw body, then decodes, calls the engine and encodes the
 response in a worker thread (engine calls are synchronous and may hold the CPU), so the
-event loop keeps answering. Errors become Qdrant's error body (see `errors.py`).
+event loop keeps answering. Errors become Qdrant's error body (see `wire/errors.py`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import vectorizer
 from vectorizer import Engine
 from vectorizer.errors import BadRequest
 from vectorizer.models import UpdateResult
-from vectorizer_qdrant_rest.convert import decode
-from vectorizer_qdrant_rest.errors import JSON, ParamsValidationFailed, error_response
-from vectorizer_qdrant_rest.filters import convert_filters
+from vectorizer_qdrant_rest.wire.errors import JSON, ParamsValidationFailed, error_response
+from vectorizer_qdrant_rest.wire.filters import convert_filters
+from vectorizer_qdrant_rest.wire.structs import decode
 
 T = TypeVar("T")
 

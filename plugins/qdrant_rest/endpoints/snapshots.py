@@ -34,9 +34,9 @@ from vectorizer import Engine
 from vectorizer.errors import BadRequest, NotFound
 from vectorizer.names import validate_collection_name
 from vectorizer.snapshots import SnapshotDescription, Snapshots
-from vectorizer_qdrant_rest.convert import decode
-from vectorizer_qdrant_rest.endpoint import ENGINE_OPT, respond
-from vectorizer_qdrant_rest.errors import JSON, error_response
+from vectorizer_qdrant_rest.endpoints.base import ENGINE_OPT, respond
+from vectorizer_qdrant_rest.wire.errors import JSON, error_response
+from vectorizer_qdrant_rest.wire.structs import decode
 
 log = logging.getLogger("vectorizer_qdrant_rest")
 

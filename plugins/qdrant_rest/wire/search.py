@@ -14,9 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from vectorizer import query as engine_query
 from vectorizer.errors import Unsupported
 from vectorizer.filters.ast import ConditionKind, GeoPoint
-from vectorizer.models import DEFAULT_VECTOR, ScoredPoint
+from vectorizer.models import (
+    DEFAULT_VECTOR,
+    SearchParams,
+    Vector,
+)
 from vectorizer.query import (
     Context,
     ContextPair,
@@ -39,10 +44,20 @@ from vectorizer.query import (
     WithLookup,
 )
 from vectorizer.query import formula as fx
-from vectorizer_qdrant_rest import convert, structs
-from vectorizer_qdrant_rest.convert import convert_struct
-from vectorizer_qdrant_rest.errors import ValidationFailed
-from vectorizer_qdrant_rest.filters import condition_in, filter_in
+from vectorizer_qdrant_rest.wire import structs
+from vectorizer_qdrant_rest.wire.errors import ValidationFailed
+from vectorizer_qdrant_rest.wire.filters import condition_in, filter_in
+from vectorizer_qdrant_rest.wire.points import (
+    no_shard_key,
+    order_by,
+    record_out,
+    scored_list_out,
+    with_payload,
+    with_vectors,
+)
+from vectorizer_qdrant_rest.wire.structs import convert_struct
+from vectorizer_qdrant_rest.wire.values import point_id
+from vectorizer_qdrant_rest.wire.vectors import dense, query_vector, sparse
 
 Kinds = Mapping[str, ConditionKind]
 """The filter condition kinds plugins add (the engine's `condition_kinds`)."""
@@ -88,8 +103,8 @@ def _string(value: Any, where: str) -> str:
 def vector_input(value: Any, where: str) -> VectorInput:
     """VectorInput / RecommendExample: a point id, or a vector of any kind."""
     if isinstance(value, int | str) and not isinstance(value, bool):
-        return convert.point_id(value, where)
-    return convert.query_vector(value, where)
+        return point_id(value, where)
+    return query_vector(value, where)
 
 
 def _inputs(value: Any, where: str) -> tuple[VectorInput, ...]:
@@ -181,7 +196,7 @@ def query_interface(value: Any, where: str, kinds: Kinds) -> Query:
     if tag == "context":
         return Context(_pairs(body, here))
     if tag == "order_by":
-        return OrderByQuery(convert.order_by(body, here))
+        return OrderByQuery(order_by(body, here))
     if tag in ("fusion", "rrf"):
         return _fusion(tag, body, here)
     if tag == "formula":
@@ -312,7 +327,7 @@ def lookup_from(value: Any, where: str) -> LookupFrom | None:
         return None
     if not isinstance(value, structs.LookupLocation):
         value = convert_struct(value, structs.LookupLocation, where)
-    convert.no_shard_key(value.shard_key)
+    no_shard_key(value.shard_key)
     return LookupFrom(value.collection, value.vector)
 
 
@@ -333,7 +348,7 @@ def prefetches(value: Any, where: str, kinds: Kinds) -> list[Prefetch]:
                 filter=filter_in(req.filter, _at(here, "filter"), kinds)
                 if req.filter is not None
                 else None,
-                params=convert.search_params(req.params),
+                params=search_params(req.params),
                 score_threshold=req.score_threshold,
                 limit=req.limit if req.limit is not None else 10,
                 lookup_from=lookup_from(req.lookup_from, _at(here, "lookup_from")),
@@ -356,7 +371,7 @@ def query_request(
 ) -> QueryRequest:
     """QueryRequest (or the query part of QueryGroupsRequest); `where` prefixes error
     paths (``searches[2]`` in a batch)."""
-    convert.no_shard_key(req.shard_key)
+    no_shard_key(req.shard_key)
     limit = offset = None
     if isinstance(req, structs.QueryRequest):
         limit, offset = req.limit, req.offset
@@ -365,12 +380,12 @@ def query_request(
         prefetch=prefetches(req.prefetch, _at(where, "prefetch"), kinds),
         using=req.using if req.using is not None else DEFAULT_VECTOR,
         filter=req.filter,
-        params=convert.search_params(req.params),
+        params=search_params(req.params),
         score_threshold=req.score_threshold,
         limit=limit if limit is not None else 10,
         offset=offset or 0,
-        with_payload=convert.with_payload(req.with_payload, default=False),
-        with_vectors=convert.with_vectors(_with_vector(req), default=False),
+        with_payload=with_payload(req.with_payload, default=False),
+        with_vectors=with_vectors(_with_vector(req), default=False),
         lookup_from=lookup_from(req.lookup_from, _at(where, "lookup_from")),
     )
 
@@ -385,8 +400,8 @@ def with_lookup(value: Any, where: str = "with_lookup") -> WithLookup | None:
     vectors = req.with_vectors if req.with_vectors is not None else req.with_vector
     return WithLookup(
         req.collection,
-        convert.with_payload(req.with_payload, default=True, where=f"{where}.with_payload"),
-        convert.with_vectors(vectors, default=False, where=f"{where}.with_vectors"),
+        with_payload(req.with_payload, default=True, where=f"{where}.with_payload"),
+        with_vectors(vectors, default=False, where=f"{where}.with_vectors"),
     )
 
 
@@ -405,16 +420,16 @@ def query_groups_request(req: structs.QueryGroupsRequest, kinds: Kinds) -> Group
 
 def search_groups_request(req: structs.SearchGroupsRequest) -> GroupsRequest:
     """SearchGroupsRequest: a nearest query of a NamedVectorStruct, grouped."""
-    convert.no_shard_key(req.shard_key)
-    using, vector = convert.named_vector(req.vector)
+    no_shard_key(req.shard_key)
+    using, vector = named_vector(req.vector)
     query = QueryRequest(
         query=Nearest(vector),
         using=using,
         filter=req.filter,
-        params=convert.search_params(req.params),
+        params=search_params(req.params),
         score_threshold=req.score_threshold,
-        with_payload=convert.with_payload(req.with_payload, default=False),
-        with_vectors=convert.with_vectors(_with_vector(req), default=False),
+        with_payload=with_payload(req.with_payload, default=False),
+        with_vectors=with_vectors(_with_vector(req), default=False),
     )
     return GroupsRequest(
         query, req.group_by, req.group_size, req.limit, with_lookup(req.with_lookup)
@@ -424,7 +439,7 @@ def search_groups_request(req: structs.SearchGroupsRequest) -> GroupsRequest:
 def _recommend_query(
     req: structs.RecommendRequest | structs.RecommendGroupsRequest, where: str
 ) -> QueryRequest:
-    convert.no_shard_key(req.shard_key)
+    no_shard_key(req.shard_key)
     recommend = Recommend(
         _inputs(req.positive, _at(where, "positive")),
         _inputs(req.negative, _at(where, "negative")),
@@ -434,10 +449,10 @@ def _recommend_query(
         query=recommend,
         using=req.using if req.using is not None else DEFAULT_VECTOR,
         filter=req.filter,
-        params=convert.search_params(req.params),
+        params=search_params(req.params),
         score_threshold=req.score_threshold,
-        with_payload=convert.with_payload(req.with_payload, default=False),
-        with_vectors=convert.with_vectors(_with_vector(req), default=False),
+        with_payload=with_payload(req.with_payload, default=False),
+        with_vectors=with_vectors(_with_vector(req), default=False),
         lookup_from=lookup_from(req.lookup_from, _at(where, "lookup_from")),
     )
 
@@ -458,7 +473,7 @@ def recommend_groups_request(req: structs.RecommendGroupsRequest) -> GroupsReque
 
 def discover_request(req: structs.DiscoverRequest, where: str = "") -> QueryRequest:
     """DiscoverRequest: discovery with a target, context search without one."""
-    convert.no_shard_key(req.shard_key)
+    no_shard_key(req.shard_key)
     pairs = _pairs(req.context, _at(where, "context"))
     target = req.target
     query: Discover | Context = (
@@ -470,21 +485,16 @@ def discover_request(req: structs.DiscoverRequest, where: str = "") -> QueryRequ
         query=query,
         using=req.using if req.using is not None else DEFAULT_VECTOR,
         filter=req.filter,
-        params=convert.search_params(req.params),
+        params=search_params(req.params),
         limit=req.limit,
         offset=req.offset or 0,
-        with_payload=convert.with_payload(req.with_payload, default=False),
-        with_vectors=convert.with_vectors(_with_vector(req), default=False),
+        with_payload=with_payload(req.with_payload, default=False),
+        with_vectors=with_vectors(_with_vector(req), default=False),
         lookup_from=lookup_from(req.lookup_from, _at(where, "lookup_from")),
     )
 
 
 # ----------------------------------------------------------------------------- results
-
-
-def scored_list_out(points: list[ScoredPoint], unnamed: bool) -> list[dict[str, Any]]:
-    """ScoredPoints, each with `order_value` when an `order_by` placed it."""
-    return convert.scored_list_out(points, unnamed)
 
 
 def groups_out(groups: list[PointGroup], unnamed: bool, lookup_unnamed: bool) -> dict[str, Any]:
@@ -493,6 +503,61 @@ def groups_out(groups: list[PointGroup], unnamed: bool, lookup_unnamed: bool) ->
     for group in groups:
         entry: dict[str, Any] = {"id": group.id, "hits": scored_list_out(group.hits, unnamed)}
         if group.lookup is not None:
-            entry["lookup"] = convert.record_out(group.lookup, lookup_unnamed)
+            entry["lookup"] = record_out(group.lookup, lookup_unnamed)
         out.append(entry)
     return {"groups": out}
+
+
+def search_params(params: structs.SearchParams | None) -> SearchParams:
+    if params is None:
+        return SearchParams()
+    oversampling = (params.quantization or {}).get("oversampling")
+    if oversampling is not None and (
+        isinstance(oversampling, bool) or not isinstance(oversampling, int | float)
+    ):
+        raise ValidationFailed("params.quantization.oversampling", "expected a number")
+    return SearchParams(
+        hnsw_ef=params.hnsw_ef,
+        exact=params.exact,
+        indexed_only=params.indexed_only,
+        oversampling=oversampling,
+    )
+
+
+def named_vector(value: Any, where: str = "vector") -> tuple[str, Vector]:
+    """NamedVectorStruct: a plain dense vector, `{"name": ..., "vector": [...]}` (dense) or
+    `{"name": ..., "vector": {"indices": [...], "values": [...]}}` (sparse)."""
+    if isinstance(value, list):
+        return DEFAULT_VECTOR, dense(value, where)
+    if isinstance(value, dict) and "name" in value and "vector" in value:
+        name = value["name"]
+        if not isinstance(name, str):
+            raise ValidationFailed(f"{where}.name", "expected a string")
+        extra = set(value) - {"name", "vector"}
+        if extra:
+            raise ValidationFailed(f"{where}.{sorted(extra)[0]}", "unknown field")
+        given = value["vector"]
+        here = f"{where}.vector"
+        return name, sparse(given, here) if isinstance(given, dict) else dense(given, here)
+    raise ValidationFailed(
+        where, 'expected a vector (an array of numbers) or {"name": ..., "vector": ...}'
+    )
+
+
+def search_request(req: structs.SearchRequest) -> engine_query.QueryRequest:
+    """SearchRequest: the legacy search, a nearest query checked as a search."""
+    no_shard_key(req.shard_key)
+    using, vector = named_vector(req.vector)
+    return engine_query.search_request(
+        vector,
+        using=using,
+        limit=req.limit,
+        offset=req.offset or 0,
+        score_threshold=req.score_threshold,
+        params=search_params(req.params),
+        with_payload=with_payload(req.with_payload, default=False),
+        with_vectors=with_vectors(
+            req.with_vector if req.with_vector is not None else req.with_vectors, default=False
+        ),
+        filter=req.filter,
+    )

@@ -1,6 +1,6 @@
 """Qdrant REST operations Vectorizer does not build yet: each answers 501 naming itself.
 
-The list covers every operation of Qdrant's OpenAPI spec (v1.14) that `app.py` does not
+The list covers every operation of Qdrant's OpenAPI spec (v1.14) that `endpoints/` does not
 implement (a test checks the two together cover the whole spec), so a client never gets
 a routing 404 or, worse, an empty success for a real Qdrant endpoint.
 """
@@ -12,7 +12,7 @@ from typing import Any
 from litestar import HttpMethod, Request, Response, route
 
 from vectorizer.errors import Unsupported
-from vectorizer_qdrant_rest.errors import error_response
+from vectorizer_qdrant_rest.wire.errors import error_response
 
 C = "/collections/{collection_name:str}"
 

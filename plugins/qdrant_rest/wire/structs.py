@@ -3,8 +3,11 @@
 Field names, requiredness and bounds follow Qdrant's OpenAPI spec (v1.14). Parts that
 are untagged unions in the spec (vectors, point ids, `with_payload`, `with_vector`,
 queries, filters, quantization configs, ...) are typed `Any` here: msgspec decodes
-them into builtins and `convert.py` turns them into domain objects by the keys present
-(filters: `filters.py`, applied to every `filter` field when a body is decoded).
+them into builtins and the other `wire/` modules turn them into domain objects by the
+keys present (filters: `filters.py`, applied to every `filter` field when a body is
+decoded). `decode` reads a body into its Struct; a body that is not JSON is a
+`JsonError` (400), JSON of the wrong shape a `ValidationFailed` (422) naming the field
+as Qdrant does.
 
 Unknown fields are rejected (422 naming the field) rather than silently ignored, except
 in the bodies of the search family and in a collection's `VectorParams` (`Lenient`):
@@ -14,9 +17,12 @@ stray `exact`, or a `strategy` on a query groups request) that Qdrant accepts.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import re
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
+
+from vectorizer_qdrant_rest.wire.errors import JsonError, ValidationFailed
 
 UInt = Annotated[int, msgspec.Meta(ge=0)]
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
@@ -321,7 +327,7 @@ class QueryRequestBatch(Lenient):
 
 
 class Prefetch(Lenient):
-    """Decoded by `query.py` from `prefetch` (an object or a list, nested), filter too."""
+    """Decoded by `search.py` from `prefetch` (an object or a list, nested), filter too."""
 
     prefetch: Any = None
     query: Any = None  # QueryInterface
@@ -450,3 +456,103 @@ class DiscoverRequestBatch(Lenient):
 class CreateFieldIndex(Body):
     field_name: str
     field_schema: Any = None  # PayloadFieldSchema: a type name or a params object
+
+
+# ----------------------------------------------------------------------------- facet, matrix
+
+
+class FacetRequest(Body):
+    key: str
+    limit: PositiveInt | None = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
+    exact: bool | None = None
+    shard_key: Any = None
+
+
+class SearchMatrixRequest(Body):
+    shard_key: Any = None
+    filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
+    sample: Annotated[int, msgspec.Meta(ge=2)] | None = None
+    limit: PositiveInt | None = None
+    using: str | None = None
+
+
+# ----------------------------------------------------------------------------- decoding
+
+T = TypeVar("T")
+
+# ----------------------------------------------------------------------------- decoding
+
+_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_FIELD = re.compile(r"^Object (?P<what>missing required|contains unknown) field `(?P<name>[^`]*)`$")
+_BOUND = re.compile(r"^Expected `\w+` (?P<op>>=|<=|>|<) (?P<bound>[-\d.e+]+)$")
+_LENGTH = re.compile(r"^Expected `\w+` of length (?P<op>>=|<=) (?P<bound>\d+)$")
+_TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def decode(body: bytes, type_: type[T]) -> T:
+    """Decode a JSON request body into the msgspec Struct `type_`.
+
+    Not JSON -> `JsonError` (400); JSON of the wrong shape -> `ValidationFailed` (422).
+    """
+    if not body.strip():
+        raise JsonError("EOF while parsing a value at line 1 column 0 (the body is empty)")
+    try:
+        return msgspec.json.decode(body, type=type_)
+    except msgspec.ValidationError as exc:
+        raise _validation_failed(str(exc), lambda: msgspec.json.decode(body)) from None
+    except msgspec.DecodeError as exc:
+        raise JsonError(str(exc)) from None
+
+
+def convert_struct(value: Any, type_: type[T], where: str) -> T:
+    """Validate an already decoded part of a body against a Struct; errors say `where`."""
+    try:
+        return msgspec.convert(value, type_)
+    except msgspec.ValidationError as exc:
+        raise _validation_failed(str(exc), lambda: value, where) from None
+
+
+def _validation_failed(message: str, data: Any, prefix: str = "") -> ValidationFailed:
+    """Turn msgspec's message into one naming the field as a dotted path."""
+    match = _AT.match(message)
+    assert match is not None
+    msg, raw_path = match["msg"], match["path"] or ""
+    path = join_path(prefix, raw_path.lstrip("."))
+    field = _FIELD.match(msg)
+    if field:
+        detail = "missing field" if field["what"] == "missing required" else "unknown field"
+        return ValidationFailed(join_path(path, field["name"]), detail)
+    bound = _BOUND.match(msg)
+    if bound:
+        words = {">=": "or larger", "<=": "or smaller", ">": "exclusive minimum"}
+        shown = _value_at(data, raw_path)
+        value = f"value {shown} invalid, " if shown is not None else ""
+        bound_value = bound["bound"]
+        return ValidationFailed(
+            path, f"{value}must be {bound_value} {words.get(bound['op'], 'exclusive maximum')}"
+        )
+    length = _LENGTH.match(msg)
+    if length:
+        more = "at least" if length["op"] == ">=" else "at most"
+        return ValidationFailed(path, f"must have {more} {length['bound']} item(s)")
+    return ValidationFailed(path, msg)
+
+
+def join_path(prefix: str, name: str) -> str:
+    if not prefix:
+        return name
+    if not name:
+        return prefix
+    return f"{prefix}{name}" if name.startswith("[") else f"{prefix}.{name}"
+
+
+def _value_at(data: Any, path: str) -> Any:
+    """The value at msgspec's path (`.a[0].b`) in the decoded body, or None."""
+    try:
+        value = data()
+        for key, index in _TOKEN.findall(path):
+            value = value[int(index)] if index else value[key]
+    except Exception:
+        return None
+    return msgspec.json.encode(value).decode() if value is not None else None
