@@ -1,14 +1,14 @@
 """Qdrant's gRPC API (`qdrant.Qdrant`, `qdrant.Collections`, `qdrant.Points`, `qdrant.Snapshots`).
 
-Modules: `server.py` (the grpc.aio lifecycle, 64 MiB messages), `services.py` (HealthCheck
-and the registration of every service), `collections.py`, `points.py`, `search.py` (the
-search family over the core's query engine, facets, distance matrix) and `snapshots.py`
-(the servicers), `base.py` (UNIMPLEMENTED scheme, engine work in worker threads),
-`values.py`, `convert.py` (vectors of every kind, points, selectors), `query.py` (query
-requests), `config.py` and `filters.py` (protobuf <-> core types, each direction once),
-`errors.py` (domain errors -> status codes; anything unexpected is INTERNAL),
-`request_stats.py` (every call recorded for `/telemetry`), `unknown.py` (fields of a
-newer client's request these messages do not know: UNIMPLEMENTED, never dropped). An
+Laid out as the REST plugin is: `server.py` (the grpc.aio lifecycle, 64 MiB messages),
+`request_stats.py` (every call recorded for `/telemetry`); `endpoints/` the servicers, one
+module per resource (`service` (HealthCheck and the registration of every service),
+`collections`, `points`, `search` (the search family over the core's query engine,
+facets, distance matrix), `snapshots`; `base`: UNIMPLEMENTED scheme, engine work in
+worker threads); `wire/` protobuf <-> core types, each direction once (`values`,
+`vectors`, `points`, `search`, `collections`, `filters`), `errors` (domain errors ->
+status codes; anything unexpected is INTERNAL) and `unknown` (fields of a newer
+client's request these messages do not know: UNIMPLEMENTED, never dropped). An
 RPC or a request part whose feature is not built (shard keys, cluster setup, MMR
 re-ranking, server-side inference) answers UNIMPLEMENTED naming the feature.
 """

@@ -12,9 +12,9 @@ from typing import Any
 
 import grpc
 
+from vectorizer_qdrant_grpc.endpoints.service import add_services
 from vectorizer_qdrant_grpc.request_stats import interceptors
-from vectorizer_qdrant_grpc.services import add_services
-from vectorizer_qdrant_grpc.unknown import STUBS_VERSION
+from vectorizer_qdrant_grpc.wire.unknown import STUBS_VERSION
 
 logger = logging.getLogger("vectorizer_qdrant_grpc")
 

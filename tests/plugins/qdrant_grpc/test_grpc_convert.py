@@ -30,8 +30,8 @@ from vectorizer.models import (
     WithVectors,
 )
 from vectorizer.query import Nearest
-from vectorizer_qdrant_grpc import config, convert, query
-from vectorizer_qdrant_grpc.values import (
+from vectorizer_qdrant_grpc.wire import collections, points, search, vectors
+from vectorizer_qdrant_grpc.wire.values import (
     payload_in,
     payload_out,
     point_id_in,
@@ -120,15 +120,15 @@ def test_dense_vectors_in_every_form() -> None:
             }
         )
     )
-    got = convert.vectors_in(legacy, "v")
+    got = vectors.vectors_in(legacy, "v")
     assert list(got) == [DEFAULT_VECTOR]
     assert got[DEFAULT_VECTOR].dtype == np.float32
     np.testing.assert_array_equal(got[DEFAULT_VECTOR], [1.0, 2.0])
-    np.testing.assert_array_equal(convert.vectors_in(dense, "v")[DEFAULT_VECTOR], [3.0, 4.0])
-    both = convert.vectors_in(named, "v")
+    np.testing.assert_array_equal(vectors.vectors_in(dense, "v")[DEFAULT_VECTOR], [3.0, 4.0])
+    both = vectors.vectors_in(named, "v")
     assert sorted(both) == ["a", "b"]
     np.testing.assert_array_equal(both["b"], [2.0, 3.0])
-    assert convert.vectors_in(None, "v") == {}
+    assert vectors.vectors_in(None, "v") == {}
 
 
 def test_sparse_and_multi_vectors_in_every_form() -> None:
@@ -142,7 +142,7 @@ def test_sparse_and_multi_vectors_in_every_form() -> None:
         ),
         "legacy_multi": pb.Vector(data=[1.0, 2.0, 3.0, 4.0], vectors_count=2),
     }
-    got = convert.vectors_in(pb.Vectors(vectors=pb.NamedVectors(vectors=forms)), "p")
+    got = vectors.vectors_in(pb.Vectors(vectors=pb.NamedVectors(vectors=forms)), "p")
     for name in ("sparse", "legacy_sparse"):
         assert isinstance(got[name], SparseVector)
         assert got[name].indices.tolist() == [7, 3]
@@ -178,52 +178,52 @@ def test_sparse_and_multi_vectors_in_every_form() -> None:
 )
 def test_malformed_sparse_and_multi_vectors_name_the_field(vector: pb.Vector, error: str) -> None:
     with pytest.raises(BadRequest) as info:
-        convert.vectors_in(pb.Vectors(vector=vector), "p")
+        vectors.vectors_in(pb.Vectors(vector=vector), "p")
     assert error in info.value.message
 
 
 def test_documents_are_taken_and_images_unimplemented_naming_the_field() -> None:
     doc = pb.Document(text="hi", model="hashing")
-    assert convert.vectors_in(pb.Vectors(vector=pb.Vector(document=doc)), "p") == {
+    assert vectors.vectors_in(pb.Vectors(vector=pb.Vector(document=doc)), "p") == {
         "": DocumentInput("hi", "hashing")
     }
     with pytest.raises(Unsupported, match=r"server-side inference.*\(p\.vector\.image\)"):
-        convert.vectors_in(pb.Vectors(vector=pb.Vector(image=pb.Image(model="m"))), "p")
+        vectors.vectors_in(pb.Vectors(vector=pb.Vector(image=pb.Image(model="m"))), "p")
 
 
 def test_vector_input_by_vector_or_id() -> None:
-    by_id = convert.vector_input_in(pb.VectorInput(id=pb.PointId(uuid=UUID)), "q")
+    by_id = vectors.vector_input_in(pb.VectorInput(id=pb.PointId(uuid=UUID)), "q")
     assert by_id == UUID
-    dense = convert.vector_input_in(pb.VectorInput(dense=pb.DenseVector(data=[1.0])), "q")
+    dense = vectors.vector_input_in(pb.VectorInput(dense=pb.DenseVector(data=[1.0])), "q")
     np.testing.assert_array_equal(dense, [1.0])
-    sparse = convert.vector_input_in(
+    sparse = vectors.vector_input_in(
         pb.VectorInput(sparse=pb.SparseVector(indices=[2], values=[0.5])), "q"
     )
     assert isinstance(sparse, SparseVector)
     assert (sparse.indices.tolist(), sparse.values.tolist()) == ([2], [0.5])
     with pytest.raises(BadRequest, match=r"^q: VectorInput is empty"):
-        convert.vector_input_in(pb.VectorInput(), "q")
+        vectors.vector_input_in(pb.VectorInput(), "q")
 
 
 def test_vectors_out() -> None:
     vec = np.array([1.0, 2.5], dtype=np.float32)
-    unnamed = convert.vectors_out({DEFAULT_VECTOR: vec}, unnamed=True)
+    unnamed = vectors.vectors_out({DEFAULT_VECTOR: vec}, unnamed=True)
     assert unnamed is not None
     assert list(unnamed.vector.data) == [1.0, 2.5]
-    named = convert.vectors_out({"a": vec}, unnamed=False)
+    named = vectors.vectors_out({"a": vec}, unnamed=False)
     assert named is not None
     assert list(named.vectors.vectors["a"].data) == [1.0, 2.5]
-    assert convert.vectors_out(None, unnamed=True) is None
+    assert vectors.vectors_out(None, unnamed=True) is None
     # a point without vectors, asked for them: an empty map whatever the config (the
     # client reads `{}`, as over REST), not an absent field (which it reads as None)
     for unnamed_config in (True, False):
-        empty = convert.vectors_out({}, unnamed=unnamed_config)
+        empty = vectors.vectors_out({}, unnamed=unnamed_config)
         assert empty is not None
         assert empty.WhichOneof("vectors_options") == "vectors"
         assert dict(empty.vectors.vectors) == {}
     sparse = SparseVector(np.array([1, 5], dtype=np.uint32), np.array([0.5, 2.0], np.float32))
     multi = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
-    both = convert.vectors_out({"s": sparse, "m": multi}, unnamed=False)
+    both = vectors.vectors_out({"s": sparse, "m": multi}, unnamed=False)
     assert both is not None
     out_s, out_m = both.vectors.vectors["s"], both.vectors.vectors["m"]
     assert (list(out_s.indices.data), list(out_s.data)) == ([1, 5], [0.5, 2.0])
@@ -234,48 +234,48 @@ def test_vectors_out() -> None:
 
 
 def test_with_payload_and_with_vectors_selectors() -> None:
-    assert convert.with_payload_in(None, default=True) == WithPayload(enabled=True)
-    assert convert.with_payload_in(pb.WithPayloadSelector(), default=False) == WithPayload()
-    assert convert.with_payload_in(pb.WithPayloadSelector(enable=False), True) == WithPayload()
+    assert points.with_payload_in(None, default=True) == WithPayload(enabled=True)
+    assert points.with_payload_in(pb.WithPayloadSelector(), default=False) == WithPayload()
+    assert points.with_payload_in(pb.WithPayloadSelector(enable=False), True) == WithPayload()
     include = pb.WithPayloadSelector(include=pb.PayloadIncludeSelector(fields=["a", "b.c"]))
-    assert convert.with_payload_in(include, False) == WithPayload(True, include=["a", "b.c"])
+    assert points.with_payload_in(include, False) == WithPayload(True, include=["a", "b.c"])
     exclude = pb.WithPayloadSelector(exclude=pb.PayloadExcludeSelector(fields=["a"]))
-    assert convert.with_payload_in(exclude, False) == WithPayload(True, exclude=["a"])
-    assert convert.with_vectors_in(None) == WithVectors()
-    assert convert.with_vectors_in(pb.WithVectorsSelector(enable=True)) == WithVectors(True)
+    assert points.with_payload_in(exclude, False) == WithPayload(True, exclude=["a"])
+    assert points.with_vectors_in(None) == WithVectors()
+    assert points.with_vectors_in(pb.WithVectorsSelector(enable=True)) == WithVectors(True)
     names = pb.WithVectorsSelector(include=pb.VectorsSelector(names=["x"]))
-    assert convert.with_vectors_in(names) == WithVectors(True, names=["x"])
+    assert points.with_vectors_in(names) == WithVectors(True, names=["x"])
 
 
 def test_selector_needs_ids_or_filter() -> None:
-    ids, flt = convert.selector_in(
+    ids, flt = points.selector_in(
         pb.PointsSelector(points=pb.PointsIdsList(ids=[pb.PointId(num=1), pb.PointId(uuid=UUID)])),
         "points",
     )
     assert (ids, flt) == ([1, UUID], None)
-    ids, flt = convert.selector_in(pb.PointsSelector(filter=pb.Filter()), "points")
+    ids, flt = points.selector_in(pb.PointsSelector(filter=pb.Filter()), "points")
     assert ids is None and flt is not None
     with pytest.raises(BadRequest, match=r"^points: PointsSelector is missing"):
-        convert.selector_in(None, "points")
+        points.selector_in(None, "points")
 
 
 def test_update_result_status_follows_wait() -> None:
-    done = convert.update_result_out(UpdateResult(operation_id=4), wait=True)
+    done = points.update_result_out(UpdateResult(operation_id=4), wait=True)
     assert (done.operation_id, done.status) == (4, pb.UpdateStatus.Completed)
-    later = convert.update_result_out(UpdateResult(operation_id=5), wait=False)
+    later = points.update_result_out(UpdateResult(operation_id=5), wait=False)
     assert later.status == pb.UpdateStatus.Acknowledged
-    assert convert.waits(pb.UpsertPoints()) is False
-    assert convert.waits(pb.UpsertPoints(wait=True)) is True
+    assert points.waits(pb.UpsertPoints()) is False
+    assert points.waits(pb.UpsertPoints(wait=True)) is True
 
 
 def test_records_and_scored_points_out() -> None:
     record = Record(id=UUID, payload={"a": 1}, vectors=None, order_value=3)
-    out = convert.record_out(record, unnamed=True)
+    out = points.record_out(record, unnamed=True)
     assert out.id.uuid == UUID
     assert out.payload["a"].integer_value == 1
     assert not out.HasField("vectors")
     assert out.order_value.int == 3
-    scored = convert.scored_out(
+    scored = points.scored_out(
         ScoredPoint(id=1, version=2, score=0.5, payload=None, vectors={"a": np.ones(2)}),
         unnamed=False,
     )
@@ -285,21 +285,21 @@ def test_records_and_scored_points_out() -> None:
 
 
 def test_order_by() -> None:
-    got = convert.order_by_in(pb.OrderBy(key="n"))
+    got = points.order_by_in(pb.OrderBy(key="n"))
     assert (got.key, got.direction, got.start_from) == ("n", Direction.ASC, None)
     desc = pb.OrderBy(key="n", direction=pb.Direction.Desc, start_from=pb.StartFrom(integer=5))
-    got = convert.order_by_in(desc)
+    got = points.order_by_in(desc)
     assert (got.direction, got.start_from) == (Direction.DESC, 5)
-    got = convert.order_by_in(pb.OrderBy(key="n", start_from=pb.StartFrom(float=1.5)))
+    got = points.order_by_in(pb.OrderBy(key="n", start_from=pb.StartFrom(float=1.5)))
     assert got.start_from == 1.5
     stamp = Timestamp()
     stamp.FromDatetime(dt.datetime(2024, 1, 2, 3, 4, 5))
-    got = convert.order_by_in(pb.OrderBy(key="t", start_from=pb.StartFrom(timestamp=stamp)))
+    got = points.order_by_in(pb.OrderBy(key="t", start_from=pb.StartFrom(timestamp=stamp)))
     assert got.start_from == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     text = pb.OrderBy(key="t", start_from=pb.StartFrom(datetime="2024-01-02T03:04:05Z"))
-    assert convert.order_by_in(text).start_from == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    assert points.order_by_in(text).start_from == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     with pytest.raises(BadRequest, match=r"order_by\.start_from\.datetime"):
-        convert.order_by_in(pb.OrderBy(key="t", start_from=pb.StartFrom(datetime="yesterday")))
+        points.order_by_in(pb.OrderBy(key="t", start_from=pb.StartFrom(datetime="yesterday")))
 
 
 # ----------------------------------------------------------------------------- search and query
@@ -317,22 +317,22 @@ def test_search_request() -> None:
         with_payload=pb.WithPayloadSelector(enable=True),
         filter=pb.Filter(must=[pb.Condition(has_vector=pb.HasVectorCondition(has_vector="img"))]),
     )
-    got = query.search_in(request)
+    got = search.search_in(request)
     assert isinstance(got.query, Nearest) and got.checked_as == "search"
     assert (got.using, got.limit, got.offset, got.score_threshold) == ("img", 3, 1, 0.5)
     assert got.params is not None and (got.params.hnsw_ef, got.params.exact) == (64, True)
     assert got.with_payload.enabled and not got.with_vectors.enabled
     assert got.filter is not None
-    defaults = query.search_in(pb.SearchPoints(vector=[1.0], limit=1))
+    defaults = search.search_in(pb.SearchPoints(vector=[1.0], limit=1))
     assert (defaults.using, defaults.offset, defaults.score_threshold) == ("", 0, None)
     assert not defaults.with_payload.enabled
-    sparse = query.search_in(
+    sparse = search.search_in(
         pb.SearchPoints(vector=[1.0], sparse_indices=pb.SparseIndices(data=[4]), vector_name="s")
     )
     assert isinstance(sparse.query, Nearest) and isinstance(sparse.query.vector, SparseVector)
     assert (sparse.using, sparse.query.vector.indices.tolist()) == ("s", [4])
     with pytest.raises(Unsupported, match="shard keys"):
-        query.search_in(pb.SearchPoints(vector=[1.0], shard_key_selector=pb.ShardKeySelector()))
+        search.search_in(pb.SearchPoints(vector=[1.0], shard_key_selector=pb.ShardKeySelector()))
 
 
 # ----------------------------------------------------------------------------- collection configs
@@ -343,7 +343,7 @@ def test_create_collection_defaults_like_qdrant() -> None:
         collection_name="c",
         vectors_config=pb.VectorsConfig(params=pb.VectorParams(size=4, distance=pb.Distance.Dot)),
     )
-    got = config.collection_config_in(request)
+    got = collections.collection_config_in(request)
     assert got.params.vectors == {DEFAULT_VECTOR: VectorParams(size=4, distance=Distance.DOT)}
     assert got == CollectionConfig(params=CollectionParams(vectors=got.params.vectors))
 
@@ -391,7 +391,7 @@ def test_create_collection_config_round_trip() -> None:
             ),
         ),
     )
-    got = config.collection_config_in(request)
+    got = collections.collection_config_in(request)
     a, b = got.params.vectors["a"], got.params.vectors["b"]
     assert (a.size, a.distance, a.hnsw_config, a.on_disk, a.datatype) == (
         3,
@@ -414,7 +414,7 @@ def test_create_collection_config_round_trip() -> None:
         "max_query_limit": 50,
         "multivector_config": {"a": {"max_vectors": 3}},
     }
-    out = config.collection_config_out(got)
+    out = collections.collection_config_out(got)
     assert out.params.vectors_config == request.vectors_config
     assert out.quantization_config == quantization
     assert out.strict_mode_config == request.strict_mode_config
@@ -433,15 +433,15 @@ def test_binary_quantization_both_ways() -> None:
             ),
         )
     )
-    as_json = config.quantization_in(message, "q")
+    as_json = collections.quantization_in(message, "q")
     assert as_json == {
         "binary": {"always_ram": True, "encoding": "two_bits", "query_encoding": "scalar8bits"}
     }
-    assert config.quantization_out(as_json) == message
+    assert collections.quantization_out(as_json) == message
 
 
 def test_default_optimizer_threads_are_auto() -> None:
-    out = config.collection_config_out(CollectionConfig())
+    out = collections.collection_config_out(CollectionConfig())
     threads = out.optimizer_config.max_optimization_threads
     assert threads.WhichOneof("variant") == "setting"
     assert threads.setting == pb.MaxOptimizationThreads.Setting.Auto
@@ -469,7 +469,7 @@ def test_default_optimizer_threads_are_auto() -> None:
 )
 def test_bad_configs_name_the_field(request_: pb.CreateCollection, message: str) -> None:
     with pytest.raises(BadRequest, match=message):
-        config.collection_config_in(request_)
+        collections.collection_config_in(request_)
 
 
 def test_sparse_vectors_config_round_trip() -> None:
@@ -482,7 +482,7 @@ def test_sparse_vectors_config_round_trip() -> None:
             }
         )
     )
-    got = config.collection_config_in(request)
+    got = collections.collection_config_in(request)
     assert got.sparse_vectors == {
         "s": {
             "index": {"full_scan_threshold": 50, "on_disk": True, "datatype": "float16"},
@@ -490,10 +490,10 @@ def test_sparse_vectors_config_round_trip() -> None:
         },
         "t": {},
     }
-    out = config.collection_config_out(got).params.sparse_vectors_config
+    out = collections.collection_config_out(got).params.sparse_vectors_config
     assert out.map["s"] == pb.SparseVectorParams(index=index, modifier=pb.Modifier.Idf)
     assert out.map["t"] == pb.SparseVectorParams()
-    update = config.collection_update_in(
+    update = collections.collection_update_in(
         pb.UpdateCollection(
             sparse_vectors_config=pb.SparseVectorConfig(
                 map={"s": pb.SparseVectorParams(modifier=pb.Modifier.Value("None"))}
@@ -514,13 +514,13 @@ def test_update_collection() -> None:
         ),
         quantization_config=pb.QuantizationConfigDiff(disabled=pb.Disabled()),
     )
-    got = config.collection_update_in(request)
+    got = collections.collection_update_in(request)
     assert got.optimizers_config == {"indexing_threshold": 1234}
     assert got.params == {"replication_factor": 2}
     assert got.hnsw_config == {"ef_construct": 64}
     assert got.vectors == {DEFAULT_VECTOR: {"hnsw_config": {"m": 4}, "on_disk": True}}
     assert got.disable_quantization and got.quantization_config is None
-    empty = config.collection_update_in(pb.UpdateCollection(collection_name="c"))
+    empty = collections.collection_update_in(pb.UpdateCollection(collection_name="c"))
     assert (empty.params, empty.hnsw_config, empty.optimizers_config, empty.vectors) == (
         None,
         None,
@@ -538,7 +538,9 @@ def test_update_collection() -> None:
             )
         )
     )
-    assert config.collection_update_in(per_vector).vectors == {"a": {"disable_quantization": True}}
+    assert collections.collection_update_in(per_vector).vectors == {
+        "a": {"disable_quantization": True}
+    }
 
 
 def test_alias_actions() -> None:
@@ -549,10 +551,10 @@ def test_alias_actions() -> None:
             pb.AliasOperations(delete_alias=pb.DeleteAlias(alias_name="b")),
         ]
     )
-    got = config.alias_actions_in(request)
+    got = collections.alias_actions_in(request)
     assert [type(a).__name__ for a in got] == ["CreateAlias", "RenameAlias", "DeleteAlias"]
     with pytest.raises(BadRequest, match=r"^actions\[0\]: expected exactly one"):
-        config.alias_actions_in(pb.ChangeAliases(actions=[pb.AliasOperations()]))
+        collections.alias_actions_in(pb.ChangeAliases(actions=[pb.AliasOperations()]))
 
 
 def test_collection_info_out() -> None:
@@ -569,7 +571,7 @@ def test_collection_info_out() -> None:
         payload_schema={"tag": {"data_type": "keyword", "params": None, "points": 3}},
         warnings=["something"],
     )
-    out = config.collection_info_out(info)
+    out = collections.collection_info_out(info)
     assert out.status == pb.CollectionStatus.Yellow
     assert out.optimizer_status.ok
     assert (out.points_count, out.vectors_count, out.indexed_vectors_count) == (3, 3, 1)
@@ -587,9 +589,11 @@ def _index(**kwargs: object) -> pb.CreateFieldIndexCollection:
 
 
 def test_field_schema() -> None:
-    assert config.field_schema_in(_index()) is None
-    assert config.field_schema_in(_index(field_type=pb.FieldType.FieldTypeKeyword)) == "keyword"
-    assert config.field_schema_in(_index(field_type=pb.FieldType.FieldTypeUuid)) == "uuid"
+    assert collections.field_schema_in(_index()) is None
+    assert (
+        collections.field_schema_in(_index(field_type=pb.FieldType.FieldTypeKeyword)) == "keyword"
+    )
+    assert collections.field_schema_in(_index(field_type=pb.FieldType.FieldTypeUuid)) == "uuid"
     text = _index(
         field_type=pb.FieldType.FieldTypeText,
         field_index_params=pb.PayloadIndexParams(
@@ -598,7 +602,7 @@ def test_field_schema() -> None:
             )
         ),
     )
-    assert config.field_schema_in(text) == {
+    assert collections.field_schema_in(text) == {
         "type": "text",
         "tokenizer": "prefix",
         "lowercase": False,
@@ -610,7 +614,7 @@ def test_field_schema() -> None:
             integer_index_params=pb.IntegerIndexParams(lookup=False)
         ),
     )
-    assert config.field_schema_in(integer) == {"type": "integer", "lookup": False}
+    assert collections.field_schema_in(integer) == {"type": "integer", "lookup": False}
 
 
 @pytest.mark.parametrize(
@@ -640,7 +644,7 @@ def test_field_schema() -> None:
 )
 def test_bad_field_schemas(request_: pb.CreateFieldIndexCollection, message: str) -> None:
     with pytest.raises(BadRequest, match=message):
-        config.field_schema_in(request_)
+        collections.field_schema_in(request_)
 
 
 def test_payload_schema_out_with_params() -> None:
@@ -649,10 +653,10 @@ def test_payload_schema_out_with_params() -> None:
         "params": {"type": "text", "tokenizer": "word", "lowercase": True, "min_token_len": None},
         "points": 2,
     }
-    out = config.payload_schema_out(text)
+    out = collections.payload_schema_out(text)
     assert out.data_type == pb.PayloadSchemaType.Text
     params = out.params.text_index_params
     assert (params.tokenizer, params.lowercase) == (pb.TokenizerType.Word, True)
     assert not params.HasField("min_token_len")
     tenant = {"data_type": "keyword", "params": {"type": "keyword", "is_tenant": True}, "points": 0}
-    assert config.payload_schema_out(tenant).params.keyword_index_params.is_tenant
+    assert collections.payload_schema_out(tenant).params.keyword_index_params.is_tenant

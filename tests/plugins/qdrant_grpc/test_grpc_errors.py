@@ -12,8 +12,8 @@ import grpc
 import pytest
 from qdrant_client import grpc as pb
 
-from vectorizer_qdrant_grpc.errors import domain_errors, internal_message
 from vectorizer_qdrant_grpc.server import grpc_server
+from vectorizer_qdrant_grpc.wire.errors import domain_errors, internal_message
 
 HOST = "127.0.0.1"
 

@@ -32,7 +32,7 @@ from vectorizer.filters.ast import (
     Range,
     ValuesCount,
 )
-from vectorizer_qdrant_grpc.filters import InvalidFilter, filter_in
+from vectorizer_qdrant_grpc.wire.filters import InvalidFilter, filter_in
 from vectorizer_qdrant_rest.wire.filters import filter_in as rest_filter_in
 
 UUID = "6f2de94a-03c3-4641-809d-f374a0c13c0e"

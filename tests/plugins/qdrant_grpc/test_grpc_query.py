@@ -25,7 +25,7 @@ from vectorizer.query import (
     Sample,
 )
 from vectorizer.query import formula as fx
-from vectorizer_qdrant_grpc import query
+from vectorizer_qdrant_grpc.wire import search
 
 UUID = "6f2de94a-03c3-4641-809d-f374a0c13c0e"
 
@@ -47,7 +47,7 @@ def test_query_points_with_nested_prefetches() -> None:
         score_threshold=0.5,
         lookup_from=pb.LookupLocation(collection_name="other", vector_name="v"),
     )
-    request = query.query_request_in(
+    request = search.query_request_in(
         pb.QueryPoints(
             prefetch=[outer],
             query=pb.Query(fusion=pb.Fusion.DBSF),
@@ -69,7 +69,7 @@ def test_query_points_with_nested_prefetches() -> None:
 
 
 def test_no_query_lists_points() -> None:
-    request = query.query_request_in(pb.QueryPoints())
+    request = search.query_request_in(pb.QueryPoints())
     assert (request.query, request.prefetch, request.limit) == (None, [], 10)
 
 
@@ -81,7 +81,7 @@ def test_every_query_kind() -> None:
             strategy=pb.RecommendStrategy.BestScore,
         )
     )
-    got = query.query_in(recommend, "query")
+    got = search.query_in(recommend, "query")
     assert isinstance(got, Recommend)
     assert got.positive[0] == 1 and got.negative == (UUID,)
     assert got.strategy is RecommendStrategy.BEST_SCORE
@@ -89,18 +89,18 @@ def test_every_query_kind() -> None:
     discover = pb.Query(
         discover=pb.DiscoverInput(target=by_id(5), context=pb.ContextInput(pairs=[pair]))
     )
-    assert query.query_in(discover, "q") == Discover(5, (ContextPair(1, 2),))
+    assert search.query_in(discover, "q") == Discover(5, (ContextPair(1, 2),))
     context = pb.Query(context=pb.ContextInput(pairs=[pair]))
-    assert query.query_in(context, "q") == Context((ContextPair(1, 2),))
-    order = query.query_in(pb.Query(order_by=pb.OrderBy(key="n")), "q")
+    assert search.query_in(context, "q") == Context((ContextPair(1, 2),))
+    order = search.query_in(pb.Query(order_by=pb.OrderBy(key="n")), "q")
     assert isinstance(order, OrderByQuery) and order.order_by.key == "n"
-    assert query.query_in(pb.Query(sample=pb.Sample.Random), "q") == Sample()
-    assert query.query_in(pb.Query(fusion=pb.Fusion.RRF), "q") == Fusion(FusionMethod.RRF)
-    sparse = query.query_in(
+    assert search.query_in(pb.Query(sample=pb.Sample.Random), "q") == Sample()
+    assert search.query_in(pb.Query(fusion=pb.Fusion.RRF), "q") == Fusion(FusionMethod.RRF)
+    sparse = search.query_in(
         pb.Query(nearest=pb.VectorInput(sparse=pb.SparseVector(indices=[4], values=[1.5]))), "q"
     )
     assert isinstance(sparse, Nearest) and isinstance(sparse.vector, SparseVector)
-    multi = query.query_in(
+    multi = search.query_in(
         pb.Query(
             nearest=pb.VectorInput(
                 multi_dense=pb.MultiDenseVector(vectors=[pb.DenseVector(data=[1.0, 2.0])] * 2)
@@ -137,7 +137,7 @@ def test_formula_expressions() -> None:
         )
     )
     formula = pb.Formula(expression=expression, defaults={"x": pb.Value(double_value=1.5)})
-    got = query.query_in(pb.Query(formula=formula), "query")
+    got = search.query_in(pb.Query(formula=formula), "query")
     assert isinstance(got, Formula)
     assert got.defaults == {"x": 1.5}
     assert isinstance(got.expression, fx.Sum)
@@ -151,21 +151,21 @@ def test_formula_expressions() -> None:
 
 def test_errors_name_the_field() -> None:
     with pytest.raises(BadRequest, match=r"^query_points\[1\]\.query: Query is empty"):
-        query.query_request_in(pb.QueryPoints(query=pb.Query()), "query_points[1]")
+        search.query_request_in(pb.QueryPoints(query=pb.Query()), "query_points[1]")
     empty = pb.Formula(expression=pb.Expression(sum=pb.SumExpression(sum=[pb.Expression()])))
     with pytest.raises(BadRequest, match=r"^query\.formula\.expression\.sum\.sum\[0\]: "):
-        query.query_request_in(pb.QueryPoints(query=pb.Query(formula=empty)))
+        search.query_request_in(pb.QueryPoints(query=pb.Query(formula=empty)))
     with pytest.raises(BadRequest, match=r"query\.recommend\.positive\[0\]\.sparse\.values"):
         bad = pb.VectorInput(sparse=pb.SparseVector(indices=[1, 2], values=[1.0]))
-        query.query_in(pb.Query(recommend=pb.RecommendInput(positive=[bad])), "query")
+        search.query_in(pb.Query(recommend=pb.RecommendInput(positive=[bad])), "query")
     with pytest.raises(Unsupported, match=r"MMR re-ranking \(query\.nearest_with_mmr\)"):
-        query.query_in(pb.Query(nearest_with_mmr=pb.NearestInputWithMmr()), "query")
+        search.query_in(pb.Query(nearest_with_mmr=pb.NearestInputWithMmr()), "query")
     with pytest.raises(Unsupported, match="shard keys"):
-        query.query_request_in(pb.QueryPoints(shard_key_selector=pb.ShardKeySelector()))
+        search.query_request_in(pb.QueryPoints(shard_key_selector=pb.ShardKeySelector()))
 
 
 def test_legacy_requests() -> None:
-    recommend = query.recommend_in(
+    recommend = search.recommend_in(
         pb.RecommendPoints(
             positive=[pb.PointId(num=1)],
             positive_vectors=[pb.Vector(data=[1.0, 0.0])],
@@ -187,12 +187,12 @@ def test_legacy_requests() -> None:
         positive=pb.VectorExample(id=pb.PointId(num=1)),
         negative=pb.VectorExample(vector=pb.Vector(data=[0.0, 1.0])),
     )
-    context = query.discover_in(pb.DiscoverPoints(context=[pair], limit=5))
+    context = search.discover_in(pb.DiscoverPoints(context=[pair], limit=5))
     assert isinstance(context.query, Context) and context.limit == 5
     target = pb.TargetVector(single=pb.VectorExample(id=pb.PointId(num=9)))
-    discover = query.discover_in(pb.DiscoverPoints(target=target, context=[pair], limit=5))
+    discover = search.discover_in(pb.DiscoverPoints(target=target, context=[pair], limit=5))
     assert isinstance(discover.query, Discover) and discover.query.target == 9
-    groups = query.search_groups_in(
+    groups = search.search_groups_in(
         pb.SearchPointGroups(
             vector=[0.5, 2.0],
             sparse_indices=pb.SparseIndices(data=[3, 8]),
@@ -212,7 +212,7 @@ def test_legacy_requests() -> None:
 
 def test_groups_out() -> None:
     hit = ScoredPoint(id=UUID, version=0, score=0.5, payload={"a": 1})
-    out = query.groups_out(
+    out = search.groups_out(
         [PointGroup("x", [hit]), PointGroup(7, []), PointGroup(-2, [])],
         unnamed=True,
         lookup_unnamed=True,

@@ -21,7 +21,7 @@ from vectorizer.models import (
     PointStruct,
     VectorParams,
 )
-from vectorizer_qdrant_grpc import search
+from vectorizer_qdrant_grpc.endpoints import search
 
 PLUGIN = "query_recorder"
 

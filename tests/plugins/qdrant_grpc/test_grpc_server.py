@@ -21,8 +21,8 @@ from qdrant_client.grpc import (
 
 import vectorizer_qdrant_grpc
 from vectorizer import QDRANT_TITLE, QDRANT_VERSION, ServerSpec, build_commit
+from vectorizer_qdrant_grpc.endpoints.service import rpc_names
 from vectorizer_qdrant_grpc.server import MAX_MESSAGE_LENGTH, GrpcBindError, grpc_server
-from vectorizer_qdrant_grpc.services import rpc_names
 
 HOST = "127.0.0.1"
 

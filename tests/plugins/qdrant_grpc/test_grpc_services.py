@@ -27,9 +27,9 @@ from vectorizer.errors import (
     StorageError,
     Unsupported,
 )
-from vectorizer_qdrant_grpc.collections import WARNING_METADATA
-from vectorizer_qdrant_grpc.errors import message, status_code
+from vectorizer_qdrant_grpc.endpoints.collections import WARNING_METADATA
 from vectorizer_qdrant_grpc.server import grpc_server
+from vectorizer_qdrant_grpc.wire.errors import message, status_code
 
 HOST = "127.0.0.1"
 UUID = "6f2de94a-03c3-4641-809d-f374a0c13c0e"
@@ -92,7 +92,7 @@ def create(stubs: Stubs, name: str = "c", size: int = 4) -> None:
 
 
 def point(pid: int | str, vector: list[float], **payload: Any) -> pb.PointStruct:
-    from vectorizer_qdrant_grpc.values import payload_out
+    from vectorizer_qdrant_grpc.wire.values import payload_out
 
     key = {"num": pid} if isinstance(pid, int) else {"uuid": pid}
     return pb.PointStruct(
@@ -395,7 +395,7 @@ def test_every_batch_operation_kind(stubs: Stubs) -> None:
     create(stubs)
     ids = pb.PointsSelector(points=pb.PointsIdsList(ids=[pb.PointId(num=1)]))
     op = pb.PointsUpdateOperation
-    from vectorizer_qdrant_grpc.values import payload_out
+    from vectorizer_qdrant_grpc.wire.values import payload_out
 
     ops = [
         op(upsert=op.PointStructList(points=[point(1, [1, 0, 0, 0], a=1), point(2, [0, 1, 0, 0])])),

@@ -15,8 +15,8 @@ from qdrant_client import grpc as pb
 
 from vectorizer import Engine
 from vectorizer.snapshots import SnapshotDescription
+from vectorizer_qdrant_grpc.endpoints.snapshots import description_out
 from vectorizer_qdrant_grpc.server import grpc_server
-from vectorizer_qdrant_grpc.snapshots import description_out
 
 HOST = "127.0.0.1"
 

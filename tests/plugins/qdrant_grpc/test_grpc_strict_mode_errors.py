@@ -9,7 +9,7 @@ import grpc
 import pytest
 
 from vectorizer import RateLimited, StrictModeViolation, VectorizerError
-from vectorizer_qdrant_grpc.errors import domain_errors
+from vectorizer_qdrant_grpc.wire.errors import domain_errors
 
 
 class Aborted(Exception):

@@ -14,7 +14,7 @@ from qdrant_client import grpc as pb
 
 from vectorizer import Engine, Unsupported
 from vectorizer_qdrant_grpc.server import grpc_server
-from vectorizer_qdrant_grpc.unknown import STUBS_VERSION, check_known, unknown_fields_in
+from vectorizer_qdrant_grpc.wire.unknown import STUBS_VERSION, check_known, unknown_fields_in
 
 HOST = "127.0.0.1"
 M = TypeVar("M", bound=Message)

@@ -2,7 +2,7 @@
 
 Point ids keep their kind (`num` <-> int, `uuid` <-> str); payload values keep theirs
 (`integer_value` <-> int, `double_value` <-> float, string, bool, list, struct, null).
-Used by `filters.py` and `convert.py`.
+Used by the other `wire/` modules.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The search family of `qdrant.Points` over the core: search, the universal Query API,
 recommend and discover (with their batches and groups), facets and the distance matrix.
 
-Each RPC body converts its request once (`query.py`, `convert.py`), runs it on the core
+Each RPC body converts its request once (`wire/search.py`), runs it on the core
 (`vectorizer.query`, the one executor of every read by vector, as the REST plugin does;
 `vectorizer.facet`, `vectorizer.matrix`) and builds the response; the servicer
 (`points.py`) runs them in worker threads.
@@ -19,8 +19,18 @@ from vectorizer.facet import facet as facet_counts
 from vectorizer.matrix import DistanceMatrix, search_matrix
 from vectorizer.models import DEFAULT_VECTOR
 from vectorizer.query import GroupsRequest, QueryRequest
-from vectorizer_qdrant_grpc import convert, query
-from vectorizer_qdrant_grpc.values import opt, point_id_out
+from vectorizer_qdrant_grpc.wire.points import filter_field, no_shard_key, scored_list_out
+from vectorizer_qdrant_grpc.wire.search import (
+    discover_in,
+    groups_out,
+    query_groups_in,
+    query_request_in,
+    recommend_groups_in,
+    recommend_in,
+    search_groups_in,
+    search_in,
+)
+from vectorizer_qdrant_grpc.wire.values import opt, point_id_out
 
 
 def _points(engine: Engine, name: str, requests: list[QueryRequest]) -> list[list[pb.ScoredPoint]]:
@@ -28,7 +38,7 @@ def _points(engine: Engine, name: str, requests: list[QueryRequest]) -> list[lis
     collection = engine.get_collection(name)
     results = engine_query.query_batch(collection, requests, engine.get_collection)
     unnamed = collection.config.unnamed
-    return [convert.scored_list_out(points, unnamed) for points in results]
+    return [scored_list_out(points, unnamed) for points in results]
 
 
 def _groups(engine: Engine, name: str, request: GroupsRequest) -> pb.GroupsResult:
@@ -38,7 +48,7 @@ def _groups(engine: Engine, name: str, request: GroupsRequest) -> pb.GroupsResul
     lookup_unnamed = False
     if request.with_lookup is not None:
         lookup_unnamed = engine.get_collection(request.with_lookup.collection).config.unnamed
-    return query.groups_out(groups, collection.config.unnamed, lookup_unnamed)
+    return groups_out(groups, collection.config.unnamed, lookup_unnamed)
 
 
 def _batch(results: list[list[pb.ScoredPoint]]) -> list[pb.BatchResult]:
@@ -49,22 +59,20 @@ def _batch(results: list[list[pb.ScoredPoint]]) -> list[pb.BatchResult]:
 
 
 def search(engine: Engine, request: pb.SearchPoints) -> Any:
-    found = _points(engine, request.collection_name, [query.search_in(request)])
+    found = _points(engine, request.collection_name, [search_in(request)])
     return pb.SearchResponse(result=found[0])
 
 
 def search_batch(engine: Engine, request: pb.SearchBatchPoints) -> Any:
     """Every search runs on the batch's collection (their own `collection_name` is unused,
     as in Qdrant)."""
-    searches = [
-        query.search_in(s, f"search_points[{i}]") for i, s in enumerate(request.search_points)
-    ]
+    searches = [search_in(s, f"search_points[{i}]") for i, s in enumerate(request.search_points)]
     found = _points(engine, request.collection_name, searches)
     return pb.SearchBatchResponse(result=_batch(found))
 
 
 def search_groups(engine: Engine, request: pb.SearchPointGroups) -> Any:
-    groups = _groups(engine, request.collection_name, query.search_groups_in(request))
+    groups = _groups(engine, request.collection_name, search_groups_in(request))
     return pb.SearchGroupsResponse(result=groups)
 
 
@@ -72,20 +80,20 @@ def search_groups(engine: Engine, request: pb.SearchPointGroups) -> Any:
 
 
 def query_points(engine: Engine, request: pb.QueryPoints) -> Any:
-    found = _points(engine, request.collection_name, [query.query_request_in(request)])
+    found = _points(engine, request.collection_name, [query_request_in(request)])
     return pb.QueryResponse(result=found[0])
 
 
 def query_batch(engine: Engine, request: pb.QueryBatchPoints) -> Any:
     """Every query runs on the batch's collection."""
     requests = [
-        query.query_request_in(q, f"query_points[{i}]") for i, q in enumerate(request.query_points)
+        query_request_in(q, f"query_points[{i}]") for i, q in enumerate(request.query_points)
     ]
     return pb.QueryBatchResponse(result=_batch(_points(engine, request.collection_name, requests)))
 
 
 def query_groups(engine: Engine, request: pb.QueryPointGroups) -> Any:
-    groups = _groups(engine, request.collection_name, query.query_groups_in(request))
+    groups = _groups(engine, request.collection_name, query_groups_in(request))
     return pb.QueryGroupsResponse(result=groups)
 
 
@@ -93,34 +101,33 @@ def query_groups(engine: Engine, request: pb.QueryPointGroups) -> Any:
 
 
 def recommend(engine: Engine, request: pb.RecommendPoints) -> Any:
-    found = _points(engine, request.collection_name, [query.recommend_in(request)])
+    found = _points(engine, request.collection_name, [recommend_in(request)])
     return pb.RecommendResponse(result=found[0])
 
 
 def recommend_batch(engine: Engine, request: pb.RecommendBatchPoints) -> Any:
     """Every recommendation runs on the batch's collection."""
     requests = [
-        query.recommend_in(r, f"recommend_points[{i}]")
-        for i, r in enumerate(request.recommend_points)
+        recommend_in(r, f"recommend_points[{i}]") for i, r in enumerate(request.recommend_points)
     ]
     found = _points(engine, request.collection_name, requests)
     return pb.RecommendBatchResponse(result=_batch(found))
 
 
 def recommend_groups(engine: Engine, request: pb.RecommendPointGroups) -> Any:
-    groups = _groups(engine, request.collection_name, query.recommend_groups_in(request))
+    groups = _groups(engine, request.collection_name, recommend_groups_in(request))
     return pb.RecommendGroupsResponse(result=groups)
 
 
 def discover(engine: Engine, request: pb.DiscoverPoints) -> Any:
-    found = _points(engine, request.collection_name, [query.discover_in(request)])
+    found = _points(engine, request.collection_name, [discover_in(request)])
     return pb.DiscoverResponse(result=found[0])
 
 
 def discover_batch(engine: Engine, request: pb.DiscoverBatchPoints) -> Any:
     """Every discovery runs on the batch's collection."""
     requests = [
-        query.discover_in(d, f"discover_points[{i}]") for i, d in enumerate(request.discover_points)
+        discover_in(d, f"discover_points[{i}]") for i, d in enumerate(request.discover_points)
     ]
     found = _points(engine, request.collection_name, requests)
     return pb.DiscoverBatchResponse(result=_batch(found))
@@ -138,11 +145,11 @@ def _facet_value_out(value: str | int | bool) -> pb.FacetValue:
 
 
 def facet(engine: Engine, request: pb.FacetCounts) -> Any:
-    convert.no_shard_key(request)
+    no_shard_key(request)
     hits = facet_counts(
         engine.get_collection(request.collection_name),
         request.key,
-        filter=convert.filter_field(request),
+        filter=filter_field(request),
         limit=opt(request, "limit"),
         exact=opt(request, "exact"),
     )
@@ -152,11 +159,11 @@ def facet(engine: Engine, request: pb.FacetCounts) -> Any:
 
 
 def _matrix(engine: Engine, request: pb.SearchMatrixPoints) -> DistanceMatrix:
-    convert.no_shard_key(request)
+    no_shard_key(request)
     return search_matrix(
         engine.get_collection(request.collection_name),
         using=request.using if request.HasField("using") else DEFAULT_VECTOR,
-        filter=convert.filter_field(request),
+        filter=filter_field(request),
         sample=opt(request, "sample"),
         limit=opt(request, "limit"),
     )

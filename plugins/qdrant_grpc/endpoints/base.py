@@ -19,8 +19,8 @@ import grpc
 from google.protobuf.message import Message
 
 from vectorizer import Unsupported
-from vectorizer_qdrant_grpc.errors import domain_errors
-from vectorizer_qdrant_grpc.unknown import check_known
+from vectorizer_qdrant_grpc.wire.errors import domain_errors
+from vectorizer_qdrant_grpc.wire.unknown import check_known
 
 Req = TypeVar("Req", bound=Message)
 Resp = TypeVar("Resp", bound=Message)

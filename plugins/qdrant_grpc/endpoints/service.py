@@ -1,7 +1,8 @@
 """The servicers of Qdrant's gRPC services, on the stubs generated in `qdrant_client.grpc`.
 
-`qdrant.Qdrant` (HealthCheck) is here; `qdrant.Collections` is in `collections.py`,
-`qdrant.Points` in `points.py` and `qdrant.Snapshots` in `snapshots.py`. Each service class
+`qdrant.Qdrant` (HealthCheck) is here, with `add_services` registering every service;
+`qdrant.Collections` is in `collections.py`, `qdrant.Points` in `points.py` (its search
+family in `search.py`) and `qdrant.Snapshots` in `snapshots.py`. Each service class
 starts from `base.unimplemented`, where every RPC answers UNIMPLEMENTED naming itself (and
 the feature it needs); implementing an RPC means overriding that method.
 """
@@ -12,11 +13,11 @@ import grpc
 from qdrant_client import grpc as pb
 
 from vectorizer import QDRANT_TITLE, QDRANT_VERSION, build_commit
-from vectorizer_qdrant_grpc.base import Service, rpc_names, unimplemented
-from vectorizer_qdrant_grpc.collections import CollectionsService
-from vectorizer_qdrant_grpc.errors import domain_errors
-from vectorizer_qdrant_grpc.points import PointsService
-from vectorizer_qdrant_grpc.snapshots import SnapshotsService
+from vectorizer_qdrant_grpc.endpoints.base import Service, rpc_names, unimplemented
+from vectorizer_qdrant_grpc.endpoints.collections import CollectionsService
+from vectorizer_qdrant_grpc.endpoints.points import PointsService
+from vectorizer_qdrant_grpc.endpoints.snapshots import SnapshotsService
+from vectorizer_qdrant_grpc.wire.errors import domain_errors
 
 __all__ = [
     "CollectionsService",

@@ -1,6 +1,6 @@
 """`qdrant.Points`: point writes, reads, search and query over the engine.
 
-Every RPC converts its request (`convert.py`, `filters.py`, `config.py`), calls the
+Every RPC converts its request (`wire/`), calls the
 engine and builds its response in a worker thread (`base.threaded`). Writes answer
 `Completed` with `wait`, `Acknowledged` without, as the REST plugin does. The search
 family (search, query, recommend, discover, groups, facet, distance matrix) is in
@@ -18,9 +18,30 @@ from vectorizer import Engine
 from vectorizer import operations as ops
 from vectorizer.errors import BadRequest, located
 from vectorizer.payload import parse_path
-from vectorizer_qdrant_grpc import config, convert, search
-from vectorizer_qdrant_grpc.base import Service, threaded, unimplemented
-from vectorizer_qdrant_grpc.values import invalid, opt, payload_in, point_id_in, point_id_out
+from vectorizer_qdrant_grpc.endpoints import search
+from vectorizer_qdrant_grpc.endpoints.base import Service, threaded, unimplemented
+from vectorizer_qdrant_grpc.wire.collections import field_schema_in
+from vectorizer_qdrant_grpc.wire.points import (
+    filter_field,
+    no_shard_key,
+    order_by_in,
+    point_vectors_in,
+    points_in,
+    record_out,
+    selector_in,
+    update_result_out,
+    waits,
+    with_payload_in,
+    with_vectors_in,
+)
+from vectorizer_qdrant_grpc.wire.values import (
+    invalid,
+    opt,
+    payload_in,
+    point_id_in,
+    point_id_out,
+    point_ids_in,
+)
 
 # ----------------------------------------------------------------------------- writes
 
@@ -31,19 +52,19 @@ def _at(where: str, name: str) -> str:
 
 def upsert_op(msg: Any, where: str = "") -> ops.Upsert:
     """UpsertPoints, or a batch's PointStructList."""
-    convert.no_shard_key(msg)
-    return ops.Upsert(tuple(convert.points_in(msg.points, _at(where, "points"))))
+    no_shard_key(msg)
+    return ops.Upsert(tuple(points_in(msg.points, _at(where, "points"))))
 
 
 def delete_op(msg: Any, where: str = "") -> ops.DeletePoints:
     """DeletePoints (or its batch form): points by id or by filter."""
-    convert.no_shard_key(msg)
-    ids, flt = convert.selector_in(opt(msg, "points"), _at(where, "points"))
+    no_shard_key(msg)
+    ids, flt = selector_in(opt(msg, "points"), _at(where, "points"))
     return ops.DeletePoints(ops.ids_of(ids), flt)
 
 
 def delete_deprecated_op(msg: pb.PointsSelector, where: str) -> ops.DeletePoints:
-    ids, flt = convert.selector_in(msg, where)
+    ids, flt = selector_in(msg, where)
     return ops.DeletePoints(ops.ids_of(ids), flt)
 
 
@@ -59,52 +80,52 @@ def _payload_key(msg: Any, where: str) -> str | None:
 
 def set_payload_op(msg: Any, where: str = "") -> ops.SetPayload:
     """SetPayloadPoints (or its batch form): merge the payload, at `key` when given."""
-    convert.no_shard_key(msg)
+    no_shard_key(msg)
     key = _payload_key(msg, where)
-    ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
+    ids, flt = selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
     return ops.SetPayload(payload_in(msg.payload), ops.ids_of(ids), flt, key)
 
 
 def overwrite_payload_op(msg: Any, where: str = "") -> ops.OverwritePayload:
     """SetPayloadPoints / OverwritePayload: replace the whole payload (no `key`)."""
-    convert.no_shard_key(msg)
+    no_shard_key(msg)
     if msg.HasField("key"):
         raise invalid(_at(where, "key"), "`key` is not allowed when overwriting the payload")
-    ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
+    ids, flt = selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
     return ops.OverwritePayload(payload_in(msg.payload), ops.ids_of(ids), flt)
 
 
 def delete_payload_op(msg: Any, where: str = "") -> ops.DeletePayload:
-    convert.no_shard_key(msg)
+    no_shard_key(msg)
     keys = list(msg.keys)
     for i, key in enumerate(keys):
         try:
             parse_path(key)
         except BadRequest as exc:
             raise invalid(_at(where, f"keys[{i}]"), exc.message) from None
-    ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
+    ids, flt = selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
     return ops.DeletePayload(tuple(keys), ops.ids_of(ids), flt)
 
 
 def clear_payload_op(msg: Any, where: str = "") -> ops.ClearPayload:
-    convert.no_shard_key(msg)
-    ids, flt = convert.selector_in(opt(msg, "points"), _at(where, "points"))
+    no_shard_key(msg)
+    ids, flt = selector_in(opt(msg, "points"), _at(where, "points"))
     return ops.ClearPayload(ops.ids_of(ids), flt)
 
 
 def clear_payload_deprecated_op(msg: pb.PointsSelector, where: str) -> ops.ClearPayload:
-    ids, flt = convert.selector_in(msg, where)
+    ids, flt = selector_in(msg, where)
     return ops.ClearPayload(ops.ids_of(ids), flt)
 
 
 def update_vectors_op(msg: Any, where: str = "") -> ops.UpdateVectors:
-    convert.no_shard_key(msg)
-    return ops.UpdateVectors(tuple(convert.point_vectors_in(msg.points, _at(where, "points"))))
+    no_shard_key(msg)
+    return ops.UpdateVectors(tuple(point_vectors_in(msg.points, _at(where, "points"))))
 
 
 def delete_vectors_op(msg: Any, where: str = "") -> ops.DeleteVectors:
-    convert.no_shard_key(msg)
-    ids, flt = convert.selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
+    no_shard_key(msg)
+    ids, flt = selector_in(opt(msg, "points_selector"), _at(where, "points_selector"))
     if not msg.HasField("vectors"):
         raise invalid(_at(where, "vectors"), "vectors is expected")
     return ops.DeleteVectors(tuple(msg.vectors.names), ops.ids_of(ids), flt)
@@ -150,9 +171,7 @@ def _write_rpc(
     def work(engine: Engine, request: Any) -> pb.PointsOperationResponse:
         operation = converter(request)
         result = engine.get_collection(request.collection_name).apply(operation)
-        return pb.PointsOperationResponse(
-            result=convert.update_result_out(result, convert.waits(request))
-        )
+        return pb.PointsOperationResponse(result=update_result_out(result, waits(request)))
 
     work.__name__ = name
     work.__doc__ = converter.__doc__
@@ -166,65 +185,61 @@ def update_batch(engine: Engine, request: pb.UpdateBatchPoints) -> Any:
     operations, labels = batch_operations(request.operations)
     collection = engine.get_collection(request.collection_name)
     results = collection.apply_batch(operations, labels)
-    wait = convert.waits(request)
-    return pb.UpdateBatchResponse(result=[convert.update_result_out(r, wait) for r in results])
+    wait = waits(request)
+    return pb.UpdateBatchResponse(result=[update_result_out(r, wait) for r in results])
 
 
 def create_field_index(engine: Engine, request: pb.CreateFieldIndexCollection) -> Any:
-    schema = config.field_schema_in(request)
+    schema = field_schema_in(request)
     operation = ops.CreateFieldIndex(request.field_name, schema)
     result = engine.get_collection(request.collection_name).apply(operation)
-    return pb.PointsOperationResponse(
-        result=convert.update_result_out(result, convert.waits(request))
-    )
+    return pb.PointsOperationResponse(result=update_result_out(result, waits(request)))
 
 
 def delete_field_index(engine: Engine, request: pb.DeleteFieldIndexCollection) -> Any:
     operation = ops.DeleteFieldIndex(request.field_name)
     result = engine.get_collection(request.collection_name).apply(operation)
-    return pb.PointsOperationResponse(
-        result=convert.update_result_out(result, convert.waits(request))
-    )
+    return pb.PointsOperationResponse(result=update_result_out(result, waits(request)))
 
 
 # ----------------------------------------------------------------------------- reads
 
 
 def get(engine: Engine, request: pb.GetPoints) -> Any:
-    convert.no_shard_key(request)
-    ids = convert.point_ids_in(request.ids, "ids")
-    payload = convert.with_payload_in(opt(request, "with_payload"), default=True)
-    vectors = convert.with_vectors_in(opt(request, "with_vectors"))
+    no_shard_key(request)
+    ids = point_ids_in(request.ids, "ids")
+    payload = with_payload_in(opt(request, "with_payload"), default=True)
+    vectors = with_vectors_in(opt(request, "with_vectors"))
     collection = engine.get_collection(request.collection_name)
     unnamed = collection.config.unnamed
     records = collection.retrieve(ids, payload, vectors)
-    return pb.GetResponse(result=[convert.record_out(r, unnamed) for r in records])
+    return pb.GetResponse(result=[record_out(r, unnamed) for r in records])
 
 
 def scroll(engine: Engine, request: pb.ScrollPoints) -> Any:
-    convert.no_shard_key(request)
-    order_by = convert.order_by_in(request.order_by) if request.HasField("order_by") else None
+    no_shard_key(request)
+    order_by = order_by_in(request.order_by) if request.HasField("order_by") else None
     offset = point_id_in(request.offset, "offset") if request.HasField("offset") else None
-    flt = convert.filter_field(request)
+    flt = filter_field(request)
     collection = engine.get_collection(request.collection_name)
     page = collection.scroll(
         offset=offset,
         limit=request.limit if request.HasField("limit") else 10,
-        with_payload=convert.with_payload_in(opt(request, "with_payload"), default=True),
-        with_vectors=convert.with_vectors_in(opt(request, "with_vectors")),
+        with_payload=with_payload_in(opt(request, "with_payload"), default=True),
+        with_vectors=with_vectors_in(opt(request, "with_vectors")),
         filter=flt,
         order_by=order_by,
     )
     unnamed = collection.config.unnamed
-    response = pb.ScrollResponse(result=[convert.record_out(r, unnamed) for r in page.points])
+    response = pb.ScrollResponse(result=[record_out(r, unnamed) for r in page.points])
     if page.next_page_offset is not None:
         response.next_page_offset.CopyFrom(point_id_out(page.next_page_offset))
     return response
 
 
 def count(engine: Engine, request: pb.CountPoints) -> Any:
-    convert.no_shard_key(request)
-    flt = convert.filter_field(request)
+    no_shard_key(request)
+    flt = filter_field(request)
     exact = request.exact if request.HasField("exact") else True
     total = engine.get_collection(request.collection_name).count(filter=flt, exact=exact)
     return pb.CountResponse(result=pb.CountResult(count=total))

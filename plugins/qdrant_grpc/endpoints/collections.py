@@ -15,10 +15,15 @@ import grpc
 from qdrant_client import grpc as pb
 
 from vectorizer import Engine
-from vectorizer_qdrant_grpc import config
-from vectorizer_qdrant_grpc.base import Service, run, threaded, unimplemented
-from vectorizer_qdrant_grpc.errors import domain_errors
-from vectorizer_qdrant_grpc.unknown import check_known
+from vectorizer_qdrant_grpc.endpoints.base import Service, run, threaded, unimplemented
+from vectorizer_qdrant_grpc.wire.collections import (
+    alias_actions_in,
+    collection_config_in,
+    collection_info_out,
+    collection_update_in,
+)
+from vectorizer_qdrant_grpc.wire.errors import domain_errors
+from vectorizer_qdrant_grpc.wire.unknown import check_known
 
 WARNING_METADATA = "x-vectorizer-warning"
 """Trailing metadata key of `Get`: one entry per config setting stored without effect
@@ -37,7 +42,7 @@ def list_collections(engine: Engine, request: pb.ListCollectionsRequest) -> Any:
 
 
 def create(engine: Engine, request: pb.CreateCollection) -> Any:
-    collection_config = config.collection_config_in(request)
+    collection_config = collection_config_in(request)
     has_init_from = "init_from_collection" in pb.CreateCollection.DESCRIPTOR.fields_by_name
     init_from = (
         request.init_from_collection
@@ -49,7 +54,7 @@ def create(engine: Engine, request: pb.CreateCollection) -> Any:
 
 
 def update(engine: Engine, request: pb.UpdateCollection) -> Any:
-    engine.update_collection(request.collection_name, config.collection_update_in(request))
+    engine.update_collection(request.collection_name, collection_update_in(request))
     return pb.CollectionOperationResponse(result=True)
 
 
@@ -58,7 +63,7 @@ def delete(engine: Engine, request: pb.DeleteCollection) -> Any:
 
 
 def update_aliases(engine: Engine, request: pb.ChangeAliases) -> Any:
-    engine.update_aliases(config.alias_actions_in(request))
+    engine.update_aliases(alias_actions_in(request))
     return pb.CollectionOperationResponse(result=True)
 
 
@@ -118,7 +123,7 @@ class CollectionsService(
             check_known(request)
             info = self.engine.get_collection(request.collection_name).info()
             warnings.extend(info.warnings)
-            return pb.GetCollectionInfoResponse(result=config.collection_info_out(info))
+            return pb.GetCollectionInfoResponse(result=collection_info_out(info))
 
         response = await run(work, started)
         if warnings:

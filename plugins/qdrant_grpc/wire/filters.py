@@ -41,7 +41,7 @@ from vectorizer.filters.ast import (
     ValuesCount,
 )
 from vectorizer.payload import parse_path
-from vectorizer_qdrant_grpc.values import point_id_in
+from vectorizer_qdrant_grpc.wire.values import point_id_in
 
 __all__ = ["InvalidFilter", "filter_in"]
 
@@ -59,10 +59,10 @@ class InvalidFilter(BadRequest):
 
 def filter_in(value: pb.Filter, where: str = "filter") -> Filter:
     """The AST of the protobuf filter found at `where` (e.g. ``filter``)."""
-    return _Reader().filter(value, where)
+    return Reader().filter(value, where)
 
 
-class _Reader:
+class Reader:
     """Reads one filter; `in_nested` is set inside a `nested` condition's filter."""
 
     def __init__(self, in_nested: bool = False) -> None:
@@ -127,7 +127,7 @@ class _Reader:
         key = self.key(value.key, f"{where}.key")
         if not value.HasField("filter"):
             raise InvalidFilter(f"{where}.filter", "missing field")
-        inner = _Reader(in_nested=True).filter(value.filter, f"{where}.filter")
+        inner = Reader(in_nested=True).filter(value.filter, f"{where}.filter")
         return Nested(key=key, filter=inner)
 
     @staticmethod
@@ -154,8 +154,8 @@ class _Reader:
             parts.append(
                 GeoBoundingBox(
                     key,
-                    top_left=_geo_point(box.top_left, f"{at}.top_left"),
-                    bottom_right=_geo_point(box.bottom_right, f"{at}.bottom_right"),
+                    top_left=geo_point(box.top_left, f"{at}.top_left"),
+                    bottom_right=geo_point(box.bottom_right, f"{at}.bottom_right"),
                 )
             )
         if value.HasField("geo_radius"):
@@ -225,7 +225,7 @@ def _datetime_range(key: str, value: pb.DatetimeRange) -> DatetimeRange:
     return DatetimeRange(key, **bounds)
 
 
-def _geo_point(value: pb.GeoPoint, where: str) -> GeoPoint:
+def geo_point(value: pb.GeoPoint, where: str) -> GeoPoint:
     lon, lat = float(value.lon), float(value.lat)
     if not -180.0 <= lon <= 180.0:
         raise InvalidFilter(f"{where}.lon", f"longitude must be within [-180, 180], got {lon}")
@@ -238,12 +238,12 @@ def _geo_radius(key: str, value: pb.GeoRadius, where: str) -> GeoRadius:
     radius = float(value.radius)
     if radius < 0:
         raise InvalidFilter(f"{where}.radius", f"must be 0 or larger, got {radius}")
-    return GeoRadius(key, center=_geo_point(value.center, f"{where}.center"), radius=radius)
+    return GeoRadius(key, center=geo_point(value.center, f"{where}.center"), radius=radius)
 
 
 def _ring(value: pb.GeoLineString, where: str) -> tuple[GeoPoint, ...]:
     """A closed line string of at least 4 points."""
-    points = tuple(_geo_point(p, f"{where}.points[{i}]") for i, p in enumerate(value.points))
+    points = tuple(geo_point(p, f"{where}.points[{i}]") for i, p in enumerate(value.points))
     if len(points) < 4:
         raise InvalidFilter(
             f"{where}.points", f"polygon invalid, the size must be at least 4, got {len(points)}"

@@ -36,7 +36,7 @@ from vectorizer.models import (
     WalConfig,
     vector_size_problem,
 )
-from vectorizer_qdrant_grpc.values import invalid
+from vectorizer_qdrant_grpc.wire.values import invalid
 
 # ----------------------------------------------------------------------------- enums
 

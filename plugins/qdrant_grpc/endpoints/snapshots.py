@@ -15,7 +15,7 @@ from qdrant_client import grpc as pb
 
 from vectorizer import Engine
 from vectorizer.snapshots import SnapshotDescription
-from vectorizer_qdrant_grpc.base import Service, threaded, unimplemented
+from vectorizer_qdrant_grpc.endpoints.base import Service, threaded, unimplemented
 
 
 def description_out(snapshot: SnapshotDescription) -> pb.SnapshotDescription:

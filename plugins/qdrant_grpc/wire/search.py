@@ -3,8 +3,8 @@
 The universal Query API (`QueryPoints`, its batch and `QueryPointGroups`) and the legacy
 search family (`SearchPointGroups`, `RecommendPoints`, `DiscoverPoints`, their batches and
 groups) become one `QueryRequest` (or `GroupsRequest`) each, as the REST plugin's
-`query.py` builds them; group results go back as `GroupsResult`. Vectors are converted
-in `convert.py`, filters in `filters.py`. MMR re-ranking and server-side inference
+`wire/search.py` builds them; group results go back as `GroupsResult`. Vectors are
+converted in `vectors.py`, filters in `filters.py`. MMR re-ranking and server-side inference
 answer UNIMPLEMENTED naming the field.
 """
 
@@ -15,7 +15,11 @@ from typing import Any
 from qdrant_client import grpc as pb
 
 from vectorizer.errors import Unsupported
-from vectorizer.models import DEFAULT_VECTOR
+from vectorizer.models import (
+    DEFAULT_VECTOR,
+    SearchParams,
+    Vector,
+)
 from vectorizer.query import (
     Context,
     ContextPair,
@@ -39,9 +43,24 @@ from vectorizer.query import (
     search_request,
 )
 from vectorizer.query import formula as fx
-from vectorizer_qdrant_grpc import convert
-from vectorizer_qdrant_grpc.filters import _geo_point, _Reader
-from vectorizer_qdrant_grpc.values import invalid, opt, payload_in, point_id_in, point_ids_in
+from vectorizer_qdrant_grpc.wire.filters import Reader, geo_point
+from vectorizer_qdrant_grpc.wire.points import (
+    filter_field,
+    no_shard_key,
+    order_by_in,
+    record_out,
+    scored_list_out,
+    with_payload_in,
+    with_vectors_in,
+)
+from vectorizer_qdrant_grpc.wire.values import (
+    invalid,
+    opt,
+    payload_in,
+    point_id_in,
+    point_ids_in,
+)
+from vectorizer_qdrant_grpc.wire.vectors import dense_in, sparse_in, vector_in, vector_input_in
 
 _STRATEGY_NAMES = {
     "AverageVector": RecommendStrategy.AVERAGE_VECTOR,
@@ -75,14 +94,14 @@ def _strategy(value: Any, where: str) -> RecommendStrategy:
 
 
 def _inputs(values: Any, where: str) -> tuple[VectorInput, ...]:
-    return tuple(convert.vector_input_in(v, f"{where}[{i}]") for i, v in enumerate(values))
+    return tuple(vector_input_in(v, f"{where}[{i}]") for i, v in enumerate(values))
 
 
 def _pairs(values: Any, where: str) -> tuple[ContextPair, ...]:
     return tuple(
         ContextPair(
-            convert.vector_input_in(p.positive, f"{where}[{i}].positive"),
-            convert.vector_input_in(p.negative, f"{where}[{i}].negative"),
+            vector_input_in(p.positive, f"{where}[{i}].positive"),
+            vector_input_in(p.negative, f"{where}[{i}].negative"),
         )
         for i, p in enumerate(values)
     )
@@ -95,7 +114,7 @@ def query_in(value: pb.Query, where: str) -> Query:
     if kind is None:
         raise invalid(where, "Query is empty: expected one of its variants")
     if kind == "nearest":
-        return Nearest(convert.vector_input_in(value.nearest, here))
+        return Nearest(vector_input_in(value.nearest, here))
     if kind == "recommend":
         rec = value.recommend
         return Recommend(
@@ -106,12 +125,12 @@ def query_in(value: pb.Query, where: str) -> Query:
     if kind == "discover":
         if not value.discover.HasField("target"):
             raise invalid(f"{here}.target", "target is expected")
-        target = convert.vector_input_in(value.discover.target, f"{here}.target")
+        target = vector_input_in(value.discover.target, f"{here}.target")
         return Discover(target, _pairs(value.discover.context.pairs, f"{here}.context.pairs"))
     if kind == "context":
         return Context(_pairs(value.context.pairs, f"{here}.pairs"))
     if kind == "order_by":
-        return OrderByQuery(convert.order_by_in(value.order_by, here))
+        return OrderByQuery(order_by_in(value.order_by, here))
     if kind == "fusion":
         if value.fusion not in FUSIONS:
             raise invalid(here, "unknown fusion (expected RRF or DBSF)")
@@ -154,9 +173,9 @@ def expression_in(value: pb.Expression, where: str) -> fx.Expression:
     if kind == "variable":
         return fx.Variable(body)
     if kind == "condition":
-        return fx.ConditionExpr(_Reader().condition(body, here))
+        return fx.ConditionExpr(Reader().condition(body, here))
     if kind == "geo_distance":
-        return fx.GeoDistance(_geo_point(body.origin, f"{here}.origin"), body.to)
+        return fx.GeoDistance(geo_point(body.origin, f"{here}.origin"), body.to)
     if kind == "datetime":
         return fx.DatetimeConst(body)
     if kind == "datetime_key":
@@ -197,16 +216,16 @@ def lookup_from_in(value: Any, where: str) -> LookupFrom | None:
     if not value.HasField("lookup_from"):
         return None
     location = value.lookup_from
-    convert.no_shard_key(location)
+    no_shard_key(location)
     return LookupFrom(location.collection_name, opt(location, "vector_name"))
 
 
 def _filter(value: Any, where: str) -> Any:
-    return convert.filter_field(value, where=_at(where, "filter"))
+    return filter_field(value, where=_at(where, "filter"))
 
 
 def _params(value: Any) -> Any:
-    return convert.search_params_in(opt(value, "params"))
+    return search_params_in(opt(value, "params"))
 
 
 def prefetch_in(value: pb.PrefetchQuery, where: str) -> Prefetch:
@@ -230,7 +249,7 @@ def prefetches_in(values: Any, where: str) -> list[Prefetch]:
 def query_request_in(value: pb.QueryPoints | pb.QueryPointGroups, where: str = "") -> QueryRequest:
     """QueryPoints (or the query part of QueryPointGroups); `where` prefixes error paths
     (``query_points[2]`` in a batch)."""
-    convert.no_shard_key(value)
+    no_shard_key(value)
     grouped = isinstance(value, pb.QueryPointGroups)
     return QueryRequest(
         query=query_in(value.query, _at(where, "query")) if value.HasField("query") else None,
@@ -241,8 +260,8 @@ def query_request_in(value: pb.QueryPoints | pb.QueryPointGroups, where: str = "
         score_threshold=opt(value, "score_threshold"),
         limit=int(value.limit) if not grouped and value.HasField("limit") else 10,
         offset=int(value.offset) if not grouped and value.HasField("offset") else 0,
-        with_payload=convert.with_payload_in(opt(value, "with_payload"), default=False),
-        with_vectors=convert.with_vectors_in(opt(value, "with_vectors")),
+        with_payload=with_payload_in(opt(value, "with_payload"), default=False),
+        with_vectors=with_vectors_in(opt(value, "with_vectors")),
         lookup_from=lookup_from_in(value, _at(where, "lookup_from")),
     )
 
@@ -254,8 +273,8 @@ def with_lookup_in(value: Any) -> WithLookup | None:
     lookup = value.with_lookup
     return WithLookup(
         lookup.collection,
-        convert.with_payload_in(opt(lookup, "with_payload"), default=True),
-        convert.with_vectors_in(opt(lookup, "with_vectors")),
+        with_payload_in(opt(lookup, "with_payload"), default=True),
+        with_vectors_in(opt(lookup, "with_vectors")),
     )
 
 
@@ -279,15 +298,15 @@ def _has(value: Any, name: str) -> bool:
 
 def _legacy(value: Any, query: Query, using: str, where: str) -> QueryRequest:
     """The parts the legacy requests share, around their query."""
-    convert.no_shard_key(value)
+    no_shard_key(value)
     return QueryRequest(
         query=query,
         using=using,
         filter=_filter(value, where),
         params=_params(value),
         score_threshold=value.score_threshold if _has(value, "score_threshold") else None,
-        with_payload=convert.with_payload_in(opt(value, "with_payload"), default=False),
-        with_vectors=convert.with_vectors_in(opt(value, "with_vectors")),
+        with_payload=with_payload_in(opt(value, "with_payload"), default=False),
+        with_vectors=with_vectors_in(opt(value, "with_vectors")),
         lookup_from=lookup_from_in(value, _at(where, "lookup_from"))
         if _has(value, "lookup_from")
         else None,
@@ -304,24 +323,24 @@ def search_in(value: pb.SearchPoints, where: str = "") -> QueryRequest:
     """SearchPoints: the legacy search, a nearest query of `vector` (sparse with
     `sparse_indices`) checked as a search (`collection_name` is the caller's to read)."""
     at = f"{where}." if where else ""
-    convert.no_shard_key(value)
+    no_shard_key(value)
     return search_request(
-        convert.search_vector_in(value, f"{at}vector"),
+        search_vector_in(value, f"{at}vector"),
         using=value.vector_name if value.HasField("vector_name") else DEFAULT_VECTOR,
         limit=int(value.limit),
         offset=int(value.offset) if value.HasField("offset") else 0,
         score_threshold=opt(value, "score_threshold"),
-        params=convert.search_params_in(opt(value, "params")),
-        with_payload=convert.with_payload_in(opt(value, "with_payload"), default=False),
-        with_vectors=convert.with_vectors_in(opt(value, "with_vectors")),
-        filter=convert.filter_field(value, where=f"{at}filter"),
+        params=search_params_in(opt(value, "params")),
+        with_payload=with_payload_in(opt(value, "with_payload"), default=False),
+        with_vectors=with_vectors_in(opt(value, "with_vectors")),
+        filter=filter_field(value, where=f"{at}filter"),
     )
 
 
 def search_groups_in(value: pb.SearchPointGroups) -> GroupsRequest:
     """SearchPointGroups: a nearest query of `vector` (sparse with `sparse_indices`)."""
     using = value.vector_name if value.HasField("vector_name") else DEFAULT_VECTOR
-    nearest = Nearest(convert.search_vector_in(value, "vector"))
+    nearest = Nearest(search_vector_in(value, "vector"))
     return _groups(value, _legacy(value, nearest, using, ""))
 
 
@@ -332,7 +351,7 @@ def _recommend_query(value: pb.RecommendPoints | pb.RecommendPointGroups, where:
         point_ids_in(value.negative, _at(where, "negative")),
     )
     vectors = [
-        [convert.vector_in(v, f"{_at(where, name)}[{i}]") for i, v in enumerate(values)]
+        [vector_in(v, f"{_at(where, name)}[{i}]") for i, v in enumerate(values)]
         for name, values in (
             ("positive_vectors", value.positive_vectors),
             ("negative_vectors", value.negative_vectors),
@@ -365,7 +384,7 @@ def _example(value: pb.VectorExample, where: str) -> VectorInput:
     if kind == "id":
         return point_id_in(value.id, f"{where}.id")
     if kind == "vector":
-        return convert.vector_in(value.vector, f"{where}.vector")
+        return vector_in(value.vector, f"{where}.vector")
     raise invalid(where, "VectorExample is empty: expected an id or a vector")
 
 
@@ -403,9 +422,25 @@ def groups_out(groups: list[PointGroup], unnamed: bool, lookup_unnamed: bool) ->
     """GroupsResult; `lookup_unnamed`: whether the lookup collection's vector is unnamed."""
     out = pb.GroupsResult()
     for group in groups:
-        entry = out.groups.add(
-            id=group_id_out(group.id), hits=convert.scored_list_out(group.hits, unnamed)
-        )
+        entry = out.groups.add(id=group_id_out(group.id), hits=scored_list_out(group.hits, unnamed))
         if group.lookup is not None:
-            entry.lookup.CopyFrom(convert.record_out(group.lookup, lookup_unnamed))
+            entry.lookup.CopyFrom(record_out(group.lookup, lookup_unnamed))
     return out
+
+
+def search_params_in(value: pb.SearchParams | None) -> SearchParams:
+    """SearchParams (`quantization` has no effect: Vectorizer keeps no quantized vectors)."""
+    if value is None:
+        return SearchParams()
+    return SearchParams(
+        hnsw_ef=opt(value, "hnsw_ef"),
+        exact=bool(value.exact),
+        indexed_only=bool(value.indexed_only),
+    )
+
+
+def search_vector_in(value: pb.SearchPoints | pb.SearchPointGroups, where: str) -> Vector:
+    """The query vector of a legacy search: `vector`, sparse when `sparse_indices` is set."""
+    if value.HasField("sparse_indices"):
+        return sparse_in(value.sparse_indices.data, value.vector, where)
+    return dense_in(value.vector)
