@@ -1,8 +1,15 @@
-"""Vectorizer: a Qdrant-compatible vector database core and plugin host."""
+"""Vectorizer: a Qdrant-compatible vector database core and plugin host.
+
+The core's public API is what this module exports (`__all__`) and the modules listed in
+`PUBLIC_MODULES`; plugins import nothing else from the core, and no name starting with
+`_` (tests/host/test_public_api.py). What a plugin needs from another core module is
+re-exported here.
+"""
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from vectorizer.build import build_commit
 from vectorizer.engine import Collection, Engine
@@ -20,8 +27,19 @@ from vectorizer.errors import (
     Unsupported,
     VectorizerError,
 )
+from vectorizer.filters.evaluate import parse_datetime
 from vectorizer.host.apis import HttpApi, ServerSpec
 from vectorizer.host.hookspecs import hookimpl
+from vectorizer.host.plugins import known_entry_points, make_plugin_manager
+from vectorizer.host.settings import Settings
+from vectorizer.names import validate_collection_name
+from vectorizer.payload import parse_path
+from vectorizer.segment import SegmentInfo
+from vectorizer.sparse import MAX_INDEX as MAX_SPARSE_INDEX
+from vectorizer.sparse import sparse_problem
+
+if TYPE_CHECKING:
+    from vectorizer.host.server import Host
 
 try:
     __version__ = version("vectorizer")
@@ -36,7 +54,39 @@ QDRANT_TITLE = "qdrant - vector search engine"
 Qdrant test suite check it, so Vectorizer answers it too; its own name and version are
 in `/telemetry` (`app`), `/metrics` (`app_info`) and the `x-vectorizer-version` header."""
 
+PUBLIC_MODULES = (
+    "vectorizer",
+    "vectorizer.errors",
+    "vectorizer.facet",
+    "vectorizer.filters.ast",
+    "vectorizer.filters.parse",
+    "vectorizer.matrix",
+    "vectorizer.models",
+    "vectorizer.operations",
+    "vectorizer.query",
+    "vectorizer.query.formula",
+    "vectorizer.snapshots",
+    "vectorizer.text",
+)
+"""The core modules a plugin may import: domain types and errors, writes as operations,
+the query model, facets and the distance matrix, the filter language (AST and parser),
+snapshots and text collections. From `vectorizer` itself only the names in `__all__`;
+from the others any name not starting with `_`."""
+
+
+def __getattr__(name: str) -> Any:
+    """`Host`, the one-process server, is imported when first asked for: the serving
+    machinery (uvicorn) is not loaded by `import vectorizer`."""
+    if name == "Host":
+        from vectorizer.host.server import Host
+
+        return Host
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "MAX_SPARSE_INDEX",
+    "PUBLIC_MODULES",
     "QDRANT_TITLE",
     "QDRANT_VERSION",
     "AlreadyExists",
@@ -45,12 +95,15 @@ __all__ = [
     "CollectionNotFound",
     "Conflict",
     "Engine",
+    "Host",
     "HttpApi",
     "Locked",
     "NotFound",
     "PointNotFound",
     "RateLimited",
+    "SegmentInfo",
     "ServerSpec",
+    "Settings",
     "StorageError",
     "StrictModeViolation",
     "Unsupported",
@@ -58,4 +111,10 @@ __all__ = [
     "__version__",
     "build_commit",
     "hookimpl",
+    "known_entry_points",
+    "make_plugin_manager",
+    "parse_datetime",
+    "parse_path",
+    "sparse_problem",
+    "validate_collection_name",
 ]

@@ -21,8 +21,7 @@ from urllib.parse import urlsplit
 
 from qdrant_client import QdrantClient
 
-from vectorizer.host.plugins import known_entry_points, make_plugin_manager
-from vectorizer.host.settings import Settings
+from vectorizer import Settings, known_entry_points, make_plugin_manager
 
 REST_PLUGIN = "qdrant_rest"
 SCHEMES = ("qdrant", "http", "https", "local", "vectorizer")
@@ -95,7 +94,7 @@ def _closing(client: QdrantClient) -> Iterator[None]:
 @contextmanager
 def _served(data_dir: Path) -> Iterator[int]:
     """Serve `data_dir`'s Qdrant REST API on a free loopback port in a background thread."""
-    from vectorizer.host.server import Host  # serving machinery only when a data dir is opened
+    from vectorizer import Host  # serving machinery only when a data dir is opened
 
     if not data_dir.is_dir():
         raise EndpointError(f"vectorizer://{data_dir}: no such data directory")

@@ -14,10 +14,9 @@ from typing import Any
 
 from qdrant_client import grpc as pb
 
-from vectorizer import Engine
+from vectorizer import Engine, parse_path
 from vectorizer import operations as ops
 from vectorizer.errors import BadRequest, located
-from vectorizer.payload import parse_path
 from vectorizer_qdrant_grpc.endpoints import search
 from vectorizer_qdrant_grpc.endpoints.base import Service, threaded, unimplemented
 from vectorizer_qdrant_grpc.wire.collections import field_schema_in

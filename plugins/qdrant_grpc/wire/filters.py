@@ -18,6 +18,7 @@ from typing import Any
 
 from qdrant_client import grpc as pb
 
+from vectorizer import parse_path
 from vectorizer.errors import BadRequest, Unsupported
 from vectorizer.filters.ast import (
     Condition,
@@ -40,7 +41,6 @@ from vectorizer.filters.ast import (
     Range,
     ValuesCount,
 )
-from vectorizer.payload import parse_path
 from vectorizer_qdrant_grpc.wire.values import point_id_in
 
 __all__ = ["InvalidFilter", "filter_in"]

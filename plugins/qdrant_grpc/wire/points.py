@@ -14,8 +14,8 @@ from typing import Any
 
 from qdrant_client import grpc as pb
 
+from vectorizer import parse_datetime
 from vectorizer.errors import BadRequest, Unsupported
-from vectorizer.filters.evaluate import parse_datetime
 from vectorizer.models import (
     Direction,
     OrderBy,

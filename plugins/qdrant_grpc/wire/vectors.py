@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from qdrant_client import grpc as pb
 
+from vectorizer import sparse_problem
 from vectorizer.errors import Unsupported
 from vectorizer.models import (
     DEFAULT_VECTOR,
@@ -24,7 +25,6 @@ from vectorizer.models import (
     Vector,
 )
 from vectorizer.query import VectorInput
-from vectorizer.sparse import sparse_problem
 from vectorizer_qdrant_grpc.wire.values import (
     invalid,
     payload_in,

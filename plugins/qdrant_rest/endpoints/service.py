@@ -57,13 +57,12 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 import vectorizer
-from vectorizer import Engine
+from vectorizer import Engine, SegmentInfo
 from vectorizer.errors import BadRequest, NotFound
 from vectorizer.models import (
     CollectionConfig,
     CollectionInfo,
 )
-from vectorizer.segment import SegmentInfo
 from vectorizer_qdrant_rest.endpoints.base import (
     ENGINE_OPT,
     C,

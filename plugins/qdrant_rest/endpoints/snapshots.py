@@ -30,9 +30,8 @@ from litestar import Request, Response, delete, get, post, put
 from litestar.response import File
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
-from vectorizer import Engine
+from vectorizer import Engine, validate_collection_name
 from vectorizer.errors import BadRequest, NotFound
-from vectorizer.names import validate_collection_name
 from vectorizer.snapshots import SnapshotDescription, Snapshots
 from vectorizer_qdrant_rest.endpoints.base import ENGINE_OPT, respond
 from vectorizer_qdrant_rest.wire.errors import JSON, error_response

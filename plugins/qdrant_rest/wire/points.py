@@ -14,8 +14,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from vectorizer import parse_datetime, parse_path
 from vectorizer.errors import BadRequest, Unsupported, located
-from vectorizer.filters.evaluate import parse_datetime
 from vectorizer.models import (
     Direction,
     OrderBy,
@@ -39,7 +39,6 @@ from vectorizer.operations import (
     Upsert,
     ids_of,
 )
-from vectorizer.payload import parse_path
 from vectorizer_qdrant_rest.wire import numbers, structs
 from vectorizer_qdrant_rest.wire.errors import ValidationFailed
 from vectorizer_qdrant_rest.wire.numbers import Float32Lists

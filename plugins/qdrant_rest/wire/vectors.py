@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vectorizer import MAX_SPARSE_INDEX, sparse_problem
 from vectorizer.errors import Unsupported
 from vectorizer.models import (
     DEFAULT_VECTOR,
@@ -21,7 +22,6 @@ from vectorizer.models import (
     SparseVector,
     Vector,
 )
-from vectorizer.sparse import MAX_INDEX, sparse_problem
 from vectorizer_qdrant_rest.wire.errors import ValidationFailed
 from vectorizer_qdrant_rest.wire.numbers import Float32Lists
 from vectorizer_qdrant_rest.wire.structs import join_path
@@ -113,7 +113,8 @@ def sparse(value: Any, where: str, checked_at: str | None = None) -> SparseVecto
         raise ValidationFailed(join_path(where, sorted(extra)[0]), "unknown field")
     indices, values = value["indices"], value["values"]
     if not isinstance(indices, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) and 0 <= i <= MAX_INDEX for i in indices
+        isinstance(i, int) and not isinstance(i, bool) and 0 <= i <= MAX_SPARSE_INDEX
+        for i in indices
     ):
         raise ValidationFailed(join_path(where, "indices"), "expected unsigned 32-bit integers")
     if not isinstance(values, list):
