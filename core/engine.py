@@ -15,7 +15,9 @@ import msgspec
 import pluggy
 
 from vectorizer.collection import Collection
-from vectorizer.columns import check_vector_kinds
+from vectorizer.collection.vectors.columns import check_vector_kinds
+from vectorizer.collection.vectors.sparse import merge_sparse_params
+from vectorizer.collection.verify import StrictMode, parse_settings
 from vectorizer.errors import (
     AlreadyExists,
     BadRequest,
@@ -41,9 +43,7 @@ from vectorizer.models import (
 from vectorizer.names import validate_collection_name
 from vectorizer.request_stats import RequestStats
 from vectorizer.snapshots import Snapshots
-from vectorizer.sparse import merge_sparse_params
 from vectorizer.storage import StorageBackend, Store, StoredPoint
-from vectorizer.strict_mode import StrictMode, parse_settings
 from vectorizer.text import TextCollections
 
 __all__ = ["Collection", "Engine", "validate_collection_name"]

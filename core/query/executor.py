@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from vectorizer import distance as dist
-from vectorizer import strict_mode
+from vectorizer.collection import verify as strict_mode
+from vectorizer.collection.vectors import distance as dist
 from vectorizer.errors import CollectionNotFound, NotFound, PointNotFound
 from vectorizer.filters.ast import Filter, HasId
 from vectorizer.models import (

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from qdrant_client import grpc as pb
 
+from vectorizer.collection.vectors.sparse import sparse_problem
 from vectorizer.errors import BadRequest, Unsupported
 from vectorizer.filters.evaluate import parse_datetime
 from vectorizer.models import (
@@ -41,7 +42,6 @@ from vectorizer.models import (
     WithVectors,
 )
 from vectorizer.query import VectorInput
-from vectorizer.sparse import sparse_problem
 from vectorizer_qdrant_grpc.filters import filter_in
 from vectorizer_qdrant_grpc.values import (
     INT64_MAX,

@@ -21,6 +21,7 @@ import msgspec
 import numpy as np
 
 from vectorizer import query as engine_query
+from vectorizer.collection.vectors.sparse import MAX_INDEX, sparse_problem
 from vectorizer.errors import BadRequest, Unsupported, located
 from vectorizer.filters.evaluate import parse_datetime
 from vectorizer.models import (
@@ -68,7 +69,6 @@ from vectorizer.operations import (
     ids_of,
 )
 from vectorizer.payload import parse_path
-from vectorizer.sparse import MAX_INDEX, sparse_problem
 from vectorizer_qdrant_rest import numbers, structs
 from vectorizer_qdrant_rest.errors import JsonError, ValidationFailed
 from vectorizer_qdrant_rest.numbers import Float32Lists

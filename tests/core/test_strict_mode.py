@@ -11,6 +11,14 @@ from core_helpers import make_config, search, search_batch
 
 from vectorizer import BadRequest, Engine, RateLimited, StrictModeViolation
 from vectorizer.collection import Collection
+from vectorizer.collection.verify import (
+    StrictMode,
+    max_condition_size,
+    search_cost,
+    similarity_cost,
+    total_conditions,
+    unindexed_key,
+)
 from vectorizer.filters.ast import (
     Filter,
     GeoPoint,
@@ -51,14 +59,6 @@ from vectorizer.query import (
 )
 from vectorizer.query import formula as fx
 from vectorizer.rate_limit import TokenBucket
-from vectorizer.strict_mode import (
-    StrictMode,
-    max_condition_size,
-    search_cost,
-    similarity_cost,
-    total_conditions,
-    unindexed_key,
-)
 
 Q = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
 CITY = Filter(must=(MatchValue("city", "Berlin"),))

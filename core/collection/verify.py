@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import msgspec
 import numpy as np
 
+from vectorizer.collection.vectors.dense import kind_of
 from vectorizer.errors import BadRequest, StrictModeViolation
 from vectorizer.filters.ast import (
     Condition,
@@ -49,7 +50,6 @@ from vectorizer.filters.field_index import canonical_uuid
 from vectorizer.models import DEFAULT_VECTOR, SparseVector
 from vectorizer.query import formula
 from vectorizer.rate_limit import Clock, TokenBucket, rate_limited
-from vectorizer.vectors import kind_of
 
 if TYPE_CHECKING:
     from vectorizer.collection import Collection

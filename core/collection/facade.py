@@ -1,10 +1,4 @@
-"""One collection: its points in memory, written through a durable store, searchable.
-
-Points live in slots (rows of the vector columns); a slot is stable for a point's
-life and persisted, so a saved HNSW graph (labels = slots) stays valid on restart.
-Writes are validated completely, made durable, and only then applied in memory, so a
-bad request or a failed write leaves the collection as it was.
-"""
+"""The `Collection` facade: builds the parts, owns the lock and the store."""
 
 from __future__ import annotations
 
@@ -26,11 +20,16 @@ import msgspec
 import numpy as np
 from sortedcontainers import SortedList
 
-from vectorizer import distance as dist
 from vectorizer import payload as payload_ops
 from vectorizer import segment as seg
-from vectorizer.columns import Column, make_columns
-from vectorizer.config_report import unimplemented_settings
+from vectorizer.collection.config_report import unimplemented_settings
+from vectorizer.collection.vectors import distance as dist
+from vectorizer.collection.vectors.columns import Column, make_columns
+from vectorizer.collection.vectors.dense import DenseColumn
+from vectorizer.collection.vectors.hnsw import BATCH, HnswIndex
+from vectorizer.collection.vectors.multi import MultiColumn
+from vectorizer.collection.vectors.sparse import SparseColumn
+from vectorizer.collection.verify import StrictMode
 from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound, Unsupported, located
 from vectorizer.filters.ast import Filter, Range
 from vectorizer.filters.evaluate import EvalContext, values_at
@@ -47,7 +46,6 @@ from vectorizer.filters.planner import (
     filter_mask,
     indexed_slots,
 )
-from vectorizer.hnsw import BATCH, HnswIndex
 from vectorizer.locks import RWLock
 from vectorizer.models import (
     CollectionConfig,
@@ -73,7 +71,6 @@ from vectorizer.models import (
     missing_vector,
     normalize_point_id,
 )
-from vectorizer.multivec import MultiColumn
 from vectorizer.operations import (
     ClearPayload,
     CreateFieldIndex,
@@ -88,10 +85,7 @@ from vectorizer.operations import (
     Upsert,
     ids_of,
 )
-from vectorizer.sparse import SparseColumn
 from vectorizer.storage import Store, StoredPoint
-from vectorizer.strict_mode import StrictMode
-from vectorizer.vectors import DenseColumn
 
 if TYPE_CHECKING:
     import pluggy

@@ -12,11 +12,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from vectorizer.collection.vectors.dense import DenseColumn
+from vectorizer.collection.vectors.multi import MultiColumn, check_multivector_config
+from vectorizer.collection.vectors.sparse import SparseColumn, sparse_params
 from vectorizer.errors import BadRequest
 from vectorizer.models import CollectionConfig, Distance
-from vectorizer.multivec import MultiColumn, check_multivector_config
-from vectorizer.sparse import SparseColumn, sparse_params
-from vectorizer.vectors import DenseColumn
 
 
 class Column(Protocol):
