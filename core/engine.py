@@ -167,7 +167,7 @@ class Engine:
         for stored in store.load_collections():
             started = time.perf_counter()
             collection = self._make(stored.name, config_from_dict(stored.config))
-            collection._next_op = stored.next_operation_id
+            collection.next_operation_id = stored.next_operation_id
             collection.load()
             collection.init_time_ms = _elapsed_ms(started)
             self._collections[stored.name] = collection
@@ -468,8 +468,8 @@ class Engine:
             started = time.perf_counter()
             self.store.create_collection(name, config_to_dict(config))
             collection = self._make(name, config)
-            collection._next_op = next_operation_id
-            write_lock = collection._lock.gen_wlock()
+            collection.next_operation_id = next_operation_id
+            write_lock = collection.lock.gen_wlock()
             write_lock.acquire()
             self._collections[name] = collection
         try:

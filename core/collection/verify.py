@@ -368,16 +368,13 @@ class _Stats:
 
 
 def _stats(collection: Collection, payloads: bool) -> _Stats:
-    """Points, vector and (when asked) payload bytes of a collection, read under its lock.
-
-    Reads the collection's internals: this module is the collection's own helper."""
-    with collection._lock.gen_rlock():
-        points = len(collection._slot_of)
+    """Points, vector and (when asked) payload bytes of a collection, read under its lock."""
+    with collection.reading():
+        points = collection.points.count
         vector_bytes = sum(c.stored_bytes() for c in collection.columns.values())
         payload_bytes = 0
         if payloads:
-            encode = msgspec.json.encode
-            payload_bytes = sum(len(encode(p)) for p in collection._payloads if p)
+            payload_bytes = collection.payloads.encoded_bytes(empty=False)
     return _Stats(points, vector_bytes, payload_bytes)
 
 

@@ -551,7 +551,7 @@ def test_expected_cardinality_follows_qdrant_estimator(engine: Engine) -> None:
     col = _collection(engine, None)
     col.create_field_index("city", "keyword")
     with col.reading():
-        scope = col._scope()
+        scope = col.reads.scope()
         assert expected_cardinality(CITY, scope) == 10
         assert expected_cardinality(Filter(must=(MatchValue("x", 1),)), scope) == 5
         assert expected_cardinality(Filter(must_not=(MatchValue("x", 1),)), scope) == 5
