@@ -234,22 +234,7 @@ class Collection:
     def _verify(self, operation: Operation) -> None:
         """Strict mode's checks and write tokens for an operation, then its shape checks
         that come before any point is looked at."""
-        strict = self.strict
-        match operation:
-            case Upsert(points=points):
-                strict.check_upsert(self, len(points))
-                strict.check_vector_limits([p.vectors for p in points])
-            case UpdateVectors(points=points):
-                strict.check_update_vectors(self, len(points))
-                strict.check_vector_limits([p.vectors for p in points])
-            case SetPayload() | OverwritePayload():
-                strict.check_set_payload(self, operation.filter)
-            case DeletePoints() | DeletePayload() | ClearPayload() | DeleteVectors():
-                strict.check_filtered_write(self, operation.filter)
-            case CreateFieldIndex(field=field):
-                strict.check_create_index(self, field)
-            case DeleteFieldIndex():
-                strict.charge_write(1)
+        self.strict.check_operation(self, operation)
         if not isinstance(operation, Upsert | UpdateVectors):
             self.check(operation)
 

@@ -11,14 +11,14 @@ from core_helpers import make_config, search, search_batch
 
 from vectorizer import BadRequest, Engine, RateLimited, StrictModeViolation
 from vectorizer.collection import Collection
-from vectorizer.collection.verify import (
-    StrictMode,
+from vectorizer.collection.measures import (
     max_condition_size,
     search_cost,
     similarity_cost,
     total_conditions,
     unindexed_key,
 )
+from vectorizer.collection.verify import StrictMode
 from vectorizer.filters.ast import (
     Filter,
     GeoPoint,
