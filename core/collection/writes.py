@@ -135,8 +135,10 @@ class Writes:
             for point in points:
                 self._place(point)
             return
+        place, put = self._col.points.place, self._col.payloads.put
         for point in points:
-            self._place_record(point)
+            place(point.id, point.slot, point.version)
+            put(point.slot, point.payload)
         for vname, column in self._col.columns.items():
             given = [i for i, p in enumerate(points) if vname in p.vectors]
             slots = [points[i].slot for i in given]
