@@ -12,6 +12,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from vectorizer.build import build_commit
+from vectorizer.collection.vectors.sparse import MAX_INDEX as MAX_SPARSE_INDEX
+from vectorizer.collection.vectors.sparse import sparse_problem
 from vectorizer.engine import Collection, Engine
 from vectorizer.errors import (
     AlreadyExists,
@@ -35,8 +37,6 @@ from vectorizer.host.settings import Settings
 from vectorizer.names import validate_collection_name
 from vectorizer.payload import parse_path
 from vectorizer.segment import SegmentInfo
-from vectorizer.sparse import MAX_INDEX as MAX_SPARSE_INDEX
-from vectorizer.sparse import sparse_problem
 
 if TYPE_CHECKING:
     from vectorizer.host.server import Host

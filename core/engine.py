@@ -15,7 +15,9 @@ import msgspec
 import pluggy
 
 from vectorizer.collection import Collection
-from vectorizer.columns import check_vector_kinds
+from vectorizer.collection.vectors.columns import check_vector_kinds
+from vectorizer.collection.vectors.sparse import merge_sparse_params
+from vectorizer.collection.verify import StrictMode, parse_settings
 from vectorizer.errors import (
     AlreadyExists,
     BadRequest,
@@ -41,9 +43,7 @@ from vectorizer.models import (
 from vectorizer.names import validate_collection_name
 from vectorizer.request_stats import RequestStats
 from vectorizer.snapshots import Snapshots
-from vectorizer.sparse import merge_sparse_params
 from vectorizer.storage import StorageBackend, Store, StoredPoint
-from vectorizer.strict_mode import StrictMode, parse_settings
 from vectorizer.text import TextCollections
 
 __all__ = ["Collection", "Engine", "validate_collection_name"]
@@ -167,7 +167,7 @@ class Engine:
         for stored in store.load_collections():
             started = time.perf_counter()
             collection = self._make(stored.name, config_from_dict(stored.config))
-            collection._next_op = stored.next_operation_id
+            collection.next_operation_id = stored.next_operation_id
             collection.load()
             collection.init_time_ms = _elapsed_ms(started)
             self._collections[stored.name] = collection
@@ -468,8 +468,8 @@ class Engine:
             started = time.perf_counter()
             self.store.create_collection(name, config_to_dict(config))
             collection = self._make(name, config)
-            collection._next_op = next_operation_id
-            write_lock = collection._lock.gen_wlock()
+            collection.next_operation_id = next_operation_id
+            write_lock = collection.lock.gen_wlock()
             write_lock.acquire()
             self._collections[name] = collection
         try:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vectorizer import distance as dist
+from vectorizer.collection.vectors import distance as dist
 from vectorizer.errors import BadRequest
 from vectorizer.models import DEFAULT_VECTOR, PointId
 

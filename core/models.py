@@ -279,7 +279,7 @@ class SparseVector:
     """A sparse vector: `indices` (unsigned 32-bit, unique) and the `values` at them.
 
     As given by a client the arrays are in any order; stored and prepared ones are sorted
-    by index (`vectorizer.sparse`), as Qdrant keeps them.
+    by index (`vectorizer.collection.vectors.sparse`), as Qdrant keeps them.
     """
 
     indices: np.ndarray

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from vectorizer import distance as dist
-from vectorizer import strict_mode
+from vectorizer.collection import measures
+from vectorizer.collection.vectors import distance as dist
 from vectorizer.errors import CollectionNotFound, NotFound, PointNotFound
 from vectorizer.filters.ast import Filter, HasId
 from vectorizer.models import (
@@ -340,8 +340,8 @@ class QueryRun:
             )
         prepared = self._scoring.get(id(stage))
         if prepared is None:
-            return strict_mode.scroll_cost(flt)
-        return strict_mode.search_cost(prepared.vectors(), flt)
+            return measures.scroll_cost(flt)
+        return measures.search_cost(prepared.vectors(), flt)
 
     def hits(self, limit: int, extra: Filter | None = None) -> list[Hit]:
         """The root stage's best `limit` points (ids left out already, no offset); `extra`:

@@ -18,9 +18,9 @@ The format is Vectorizer's own (not Qdrant's segments): an uncompressed tar hold
 * one points file per collection: frames of a 4-byte big-endian length and a msgpack
   array of records `[id, version, {vector name: [version, raw bytes]}, payload JSON or
   nil]`; an id is an unsigned integer or a UUID string (its kind is the msgpack type),
-  raw vector bytes are each column's stored form (`vectorizer.columns`: dense and multi
-  rows at the datatype, sparse uint32 indices then float32 values) in the manifest's
-  byte order.
+  raw vector bytes are each column's stored form (`vectorizer.collection.vectors.columns`:
+  dense and multi rows at the datatype, sparse uint32 indices then float32 values) in the
+  manifest's byte order.
 
 A snapshot is read under the collection's read lock, so it is one consistent state. A
 recovery checks the checksum (when given) and reads the whole archive once to validate it

@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import msgspec
 
-from vectorizer.columns import make_columns
+from vectorizer.collection.vectors.columns import make_columns
 from vectorizer.errors import BadRequest, StorageError
 from vectorizer.models import (
     CollectionConfig,

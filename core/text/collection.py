@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vectorizer.distance import higher_is_better
+from vectorizer.collection.vectors.distance import higher_is_better
 from vectorizer.embedders import Embedder, EmbedderRegistry, NotFitted
 from vectorizer.errors import BadRequest, CollectionNotFound, PointNotFound
 from vectorizer.filters.ast import Filter, HasVector, IsEmpty, MatchValue

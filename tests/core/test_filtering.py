@@ -7,6 +7,7 @@ import pytest
 from core_helpers import make_config, search
 
 from vectorizer import BadRequest, Engine
+from vectorizer.collection.vectors.hnsw import HnswIndex
 from vectorizer.filters.ast import (
     ConditionKind,
     Filter,
@@ -17,7 +18,6 @@ from vectorizer.filters.ast import (
     MatchValue,
     Range,
 )
-from vectorizer.hnsw import HnswIndex
 from vectorizer.host.hookspecs import hookimpl
 from vectorizer.host.plugins import make_plugin_manager
 from vectorizer.models import (

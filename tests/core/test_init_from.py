@@ -16,6 +16,7 @@ from core_helpers import make_config
 
 from vectorizer import AlreadyExists, BadRequest, CollectionNotFound, Engine
 from vectorizer.collection import Collection
+from vectorizer.collection.writes import Writes
 from vectorizer.models import (
     CollectionConfig,
     CreateAlias,
@@ -28,6 +29,7 @@ from vectorizer.models import (
     WithPayload,
     WithVectors,
 )
+from vectorizer.operations import Upsert
 
 UID = "6f6b0d3e-8c4f-4b8e-9a61-1b2d3c4e5f60"
 EVERYTHING = {"with_payload": WithPayload(enabled=True), "with_vectors": WithVectors(enabled=True)}
@@ -161,10 +163,10 @@ def test_failed_copy_removes_the_new_collection(
     engine.create_collection("src", make_config(2))
     engine.get_collection("src").upsert([PointStruct(id=1, vectors={"": [1, 2]})])
 
-    def broken(self: Collection, points: list) -> UpdateResult:
+    def broken(self: Writes, operation: Upsert) -> UpdateResult:
         raise OSError("disk full")
 
-    monkeypatch.setattr(Collection, "_upsert", broken)
+    monkeypatch.setattr(Writes, "_upsert", broken)
     with pytest.raises(OSError, match="disk full"):
         engine.create_collection("dst", make_config(2), init_from="src")
     assert engine.list_collections() == ["src"]

@@ -10,10 +10,10 @@ import pytest
 from core_helpers import make_config
 
 from vectorizer import BadRequest, Collection, Engine, RateLimited, StrictModeViolation
+from vectorizer.collection.verify import StrictMode
 from vectorizer.filters.ast import Filter, MatchValue, Range
 from vectorizer.matrix import DistanceMatrix, search_matrix
 from vectorizer.models import Distance, PointStruct, VectorParams
-from vectorizer.strict_mode import StrictMode
 
 
 def _collection(

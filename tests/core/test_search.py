@@ -167,7 +167,7 @@ def test_float16_and_uint8_datatypes(engine: Engine) -> None:
     col = engine.get_collection("c")
     col.upsert([PointStruct(id=1, vectors={"h": [0.5, 1, 2], "u": [1, 2, 300]})])
     assert col.columns["h"].data.dtype == np.float16
-    assert col.columns["u"].data[col._slot_of[1]].tolist() == [1, 2, 255]
+    assert col.columns["u"].data[col.slot_of(1)].tolist() == [1, 2, 255]
     hit = search(col, [1, 1, 1], using="h", limit=1)[0]
     assert hit.score == pytest.approx(3.5)
 

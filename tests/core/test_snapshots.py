@@ -152,7 +152,7 @@ def test_collection_round_trip_on_a_fresh_engine(source: Engine, tmp_path: Path)
         result = fresh.get_collection("named").upsert(
             [PointStruct(id=500, vectors={"f32": [1] * 4})]
         )
-        assert result.operation_id >= source.get_collection("named")._next_op
+        assert result.operation_id >= source.get_collection("named").next_operation_id
         expected = _state(fresh, "named")
 
     with Engine.open(tmp_path / "fresh") as reopened:  # the recovered data is durable

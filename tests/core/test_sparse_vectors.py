@@ -13,6 +13,7 @@ import pytest
 from core_helpers import search as search_in
 
 from vectorizer import BadRequest, Engine
+from vectorizer.collection.vectors.sparse import idf
 from vectorizer.filters.ast import Filter, HasVector, MatchValue
 from vectorizer.models import (
     CollectionConfig,
@@ -26,7 +27,6 @@ from vectorizer.models import (
     WithPayload,
     WithVectors,
 )
-from vectorizer.sparse import idf
 
 
 def sv(pairs: dict[int, float]) -> SparseVector:

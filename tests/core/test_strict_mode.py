@@ -11,6 +11,14 @@ from core_helpers import make_config, search, search_batch
 
 from vectorizer import BadRequest, Engine, RateLimited, StrictModeViolation
 from vectorizer.collection import Collection
+from vectorizer.collection.measures import (
+    max_condition_size,
+    search_cost,
+    similarity_cost,
+    total_conditions,
+    unindexed_key,
+)
+from vectorizer.collection.verify import StrictMode
 from vectorizer.filters.ast import (
     Filter,
     GeoPoint,
@@ -51,14 +59,6 @@ from vectorizer.query import (
 )
 from vectorizer.query import formula as fx
 from vectorizer.rate_limit import TokenBucket
-from vectorizer.strict_mode import (
-    StrictMode,
-    max_condition_size,
-    search_cost,
-    similarity_cost,
-    total_conditions,
-    unindexed_key,
-)
 
 Q = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
 CITY = Filter(must=(MatchValue("city", "Berlin"),))
@@ -551,7 +551,7 @@ def test_expected_cardinality_follows_qdrant_estimator(engine: Engine) -> None:
     col = _collection(engine, None)
     col.create_field_index("city", "keyword")
     with col.reading():
-        scope = col._scope()
+        scope = col.reads.scope()
         assert expected_cardinality(CITY, scope) == 10
         assert expected_cardinality(Filter(must=(MatchValue("x", 1),)), scope) == 5
         assert expected_cardinality(Filter(must_not=(MatchValue("x", 1),)), scope) == 5

@@ -14,6 +14,7 @@ from core_helpers import make_config, search
 
 from vectorizer import BadRequest, Engine
 from vectorizer import operations as ops
+from vectorizer.collection.vectors.dense import DenseColumn
 from vectorizer.models import (
     Datatype,
     Distance,
@@ -23,7 +24,6 @@ from vectorizer.models import (
 )
 from vectorizer.payload import copy_value
 from vectorizer.storage.sqlite import PAGE_SIZE
-from vectorizer.vectors import DenseColumn
 
 
 @pytest.mark.parametrize("distance", list(Distance))

@@ -1,6 +1,6 @@
 """Payload field indexes (Qdrant's field index): per-field structures that answer filter
 conditions without visiting points one by one. (Not the HNSW vector index,
-`vectorizer.hnsw`, nor the background indexer, `vectorizer.indexer`.)
+`vectorizer.collection.vectors.hnsw`, nor the background indexer, `vectorizer.indexer`.)
 
 The collection feeds each index the values found at its field for every point
 (`add(slot, values)`, arrays already flattened) and asks it for the slots matching a

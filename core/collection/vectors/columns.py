@@ -3,7 +3,7 @@
 Every kind (`DenseColumn`, `MultiColumn`, `SparseColumn`) has the same storage face,
 `Column`: values are validated into a stored form (`prepare`), written as bytes
 (`pack`, `encode`) and read back (`decode`), with a version per slot (-1: no vector).
-Scoring is kind-specific; `vectorizer.collection` dispatches on `kind`.
+Scoring is kind-specific; `vectorizer.collection.scoring` dispatches on the class.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from vectorizer.collection.vectors.dense import DenseColumn
+from vectorizer.collection.vectors.multi import MultiColumn, check_multivector_config
+from vectorizer.collection.vectors.sparse import SparseColumn, sparse_params
 from vectorizer.errors import BadRequest
-from vectorizer.models import CollectionConfig, Distance
-from vectorizer.multivec import MultiColumn, check_multivector_config
-from vectorizer.sparse import SparseColumn, sparse_params
-from vectorizer.vectors import DenseColumn
+from vectorizer.models import CollectionConfig, Distance, missing_vector
 
 
 class Column(Protocol):
@@ -65,6 +65,19 @@ def make_columns(config: CollectionConfig, capacity: int = 1024) -> dict[str, Co
     for name, sparse in config.sparse_vectors.items():
         columns[name] = SparseColumn(name, sparse, capacity)
     return columns
+
+
+def column_of(columns: dict[str, Column], name: str) -> Column:
+    """The column of vector `name` (Qdrant's error for a name the collection lacks)."""
+    column = columns.get(name)
+    if column is None:
+        raise missing_vector(name)
+    return column
+
+
+def dense_columns(columns: dict[str, Column]) -> dict[str, DenseColumn]:
+    """The dense columns (the ones an HNSW graph can index)."""
+    return {n: c for n, c in columns.items() if isinstance(c, DenseColumn)}
 
 
 def check_vector_kinds(config: CollectionConfig) -> None:

@@ -22,9 +22,9 @@ from typing import Annotated, Any, Literal
 import msgspec
 import numpy as np
 
+from vectorizer.collection.vectors.dense import RowColumn, wrong_kind
 from vectorizer.errors import BadRequest
 from vectorizer.models import Distance, SparseVector
-from vectorizer.vectors import RowColumn, wrong_kind
 
 MAX_INDEX = 2**32 - 1
 DEFAULT_FULL_SCAN_THRESHOLD = 5000

@@ -16,7 +16,7 @@ from typing import Any
 import hnswlib
 import numpy as np
 
-from vectorizer import distance as dist
+from vectorizer.collection.vectors import distance as dist
 from vectorizer.locks import RWLock
 from vectorizer.models import Distance, HnswConfig
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from vectorizer import distance as dist
+from vectorizer.collection.vectors import distance as dist
+from vectorizer.collection.verify import unenforced_settings
 from vectorizer.models import CollectionConfig, OptimizersConfig
-from vectorizer.strict_mode import unenforced_settings
 
 # optimizer knobs of Qdrant's segment optimizer, which has no counterpart here
 _OPTIMIZER_NOOPS = [f.name for f in fields(OptimizersConfig) if f.name != "indexing_threshold"]

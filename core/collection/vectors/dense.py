@@ -1,6 +1,6 @@
 """Dense vector columns: a collection's vectors of one name, one row per point slot.
 
-Also what every column kind shares (`vectorizer.multivec`, `vectorizer.sparse`): the
+Also what every column kind shares (`multi`, `sparse` beside it): the
 stored datatypes and how a value of the wrong kind is refused.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from vectorizer import distance as dist
+from vectorizer.collection.vectors import distance as dist
 from vectorizer.errors import BadRequest
 from vectorizer.models import Datatype, Distance, SparseVector, VectorParams
 

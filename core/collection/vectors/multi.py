@@ -16,10 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from vectorizer import distance as dist
-from vectorizer.errors import BadRequest
-from vectorizer.models import Datatype, Distance, VectorParams
-from vectorizer.vectors import (
+from vectorizer.collection.vectors import distance as dist
+from vectorizer.collection.vectors.dense import (
     DTYPES,
     RowColumn,
     as_floats,
@@ -29,6 +27,8 @@ from vectorizer.vectors import (
     to_stored,
     wrong_kind,
 )
+from vectorizer.errors import BadRequest
+from vectorizer.models import Datatype, Distance, VectorParams
 
 COMPARATORS = ("max_sim",)
 """The `multivector_config.comparator` values Qdrant 1.14 knows."""
@@ -153,7 +153,7 @@ class MultiColumn(RowColumn):
 
     def prepare(self, values: object, where: str) -> np.ndarray:
         """Validate one incoming matrix and turn it into its stored form (cosine rows
-        normalised, but for uint8: see `vectorizer.vectors.normalised`). A dense vector is
+        normalised, but for uint8: see `dense.normalised`). A dense vector is
         a matrix of one row, as Qdrant takes it (its "legacy" upsert form)."""
         if wrong_kind("dense", values) is None:
             values = [values]
