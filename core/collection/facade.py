@@ -71,6 +71,9 @@ from vectorizer.storage import Store, StoredPoint
 if TYPE_CHECKING:
     import pluggy
 
+    from vectorizer.query.executor import CollectionLookup
+    from vectorizer.query.model import QueryRequest
+
 __all__ = ["ORDER_BY_WITH_OFFSET", "Collection", "Inference"]
 
 Inference = Callable[[str, str, list[DocumentInput], bool], list[Any]]
@@ -237,6 +240,31 @@ class Collection:
         self.strict.check_operation(self, operation)
         if not isinstance(operation, Upsert | UpdateVectors):
             self.check(operation)
+
+    # ------------------------------------------------------------------ querying
+
+    def query(
+        self, request: QueryRequest, collections: CollectionLookup | None = None
+    ) -> list[ScoredPoint]:
+        """The points a query request answers (`vectorizer.query`, the one read path);
+        `collections` resolves `lookup_from` / `with_lookup` names (the engine's
+        `get_collection`; without it only this collection's own name resolves)."""
+        from vectorizer.query import executor  # the query engine sits on top of the parts
+
+        return executor.query(self, request, collections or self._only_self)
+
+    def query_batch(
+        self, requests: list[QueryRequest], collections: CollectionLookup | None = None
+    ) -> list[list[ScoredPoint]]:
+        """`query` of several requests, checked together, plain searches batched."""
+        from vectorizer.query import executor
+
+        return executor.query_batch(self, requests, collections or self._only_self)
+
+    def _only_self(self, name: str) -> Collection:
+        if name != self.name:
+            raise CollectionNotFound(name)
+        return self
 
     # shorthands for `apply` (the core's own callers and embedded use)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vectorizer import Collection, CollectionNotFound
+from vectorizer import Collection
 from vectorizer.models import (
     CollectionConfig,
     CollectionParams,
@@ -13,7 +13,7 @@ from vectorizer.models import (
     ScoredPoint,
     VectorParams,
 )
-from vectorizer.query import QueryRequest, query, query_batch, search_request
+from vectorizer.query import QueryRequest, search_request
 
 
 def make_config(
@@ -33,13 +33,9 @@ def make_config(
 def search(col: Collection, vector: Any, **kw: Any) -> list[ScoredPoint]:
     """The legacy search of `vector` (keywords of `search_request`), run as the APIs run
     it: a query request checked as a search, through the one executor."""
-    return query(col, search_request(vector, **kw), _no_lookup)
+    return col.query(search_request(vector, **kw))
 
 
 def search_batch(col: Collection, requests: list[QueryRequest]) -> list[list[ScoredPoint]]:
     """Query requests (`search_request`s) run together, as a batch endpoint runs them."""
-    return query_batch(col, requests, _no_lookup)
-
-
-def _no_lookup(name: str) -> Collection:
-    raise CollectionNotFound(name)
+    return col.query_batch(requests)

@@ -91,3 +91,21 @@ def test_a_batch_checks_every_operation_before_writing(tmp_path) -> None:
         assert [r.operation_id for r in results] == [0, 1]
         (record,) = col.retrieve([1], WithPayload(enabled=True), WithVectors(enabled=False))
         assert record.payload == {"x": 1}
+
+
+def test_the_facade_queries_and_resolves_only_its_own_name(tmp_path) -> None:
+    from vectorizer import NotFound
+    from vectorizer.query import LookupFrom, Nearest, QueryRequest
+
+    with Engine.open(tmp_path) as engine:
+        engine.create_collection("c", make_config(4))
+        col = engine.get_collection("c")
+        col.upsert([PointStruct(i, {"": np.eye(4)[i]}) for i in range(4)])
+        (best,) = col.query(QueryRequest(query=Nearest(np.eye(4)[2]), limit=1))
+        assert best.id == 2
+        by_id = QueryRequest(query=Nearest(3), limit=1, lookup_from=LookupFrom("c"))
+        (found,) = col.query(by_id)  # its own name resolves: the example is point 3
+        assert found.id != 3
+        other = QueryRequest(query=Nearest(3), limit=1, lookup_from=LookupFrom("elsewhere"))
+        with pytest.raises(NotFound):
+            col.query(other)
