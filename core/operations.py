@@ -11,6 +11,7 @@ with `filter=None` chooses nothing.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -18,11 +19,28 @@ from vectorizer.filters.ast import Filter
 from vectorizer.models import Payload, PointId, PointStruct, PointVectors
 
 
+class UpdateMode(enum.StrEnum):
+    """Which points an upsert writes (Qdrant 1.17's `update_mode`)."""
+
+    UPSERT = "upsert"
+    """New points are inserted, existing ones replaced (the default)."""
+    INSERT_ONLY = "insert_only"
+    """Only new points are written; existing ones keep their current state."""
+    UPDATE_ONLY = "update_only"
+    """Only existing points are replaced; new ones are not inserted."""
+
+
 @dataclass(frozen=True)
 class Upsert:
-    """Insert or replace whole points: their vectors (each optional) and payload."""
+    """Insert or replace whole points: their vectors (each optional) and payload.
+
+    `update_filter` (Qdrant's conditional update): an existing point is replaced only when
+    it matches the filter, else it keeps its current state; new points are inserted
+    regardless. `update_mode` chooses between inserting, replacing or both."""
 
     points: tuple[PointStruct, ...]
+    update_filter: Filter | None = None
+    update_mode: UpdateMode = UpdateMode.UPSERT
     name: ClassVar[str] = "upsert"
 
 
@@ -77,9 +95,11 @@ class ClearPayload:
 
 @dataclass(frozen=True)
 class UpdateVectors:
-    """Set the given vectors of existing points, keeping their other vectors."""
+    """Set the given vectors of existing points, keeping their other vectors; with
+    `update_filter`, only the points matching it are changed."""
 
     points: tuple[PointVectors, ...]
+    update_filter: Filter | None = None
     name: ClassVar[str] = "update_vectors"
 
 

@@ -450,10 +450,14 @@ class StrictMode:
     def check_operation(self, collection: Collection, operation: Operation) -> None:
         """The checks and write tokens of a write operation, by its kind."""
         match operation:
-            case Upsert(points=points):
+            case Upsert(points=points, update_filter=flt):
+                if flt is not None:
+                    self.check_filtered_write(collection, flt)
                 self.check_upsert(collection, len(points))
                 self.check_vector_limits([p.vectors for p in points])
-            case UpdateVectors(points=points):
+            case UpdateVectors(points=points, update_filter=flt):
+                if flt is not None:
+                    self.check_filtered_write(collection, flt)
                 self.check_update_vectors(collection, len(points))
                 self.check_vector_limits([p.vectors for p in points])
             case SetPayload() | OverwritePayload():

@@ -40,6 +40,7 @@ from vectorizer.operations import (
     Operation,
     OverwritePayload,
     SetPayload,
+    UpdateMode,
     UpdateVectors,
     Upsert,
 )
@@ -292,6 +293,7 @@ class Writes:
                     raise BadRequest(f"Wrong input: {where}: payload must be a JSON object")
                 by_id[point_id] = (prepared[i], payload_ops.copy_value(point.payload))
             slot_by_id = tracker.slot_by_id
+            self._skip_unwritten(by_id, operation)
             new_ids = [pid for pid in by_id if pid not in slot_by_id]
             new_slots = dict(zip(new_ids, tracker.allocate(len(new_ids)), strict=True))
             upserts = [
@@ -308,6 +310,31 @@ class Writes:
             result = self._commit(operation, upserts, [], values)
             tracker.claim(new_slots.values())
             return result
+
+    def _allowed(self, flt: Filter | None) -> np.ndarray | None:
+        """A mask over slots of the points matching `flt` (None: no filter); call under
+        the lock."""
+        if flt is None:
+            return None
+        mask = np.zeros(self._col.points.capacity, dtype=bool)
+        mask[self._col.reads.matching(flt)] = True
+        return mask
+
+    def _skip_unwritten(self, by_id: dict[PointId, Any], operation: Upsert) -> None:
+        """Drop from an upsert the points its `update_mode` and `update_filter` leave as
+        they are (call under the lock)."""
+        mode, slot_by_id = operation.update_mode, self._col.points.slot_by_id
+        allowed = self._allowed(operation.update_filter)
+        if mode is UpdateMode.UPSERT and allowed is None:
+            return
+        for pid in list(by_id):
+            slot = slot_by_id.get(pid)
+            if slot is None:
+                keep = mode is not UpdateMode.UPDATE_ONLY
+            else:
+                keep = mode is not UpdateMode.INSERT_ONLY and (allowed is None or allowed[slot])
+            if not keep:
+                del by_id[pid]
 
     def _rewrite_payloads(
         self,
@@ -330,8 +357,11 @@ class Writes:
         with self._writing():
             op = self.next_op
             upserts: dict[int, StoredPoint] = {}  # by slot: a point listed twice gets both
+            allowed = self._allowed(operation.update_filter)
             for i, point in enumerate(operation.points):
                 (slot,) = self._col.points.existing_slots([point.id])
+                if allowed is not None and not allowed[slot]:
+                    continue  # a conditional update leaves a non-matching point as it is
                 stored = upserts.get(slot)
                 if stored is None:
                     stored = upserts[slot] = self._stored(slot, op, payloads[slot])

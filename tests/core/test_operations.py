@@ -109,3 +109,28 @@ def test_the_facade_queries_and_resolves_only_its_own_name(tmp_path) -> None:
         other = QueryRequest(query=Nearest(3), limit=1, lookup_from=LookupFrom("elsewhere"))
         with pytest.raises(NotFound):
             col.query(other)
+
+
+@pytest.mark.parametrize(
+    ("mode", "flt", "expected"),
+    [
+        (ops.UpdateMode.UPSERT, None, {0: "new", 1: "new", 2: "new"}),
+        (ops.UpdateMode.INSERT_ONLY, None, {0: "old", 1: "old", 2: "new"}),
+        (ops.UpdateMode.UPDATE_ONLY, None, {0: "new", 1: "new"}),
+        (
+            ops.UpdateMode.UPSERT,
+            Filter(must=(HasId(frozenset({1})),)),
+            {0: "old", 1: "new", 2: "new"},
+        ),
+        (ops.UpdateMode.UPDATE_ONLY, Filter(must=(HasId(frozenset({1})),)), {0: "old", 1: "new"}),
+    ],
+)
+def test_conditional_upserts(tmp_path, mode: Any, flt: Any, expected: dict[int, str]) -> None:
+    with Engine.open(tmp_path) as engine:
+        engine.create_collection("c", make_config(4))
+        col = engine.get_collection("c")
+        col.upsert([PointStruct(i, {"": np.ones(4)}, {"s": "old"}) for i in (0, 1)])
+        new = tuple(PointStruct(i, {"": np.ones(4)}, {"s": "new"}) for i in (0, 1, 2))
+        col.apply(ops.Upsert(new, update_filter=flt, update_mode=mode))
+        records = col.retrieve([0, 1, 2], WithPayload(enabled=True), WithVectors(enabled=False))
+        assert {r.id: r.payload["s"] for r in records} == expected

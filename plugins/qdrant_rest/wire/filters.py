@@ -22,9 +22,13 @@ __all__ = ["NEVER", "InvalidFilter", "condition_in", "convert_filters", "filter_
 
 # ----------------------------------------------------------------------------- request bodies
 
+FILTER_FIELDS = frozenset({"filter", "update_filter"})
+"""The body fields that hold a Qdrant `Filter`."""
+
 
 def convert_filters(body: Any, kinds: Mapping[str, ConditionKind]) -> Any:
-    """Replace every `filter` field of a decoded request Struct by its AST, in place.
+    """Replace every `filter` (and `update_filter`) field of a decoded request Struct by
+    its AST, in place.
 
     Walks nested Structs and lists of Structs (batch requests); a `filter` that is
     null stays None. Returns `body`.
@@ -57,7 +61,7 @@ def _filter_fields(cls: type[msgspec.Struct]) -> tuple[tuple[str, bool], ...]:
     assert isinstance(info, msgspec.inspect.StructType)
     out: list[tuple[str, bool]] = []
     for field in info.fields:
-        if field.name == "filter":
+        if field.name in FILTER_FIELDS:
             out.append((field.name, False))
         elif any(_filter_fields(inner) for inner in _struct_types(field.type)):
             out.append((field.name, True))

@@ -35,6 +35,7 @@ from vectorizer.operations import (
     OverwritePayload,
     PointsOperation,
     SetPayload,
+    UpdateMode,
     UpdateVectors,
     Upsert,
     ids_of,
@@ -169,7 +170,8 @@ def point_vectors_in(req: structs.UpdateVectors, where: str = "") -> list[PointV
 
 
 def upsert_op(req: structs.UpsertPoints, where: str = "") -> Upsert:
-    return Upsert(tuple(points_in(req, where)))
+    mode = UpdateMode(req.update_mode) if req.update_mode is not None else UpdateMode.UPSERT
+    return Upsert(tuple(points_in(req, where)), req.update_filter, mode)
 
 
 def delete_op(req: structs.PointsSelector, where: str = "") -> DeletePoints:
@@ -204,7 +206,7 @@ def clear_payload_op(req: structs.PointsSelector, where: str = "") -> ClearPaylo
 
 
 def update_vectors_op(req: structs.UpdateVectors, where: str = "") -> UpdateVectors:
-    return UpdateVectors(tuple(point_vectors_in(req, where)))
+    return UpdateVectors(tuple(point_vectors_in(req, where)), req.update_filter)
 
 
 def delete_vectors_op(req: structs.DeleteVectors, where: str = "") -> DeleteVectors:

@@ -186,6 +186,8 @@ class UpsertPoints(Body):
     points: list[PointIn] | None = None
     batch: BatchIn | None = None
     shard_key: Any = None
+    update_filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
+    update_mode: Literal["upsert", "insert_only", "update_only"] | None = None
 
 
 class PointsSelector(Body):
@@ -221,6 +223,7 @@ class PointVectorsIn(Lenient):
 class UpdateVectors(Body):
     points: Annotated[list[PointVectorsIn], msgspec.Meta(min_length=1)]
     shard_key: Any = None
+    update_filter: Any = None  # Filter: becomes the AST when the body is decoded (filters.py)
 
 
 class DeleteVectors(Body):
