@@ -10,6 +10,7 @@ from vectorizer.embedders.bm25 import Bm25Embedder
 from vectorizer.embedders.hashing import HashingEmbedder
 from vectorizer.embedders.lexical import BagOfWordsEmbedder, CharNgramEmbedder, TfidfEmbedder
 from vectorizer.embedders.lsa import LsaEmbedder
+from vectorizer.embedders.qdrant_bm25 import QdrantBm25Embedder
 from vectorizer.host.hookspecs import hookimpl
 
 BUILTIN: tuple[type[Embedder], ...] = (
@@ -19,6 +20,7 @@ BUILTIN: tuple[type[Embedder], ...] = (
     CharNgramEmbedder,
     Bm25Embedder,
     LsaEmbedder,
+    QdrantBm25Embedder,
 )
 
 

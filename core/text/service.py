@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from vectorizer.engine import Engine
 
 MODEL_ALIASES = {
-    "qdrant/bm25": "bm25",
+    "qdrant/bm25": "qdrant_bm25",
     "intfloat/multilingual-e5-small": "e5",
 }
 """Model names Qdrant users know, as embedder kinds (lower-cased)."""

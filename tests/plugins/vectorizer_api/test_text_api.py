@@ -602,8 +602,9 @@ def test_infer_uses_the_bound_embedder_or_a_fresh_one(
     # options, or another kind: a fresh embedder, which must need no fitting
     with pytest.raises(BadRequest, match="not fitted yet"):
         texts.infer("docs", "sparse", [DocumentInput("cat", "tfidf", {"norm": None})], query=True)
-    with pytest.raises(BadRequest, match="not fitted yet"):
-        texts.infer("docs", "sparse", [DocumentInput("cat", "Qdrant/bm25")], query=True)
+    # Qdrant's own BM25 (`qdrant_bm25`) needs no fitting
+    (bm25,) = texts.infer("docs", "sparse", [DocumentInput("cats", "Qdrant/bm25")], query=True)
+    assert bm25.values.tolist() == [1.0]
     options = {"output": "dense", "dimension": 8}
     (fresh,) = texts.infer("docs", "x", [DocumentInput("cat", "hashing", options)], query=False)
     stateless = ok(
