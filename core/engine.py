@@ -16,7 +16,6 @@ import pluggy
 
 from vectorizer.collection import Collection
 from vectorizer.collection.vectors.columns import check_vector_kinds
-from vectorizer.collection.vectors.sparse import merge_sparse_params
 from vectorizer.collection.verify import StrictMode, parse_settings
 from vectorizer.errors import (
     AlreadyExists,
@@ -35,6 +34,7 @@ from vectorizer.models import (
     CollectionUpdate,
     CreateAlias,
     DeleteAlias,
+    HnswConfigDiff,
     RenameAlias,
     config_from_dict,
     config_to_dict,
@@ -329,7 +329,11 @@ class Engine:
             old = collection.config
             new = dataclasses.replace(old)
             new.params = _merge_diff(old.params, update.params, "params")
-            new.hnsw_config = _merge_diff(old.hnsw_config, update.hnsw_config, "hnsw_config")
+            new.hnsw_config = _merge_diff(
+                old.hnsw_config,
+                update.hnsw_config.given() if update.hnsw_config is not None else None,
+                "hnsw_config",
+            )
             new.optimizer_config = _merge_diff(
                 old.optimizer_config, update.optimizers_config, "optimizers_config"
             )
@@ -347,28 +351,22 @@ class Engine:
             vectors = dict(new.params.vectors)
             for vname, diff in (update.vectors or {}).items():
                 params = old.vector_params(vname)
-                allowed = {"hnsw_config", "quantization_config", "on_disk", "disable_quantization"}
-                if set(diff) - allowed:
-                    bad = ", ".join(sorted(set(diff) - allowed))
-                    raise BadRequest(
-                        f"Wrong input: vectors.{vname or 'default'}: cannot update {bad}"
-                    )
-                changes: dict[str, Any] = {
-                    k: v for k, v in diff.items() if v is not None and k != "disable_quantization"
-                }
-                if diff.get("disable_quantization"):
+                changes: dict[str, Any] = {}
+                if diff.on_disk is not None:
+                    changes["on_disk"] = diff.on_disk
+                if diff.quantization_config is not None:
+                    changes["quantization_config"] = diff.quantization_config
+                if diff.disable_quantization:
                     changes["quantization_config"] = None
-                if "hnsw_config" in changes:
-                    changes["hnsw_config"] = {
-                        **(params.hnsw_config or {}),
-                        **changes["hnsw_config"],
-                    }
+                if diff.hnsw_config is not None:
+                    base = params.hnsw_config or HnswConfigDiff()
+                    changes["hnsw_config"] = base.merged(diff.hnsw_config)
                 vectors[vname] = dataclasses.replace(params, **changes)
             sparse = dict(old.sparse_vectors)
             for sname, sparse_diff in (update.sparse_vectors or {}).items():
                 if sname not in sparse:
                     raise missing_vector(sname)
-                sparse[sname] = merge_sparse_params(sname, sparse[sname], sparse_diff)
+                sparse[sname] = sparse[sname].merged(sparse_diff)
             new.params = dataclasses.replace(
                 new.params, vectors=vectors, sparse_vectors=sparse or old.params.sparse_vectors
             )

@@ -7,10 +7,11 @@ without re-deciding semantics. The default (unnamed) vector is stored under the 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeAlias
 
 import msgspec
@@ -118,18 +119,105 @@ class WalConfig:
     wal_segments_ahead: int = 0
 
 
+class Modifier(enum.StrEnum):
+    """A sparse vector's modifier: `idf` scales each index by its inverse document frequency."""
+
+    NONE = "none"
+    IDF = "idf"
+
+
+class MultiVectorComparator(enum.StrEnum):
+    MAX_SIM = "max_sim"
+
+
+def _given(obj: Any) -> dict[str, Any]:
+    """The fields of a dataclass that are set (not None)."""
+    return {f.name: v for f in fields(obj) if (v := getattr(obj, f.name)) is not None}
+
+
+@dataclass(frozen=True)
+class HnswConfigDiff:
+    """HNSW parameters that override the collection's for one vector (None: not set)."""
+
+    m: int | None = None
+    ef_construct: int | None = None
+    full_scan_threshold: int | None = None
+    max_indexing_threads: int | None = None
+    on_disk: bool | None = None
+    payload_m: int | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The fields set, by name."""
+        return _given(self)
+
+    def merged(self, diff: HnswConfigDiff | None) -> HnswConfigDiff:
+        """This diff with the set fields of `diff` replacing theirs."""
+        if diff is None:
+            return self
+        return HnswConfigDiff(**{**self.given(), **diff.given()})
+
+
+@dataclass(frozen=True)
+class MultiVectorConfig:
+    """Each point holds a matrix of vectors, compared by `comparator` (Qdrant's MaxSim)."""
+
+    comparator: MultiVectorComparator = MultiVectorComparator.MAX_SIM
+
+
+@dataclass(frozen=True)
+class SparseIndexParams:
+    """The inverted index of a sparse vector (None: not set, Qdrant's default)."""
+
+    full_scan_threshold: int | None = None
+    on_disk: bool | None = None
+    datatype: Datatype | None = None
+
+    def given(self) -> dict[str, Any]:
+        return _given(self)
+
+
+@dataclass(frozen=True)
+class SparseVectorParams:
+    """One sparse vector space: its index params and modifier, as given (None: not given;
+    an `index` given empty is kept, and reported back, as given)."""
+
+    index: SparseIndexParams | None = None
+    modifier: Modifier | None = None
+
+    def merged(self, diff: SparseVectorParams) -> SparseVectorParams:
+        """These params with a diff applied as Qdrant's update does: a given `modifier`
+        replaces it, the given `index` fields replace theirs."""
+        index = self.index
+        if diff.index is not None:
+            base = self.index.given() if self.index is not None else {}
+            index = SparseIndexParams(**{**base, **diff.index.given()})
+        modifier = diff.modifier if diff.modifier is not None else self.modifier
+        return SparseVectorParams(index=index, modifier=modifier)
+
+
 @dataclass
 class VectorParams:
-    """One dense vector space of a collection; with `multivector_config`
-    (`{"comparator": "max_sim"}`) each point holds a matrix of such vectors."""
+    """One dense vector space of a collection; with `multivector_config` each point holds
+    a matrix of such vectors."""
 
     size: int
     distance: Distance
-    hnsw_config: dict[str, Any] | None = None
+    hnsw_config: HnswConfigDiff | None = None
     quantization_config: dict[str, Any] | None = None
     on_disk: bool | None = None
     datatype: Datatype | None = None
-    multivector_config: dict[str, Any] | None = None
+    multivector_config: MultiVectorConfig | None = None
+
+
+@dataclass(frozen=True)
+class VectorParamsDiff:
+    """A partial update of one vector's params; `disable_quantization` drops the vector's
+    own quantization (Qdrant's `"Disabled"`)."""
+
+    hnsw_config: HnswConfigDiff | None = None
+    quantization_config: dict[str, Any] | None = None
+    on_disk: bool | None = None
+    disable_quantization: bool = False
 
 
 @dataclass
@@ -143,9 +231,8 @@ class CollectionParams:
     write_consistency_factor: int = 1
     read_fan_out_factor: int | None = None
     on_disk_payload: bool = True
-    sparse_vectors: dict[str, dict[str, Any]] | None = None
-    """Sparse vector spaces: name -> Qdrant's `SparseVectorParams` as JSON builtins
-    (`index`: `full_scan_threshold`, `on_disk`, `datatype`; `modifier`: "idf" or "none")."""
+    sparse_vectors: dict[str, SparseVectorParams] | None = None
+    """Sparse vector spaces by name."""
     vectors_as_map: bool = False
     """True when `vectors` was given as a map of names, even one holding only the default
     name `""` (LangChain's default): the config is reported back as that map, as Qdrant
@@ -186,33 +273,32 @@ class CollectionConfig:
             raise missing_vector(name) from None
 
     @property
-    def sparse_vectors(self) -> dict[str, dict[str, Any]]:
-        """Sparse vector params by name (`SparseVectorParams` as given, JSON builtins)."""
+    def sparse_vectors(self) -> dict[str, SparseVectorParams]:
+        """Sparse vector params by name."""
         return self.params.sparse_vectors or {}
 
     def hnsw_for(self, name: str) -> HnswConfig:
         """The effective HNSW config of one vector: collection config plus its diff."""
         base = self.hnsw_config
-        diff = self.vector_params(name).hnsw_config or {}
-        merged = {**base.__dict__, **{k: v for k, v in diff.items() if v is not None}}
-        return HnswConfig(**merged)
+        diff = self.vector_params(name).hnsw_config
+        if diff is None:
+            return base
+        return dataclasses.replace(base, **diff.given())
 
 
 @dataclass
 class CollectionUpdate:
     """A partial update of a collection's config; `None` leaves a part unchanged.
 
-    `vectors` maps a vector name to a diff of its params (`hnsw_config`,
-    `quantization_config`, `on_disk`, and `disable_quantization: True` to drop the
-    vector's own quantization, Qdrant's `"Disabled"`); `sparse_vectors` maps a sparse
-    vector name to a diff of its `SparseVectorParams` (`index` fields, `modifier`); the
+    `vectors` maps a vector name to a diff of its params; `sparse_vectors` maps a sparse
+    vector name to a diff of its params (the `index` fields and `modifier` given); the
     other parts are diffs of the sections.
     """
 
-    vectors: dict[str, dict[str, Any]] | None = None
-    sparse_vectors: dict[str, dict[str, Any]] | None = None
+    vectors: dict[str, VectorParamsDiff] | None = None
+    sparse_vectors: dict[str, SparseVectorParams] | None = None
     params: dict[str, Any] | None = None
-    hnsw_config: dict[str, Any] | None = None
+    hnsw_config: HnswConfigDiff | None = None
     optimizers_config: dict[str, Any] | None = None
     quantization_config: dict[str, Any] | None = None
     disable_quantization: bool = False
@@ -239,12 +325,33 @@ class CollectionInfo:
     warnings: list[str] = field(default_factory=list)
 
 
+def _without_nulls(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
 def config_to_dict(config: CollectionConfig) -> dict[str, Any]:
-    """A collection config as JSON-ready builtins (how stores keep it)."""
-    return msgspec.to_builtins(config)
+    """A collection config as JSON-ready builtins (how stores keep it).
+
+    The shape is the stored format of data directories and snapshots: the parts given as
+    diffs or partial params (a vector's `hnsw_config`, sparse vector params) hold only the
+    fields that are set, as they always have.
+    """
+    data: dict[str, Any] = msgspec.to_builtins(config)
+    params = data.get("params", {})
+    # (`.get`: msgspec leaves out the fields a loaded dataclass has at their plain default)
+    for vector in params.get("vectors", {}).values():
+        if vector.get("hnsw_config") is not None:
+            vector["hnsw_config"] = _without_nulls(vector["hnsw_config"])
+    sparse_vectors = params.get("sparse_vectors") or {}
+    for name, sparse in sparse_vectors.items():
+        if sparse.get("index") is not None:
+            sparse["index"] = _without_nulls(sparse["index"])
+        sparse_vectors[name] = _without_nulls(sparse)
+    return data
 
 
 def config_from_dict(data: dict[str, Any]) -> CollectionConfig:
+    """A collection config from its stored form (`config_to_dict`)."""
     return msgspec.convert(data, CollectionConfig)
 
 

@@ -23,7 +23,7 @@ def unimplemented_settings(config: CollectionConfig) -> list[str]:
     params = config.params
     for name, vp in params.vectors.items():
         where = f"vectors.{name}" if name else "vectors"
-        if vp.multivector_config:
+        if vp.multivector_config is not None:
             notes.append(f"{where}: no HNSW index for multivectors; search is exact (MaxSim)")
         elif dist.hnsw_space(vp.distance) is None:
             notes.append(f"{where}: no HNSW index for {vp.distance} distance; search is exact")
@@ -31,12 +31,12 @@ def unimplemented_settings(config: CollectionConfig) -> list[str]:
             note(f"{where}.on_disk", "vectors are held in memory")
         if vp.quantization_config:
             note(f"{where}.quantization_config", "quantization is not implemented")
-        hnsw = vp.hnsw_config or {}
+        hnsw = vp.hnsw_config.given() if vp.hnsw_config is not None else {}
         for key in ("on_disk", "payload_m"):
             if hnsw.get(key):
                 note(f"{where}.hnsw_config.{key}", _HNSW_WHY[key])
     for name, sparse in config.sparse_vectors.items():
-        index = sparse.get("index") or {}
+        index = sparse.index.given() if sparse.index is not None else {}
         if index.get("on_disk"):
             note(f"sparse_vectors.{name}.index.on_disk", "the inverted index is held in memory")
         if index.get("datatype") not in (None, "float32"):

@@ -12,8 +12,12 @@ from vectorizer.models import (
     CreateAlias,
     DeleteAlias,
     Distance,
+    HnswConfigDiff,
     RenameAlias,
+    SparseIndexParams,
+    SparseVectorParams,
     VectorParams,
+    VectorParamsDiff,
     vector_size_problem,
 )
 
@@ -44,21 +48,19 @@ def test_bad_collection_names(engine: Engine, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("sparse", "multi", "message"),
+    ("sparse", "message"),
     [
-        ({"": {"modifier": "bm25"}}, None, "modifier"),
-        ({"": {"index": {"full_scan_threshold": -1}}}, None, "full_scan_threshold"),
-        ({"": {"index": {"colour": "red"}}}, None, "colour"),
-        (None, {"comparator": "min_sim"}, "unknown variant `min_sim`"),
-        (None, {}, "comparator"),
+        (
+            SparseVectorParams(index=SparseIndexParams(full_scan_threshold=-1)),
+            "sparse_vectors.text.index.full_scan_threshold",
+        ),
     ],
 )
 def test_bad_vector_kinds_are_refused(
-    engine: Engine, sparse: dict | None, multi: dict | None, message: str
+    engine: Engine, sparse: SparseVectorParams, message: str
 ) -> None:
     config = make_config()
-    config.params.sparse_vectors = sparse and {"text": sparse[""]}
-    config.params.vectors[""].multivector_config = multi
+    config.params.sparse_vectors = {"text": sparse}
     with pytest.raises(BadRequest, match=message):
         engine.create_collection("s", config)
     assert not engine.collection_exists("s")
@@ -66,7 +68,7 @@ def test_bad_vector_kinds_are_refused(
 
 def test_dense_and_sparse_names_must_differ(engine: Engine) -> None:
     config = make_config(named={"text": VectorParams(size=4, distance=Distance.DOT)})
-    config.params.sparse_vectors = {"text": {}}
+    config.params.sparse_vectors = {"text": SparseVectorParams()}
     with pytest.raises(BadRequest, match="duplicate found with 'text'"):
         engine.create_collection("s", config)
 
@@ -94,9 +96,9 @@ def test_update_collection_changes_config_and_rejects_unknown(engine: Engine) ->
     engine.update_collection(
         "a",
         CollectionUpdate(
-            hnsw_config={"m": 32},
+            hnsw_config=HnswConfigDiff(m=32),
             optimizers_config={"indexing_threshold": 0},
-            vectors={"": {"on_disk": True}},
+            vectors={"": VectorParamsDiff(on_disk=True)},
         ),
     )
     config = engine.get_collection("a").config
@@ -104,9 +106,11 @@ def test_update_collection_changes_config_and_rejects_unknown(engine: Engine) ->
     assert config.optimizer_config.indexing_threshold == 0
     assert config.params.vectors[""].on_disk is True
     with pytest.raises(BadRequest, match="unknown field"):
-        engine.update_collection("a", CollectionUpdate(hnsw_config={"bogus": 1}))
+        engine.update_collection("a", CollectionUpdate(optimizers_config={"bogus": 1}))
     with pytest.raises(BadRequest, match="Not existing vector name"):
-        engine.update_collection("a", CollectionUpdate(vectors={"nope": {"on_disk": True}}))
+        engine.update_collection(
+            "a", CollectionUpdate(vectors={"nope": VectorParamsDiff(on_disk=True)})
+        )
 
 
 def test_info_names_settings_without_effect(engine: Engine) -> None:
@@ -183,7 +187,9 @@ def test_one_vectors_own_quantization_can_be_disabled(engine: Engine) -> None:
         }
     )
     engine.create_collection("c", config)
-    engine.update_collection("c", CollectionUpdate(vectors={"a": {"disable_quantization": True}}))
+    engine.update_collection(
+        "c", CollectionUpdate(vectors={"a": VectorParamsDiff(disable_quantization=True)})
+    )
     vectors = engine.get_collection("c").config.params.vectors
     assert vectors["a"].quantization_config is None
     assert vectors["b"].quantization_config == {"binary": {}}  # the other one untouched

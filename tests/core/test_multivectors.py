@@ -18,19 +18,19 @@ from vectorizer.models import (
     CollectionUpdate,
     Datatype,
     Distance,
+    MultiVectorConfig,
     PointStruct,
     PointVectors,
     VectorParams,
     WithVectors,
 )
 
-MAX_SIM = {"comparator": "max_sim"}
 DIM = 3
 
 
 def multi(distance: Distance = Distance.DOT, datatype: Datatype | None = None) -> VectorParams:
     return VectorParams(
-        size=DIM, distance=distance, datatype=datatype, multivector_config=dict(MAX_SIM)
+        size=DIM, distance=distance, datatype=datatype, multivector_config=MultiVectorConfig()
     )
 
 

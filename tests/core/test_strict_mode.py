@@ -35,12 +35,15 @@ from vectorizer.filters.planner import expected_cardinality
 from vectorizer.models import (
     CollectionUpdate,
     Distance,
+    HnswConfigDiff,
+    MultiVectorConfig,
     OrderBy,
     PointStruct,
     PointVectors,
     SearchParams,
     SparseVector,
     VectorParams,
+    VectorParamsDiff,
 )
 from vectorizer.query import (
     Formula,
@@ -478,7 +481,7 @@ def test_info_reports_what_has_no_effect(engine: Engine) -> None:
 
 def _multi_collection(engine: Engine, strict: dict[str, Any] | None) -> Collection:
     """Points 0..4 with a 3-row multivector `m` and a payload `city`, `n`."""
-    named = {"m": VectorParams(4, Distance.DOT, multivector_config={"comparator": "max_sim"})}
+    named = {"m": VectorParams(4, Distance.DOT, multivector_config=MultiVectorConfig())}
     engine.create_collection("m", make_config(named=named))
     col = engine.get_collection("m")
     rows = np.ones((3, 4), dtype=np.float32)
@@ -605,7 +608,9 @@ def test_group_by_needs_an_index_that_matches(engine: Engine) -> None:
 
 def test_full_scan_refused_without_hnsw_when_exact_search_is_off(engine: Engine) -> None:
     col = _multi_collection(engine, None)
-    engine.update_collection("m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0}}}))
+    engine.update_collection(
+        "m", CollectionUpdate(vectors={"m": VectorParamsDiff(HnswConfigDiff(m=0))})
+    )
     col.strict = StrictMode({"enabled": True, "search_allow_exact": False})
     rows = np.ones((1, 4))
     with pytest.raises(StrictModeViolation) as exc:
@@ -630,12 +635,12 @@ def test_full_scan_refused_without_hnsw_when_exact_search_is_off(engine: Engine)
     tenant = Filter(must=(MatchValue("city", "Berlin"),))
     col.create_field_index("city", {"type": "keyword", "is_tenant": True})
     engine.update_collection(
-        "m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0, "payload_m": 0}}})
+        "m", CollectionUpdate(vectors={"m": VectorParamsDiff(HnswConfigDiff(m=0, payload_m=0))})
     )
     with pytest.raises(StrictModeViolation, match=r"hnsw_config.payload_m = 0\)"):
         _query_of(engine, col, QueryRequest(query=Nearest(rows), using="m", filter=tenant))
     engine.update_collection(
-        "m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0, "payload_m": 1}}})
+        "m", CollectionUpdate(vectors={"m": VectorParamsDiff(HnswConfigDiff(m=0, payload_m=1))})
     )
     assert (
         len(_query_of(engine, col, QueryRequest(query=Nearest(rows), using="m", filter=tenant)))
@@ -651,7 +656,9 @@ def test_a_legacy_search_is_checked_as_qdrant_checks_a_search(engine: Engine) ->
     with pytest.raises(StrictModeViolation, match='Limit exceeded 5 > 3 for "limit"'):
         _query_of(engine, col, QueryRequest(query=Nearest(Q), limit=3, offset=2))
     multi = _multi_collection(engine, None)
-    engine.update_collection("m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0}}}))
+    engine.update_collection(
+        "m", CollectionUpdate(vectors={"m": VectorParamsDiff(HnswConfigDiff(m=0))})
+    )
     multi.strict = StrictMode({"enabled": True, "search_allow_exact": False})
     rows = np.ones((1, 4))
     assert len(search(multi, rows, using="m")) == 5

@@ -30,9 +30,16 @@ from vectorizer.models import (
     DeleteAlias,
     Distance,
     HnswConfig,
+    HnswConfigDiff,
+    Modifier,
+    MultiVectorComparator,
+    MultiVectorConfig,
     OptimizersConfig,
     RenameAlias,
+    SparseIndexParams,
+    SparseVectorParams,
     VectorParams,
+    VectorParamsDiff,
     WalConfig,
     vector_size_problem,
 )
@@ -172,6 +179,11 @@ def hnsw_diff_in(value: pb.HnswConfigDiff, where: str = "hnsw_config") -> dict[s
     return _checked(given(value), "hnsw_config", where)
 
 
+def _hnsw_diff(given: dict[str, Any]) -> HnswConfigDiff | None:
+    """A per-vector HNSW diff from the fields given; None when none is."""
+    return HnswConfigDiff(**given) if given else None
+
+
 def wal_diff_in(value: pb.WalConfigDiff, where: str = "wal_config") -> dict[str, Any]:
     return _checked(given(value), "wal_config", where)
 
@@ -291,12 +303,12 @@ def vector_params_in(value: pb.VectorParams, where: str) -> VectorParams:
     datatype = DATATYPES.get(value.datatype) if value.HasField("datatype") else None
     multivector = None
     if value.HasField("multivector_config"):
-        multivector = {"comparator": "max_sim"}
+        multivector = MultiVectorConfig(MultiVectorComparator.MAX_SIM)
     return VectorParams(
         size=int(value.size),
         distance=DISTANCES[value.distance],
         hnsw_config=(
-            hnsw_diff_in(value.hnsw_config, f"{where}.hnsw_config") or None
+            _hnsw_diff(hnsw_diff_in(value.hnsw_config, f"{where}.hnsw_config"))
             if value.HasField("hnsw_config")
             else None
         ),
@@ -327,17 +339,15 @@ def vectors_config_in(value: pb.VectorsConfig, where: str) -> dict[str, VectorPa
 
 def _vector_params_out(params: VectorParams) -> pb.VectorParams:
     out = pb.VectorParams(size=params.size, distance=_reverse(DISTANCES)[params.distance])
-    if params.hnsw_config:
-        out.hnsw_config.CopyFrom(
-            pb.HnswConfigDiff(**{k: v for k, v in params.hnsw_config.items() if v is not None})
-        )
+    if params.hnsw_config is not None and params.hnsw_config.given():
+        out.hnsw_config.CopyFrom(pb.HnswConfigDiff(**params.hnsw_config.given()))
     if params.quantization_config:
         out.quantization_config.CopyFrom(quantization_out(params.quantization_config))
     if params.on_disk is not None:
         out.on_disk = params.on_disk
     if params.datatype is not None:
         out.datatype = _reverse(DATATYPES)[params.datatype]
-    if params.multivector_config:
+    if params.multivector_config is not None:
         out.multivector_config.CopyFrom(
             pb.MultiVectorConfig(comparator=pb.MultiVectorComparator.MaxSim)
         )
@@ -352,55 +362,54 @@ def vectors_config_out(config: CollectionConfig) -> pb.VectorsConfig:
     return pb.VectorsConfig(params_map=pb.VectorParamsMap(map=named))
 
 
-MODIFIERS = {pb.Modifier.Idf: "idf"}
-"""Sparse vector modifiers other than `None` (absent from the params, as Qdrant keeps it)."""
-
-
-def sparse_params_in(value: pb.SparseVectorParams, where: str) -> dict[str, Any]:
-    """SparseVectorParams as the core keeps them (REST JSON builtins, the fields given)."""
-    out: dict[str, Any] = {}
+def sparse_params_in(value: pb.SparseVectorParams, where: str) -> SparseVectorParams:
+    """SparseVectorParams (or their diff), the fields given."""
+    index = None
     if value.HasField("index"):
-        index = value.index
-        given_index: dict[str, Any] = {}
-        if index.HasField("full_scan_threshold"):
-            given_index["full_scan_threshold"] = int(index.full_scan_threshold)
-        if index.HasField("on_disk"):
-            given_index["on_disk"] = bool(index.on_disk)
-        if index.HasField("datatype"):
-            if index.datatype not in DATATYPES:
+        i = value.index
+        datatype = None
+        if i.HasField("datatype"):
+            if i.datatype not in DATATYPES:
                 raise invalid(f"{where}.index.datatype", "unknown datatype")
-            given_index["datatype"] = str(DATATYPES[index.datatype])
-        out["index"] = given_index
+            datatype = DATATYPES[i.datatype]
+        index = SparseIndexParams(
+            full_scan_threshold=(
+                int(i.full_scan_threshold) if i.HasField("full_scan_threshold") else None
+            ),
+            on_disk=bool(i.on_disk) if i.HasField("on_disk") else None,
+            datatype=datatype,
+        )
+    modifier = None
     if value.HasField("modifier"):
         if value.modifier not in (0, pb.Modifier.Idf):  # 0: `None`
             raise invalid(f"{where}.modifier", "unknown modifier (expected None or Idf)")
-        out["modifier"] = MODIFIERS.get(value.modifier, "none")
-    return out
+        modifier = Modifier.IDF if value.modifier == pb.Modifier.Idf else Modifier.NONE
+    return SparseVectorParams(index=index, modifier=modifier)
 
 
-def sparse_vectors_in(value: pb.SparseVectorConfig, where: str) -> dict[str, dict[str, Any]]:
+def sparse_vectors_in(value: pb.SparseVectorConfig, where: str) -> dict[str, SparseVectorParams]:
     """SparseVectorConfig: sparse vector name -> its params (or their diff)."""
     return {
         name: sparse_params_in(params, f"{where}.map.{name}") for name, params in value.map.items()
     }
 
 
-def sparse_vectors_out(value: Mapping[str, Mapping[str, Any]]) -> pb.SparseVectorConfig:
+def sparse_vectors_out(value: Mapping[str, SparseVectorParams]) -> pb.SparseVectorConfig:
     out = pb.SparseVectorConfig()
     for name, params in value.items():
         entry = out.map[name]
         entry.SetInParent()
-        index = params.get("index")
+        index = params.index
         if index is not None:
             entry.index.SetInParent()
-            if index.get("full_scan_threshold") is not None:
-                entry.index.full_scan_threshold = index["full_scan_threshold"]
-            if index.get("on_disk") is not None:
-                entry.index.on_disk = index["on_disk"]
-            if index.get("datatype") is not None:
-                entry.index.datatype = _reverse(DATATYPES)[Datatype(index["datatype"])]
-        if params.get("modifier") is not None:
-            entry.modifier = pb.Modifier.Idf if params["modifier"] == "idf" else 0
+            if index.full_scan_threshold is not None:
+                entry.index.full_scan_threshold = index.full_scan_threshold
+            if index.on_disk is not None:
+                entry.index.on_disk = index.on_disk
+            if index.datatype is not None:
+                entry.index.datatype = _reverse(DATATYPES)[index.datatype]
+        if params.modifier is not None:
+            entry.modifier = pb.Modifier.Idf if params.modifier is Modifier.IDF else 0
     return out
 
 
@@ -457,19 +466,22 @@ def collection_config_in(value: pb.CreateCollection) -> CollectionConfig:
     )
 
 
-def _vector_diff_in(value: pb.VectorParamsDiff, where: str) -> dict[str, Any]:
-    change: dict[str, Any] = {}
+def _vector_diff_in(value: pb.VectorParamsDiff, where: str) -> VectorParamsDiff:
+    hnsw = None
     if value.HasField("hnsw_config"):
-        change["hnsw_config"] = hnsw_diff_in(value.hnsw_config, f"{where}.hnsw_config")
-    if value.HasField("on_disk"):
-        change["on_disk"] = value.on_disk
+        hnsw = HnswConfigDiff(**hnsw_diff_in(value.hnsw_config, f"{where}.hnsw_config"))
+    quantization: Any = None
+    disable = False
     if value.HasField("quantization_config"):
         quantization = quantization_in(value.quantization_config, f"{where}.quantization_config")
         if quantization == "Disabled":
-            change["disable_quantization"] = True
-        else:
-            change["quantization_config"] = quantization
-    return change
+            quantization, disable = None, True
+    return VectorParamsDiff(
+        hnsw_config=hnsw,
+        quantization_config=quantization,
+        on_disk=value.on_disk if value.HasField("on_disk") else None,
+        disable_quantization=disable,
+    )
 
 
 def collection_update_in(value: pb.UpdateCollection) -> CollectionUpdate:
@@ -479,7 +491,7 @@ def collection_update_in(value: pb.UpdateCollection) -> CollectionUpdate:
         if value.HasField("sparse_vectors_config")
         else None
     )
-    vectors: dict[str, dict[str, Any]] | None = None
+    vectors: dict[str, VectorParamsDiff] | None = None
     if value.HasField("vectors_config"):
         diff = value.vectors_config
         kind = diff.WhichOneof("config")
@@ -498,7 +510,7 @@ def collection_update_in(value: pb.UpdateCollection) -> CollectionUpdate:
         vectors=vectors,
         sparse_vectors=sparse,
         params=_checked(given(value.params), "params", "params") or None,
-        hnsw_config=hnsw_diff_in(value.hnsw_config) or None,
+        hnsw_config=_hnsw_diff(hnsw_diff_in(value.hnsw_config)),
         optimizers_config=optimizers_diff_in(value.optimizers_config) or None,
         quantization_config=None if disable else quantization,
         disable_quantization=disable,

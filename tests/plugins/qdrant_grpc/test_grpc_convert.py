@@ -21,11 +21,16 @@ from vectorizer.models import (
     Direction,
     Distance,
     DocumentInput,
+    HnswConfigDiff,
+    Modifier,
     Record,
     ScoredPoint,
+    SparseIndexParams,
     SparseVector,
+    SparseVectorParams,
     UpdateResult,
     VectorParams,
+    VectorParamsDiff,
     WithPayload,
     WithVectors,
 )
@@ -396,7 +401,7 @@ def test_create_collection_config_round_trip() -> None:
     assert (a.size, a.distance, a.hnsw_config, a.on_disk, a.datatype) == (
         3,
         Distance.EUCLID,
-        {"m": 8},
+        HnswConfigDiff(m=8),
         True,
         Datatype.FLOAT16,
     )
@@ -484,11 +489,11 @@ def test_sparse_vectors_config_round_trip() -> None:
     )
     got = collections.collection_config_in(request)
     assert got.sparse_vectors == {
-        "s": {
-            "index": {"full_scan_threshold": 50, "on_disk": True, "datatype": "float16"},
-            "modifier": "idf",
-        },
-        "t": {},
+        "s": SparseVectorParams(
+            SparseIndexParams(full_scan_threshold=50, on_disk=True, datatype=Datatype.FLOAT16),
+            Modifier.IDF,
+        ),
+        "t": SparseVectorParams(),
     }
     out = collections.collection_config_out(got).params.sparse_vectors_config
     assert out.map["s"] == pb.SparseVectorParams(index=index, modifier=pb.Modifier.Idf)
@@ -500,7 +505,7 @@ def test_sparse_vectors_config_round_trip() -> None:
             )
         )
     )
-    assert update.sparse_vectors == {"s": {"modifier": "none"}}
+    assert update.sparse_vectors == {"s": SparseVectorParams(modifier=Modifier.NONE)}
 
 
 def test_update_collection() -> None:
@@ -517,8 +522,8 @@ def test_update_collection() -> None:
     got = collections.collection_update_in(request)
     assert got.optimizers_config == {"indexing_threshold": 1234}
     assert got.params == {"replication_factor": 2}
-    assert got.hnsw_config == {"ef_construct": 64}
-    assert got.vectors == {DEFAULT_VECTOR: {"hnsw_config": {"m": 4}, "on_disk": True}}
+    assert got.hnsw_config == HnswConfigDiff(ef_construct=64)
+    assert got.vectors == {DEFAULT_VECTOR: VectorParamsDiff(HnswConfigDiff(m=4), on_disk=True)}
     assert got.disable_quantization and got.quantization_config is None
     empty = collections.collection_update_in(pb.UpdateCollection(collection_name="c"))
     assert (empty.params, empty.hnsw_config, empty.optimizers_config, empty.vectors) == (
@@ -539,7 +544,7 @@ def test_update_collection() -> None:
         )
     )
     assert collections.collection_update_in(per_vector).vectors == {
-        "a": {"disable_quantization": True}
+        "a": VectorParamsDiff(disable_quantization=True)
     }
 
 
