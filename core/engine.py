@@ -16,7 +16,7 @@ import pluggy
 
 from vectorizer.collection import Collection
 from vectorizer.collection.vectors.columns import check_vector_kinds
-from vectorizer.collection.verify import StrictMode, parse_settings
+from vectorizer.collection.verify import StrictMode
 from vectorizer.errors import (
     AlreadyExists,
     BadRequest,
@@ -36,6 +36,8 @@ from vectorizer.models import (
     DeleteAlias,
     HnswConfigDiff,
     RenameAlias,
+    StrictModeConfig,
+    check_strict_mode,
     config_from_dict,
     config_to_dict,
     missing_vector,
@@ -64,7 +66,7 @@ def _check_supported(config: CollectionConfig) -> None:
         hnsw = config.hnsw_for(name)
         if (hnsw.m < 2 and hnsw.m != 0) or hnsw.ef_construct < 4:
             raise BadRequest("Wrong input: hnsw_config needs m >= 2 and ef_construct >= 4")
-    parse_settings(config.strict_mode_config)  # a strict mode setting of the wrong type: 400
+    check_strict_mode(config.strict_mode_config)  # a setting out of its bounds: 400
 
 
 def _merge_diff(obj: Any, diff: dict[str, Any] | None, section: str) -> Any:
@@ -342,10 +344,8 @@ class Engine:
             if update.disable_quantization:
                 new.quantization_config = None
             if update.strict_mode_config is not None:
-                new.strict_mode_config = {  # a null leaves a setting as it was, as in Qdrant
-                    **(old.strict_mode_config or {}),
-                    **{k: v for k, v in update.strict_mode_config.items() if v is not None},
-                }
+                base = old.strict_mode_config or StrictModeConfig()
+                new.strict_mode_config = base.merged(update.strict_mode_config)
             if update.metadata is not None:
                 new.metadata = {**(old.metadata or {}), **update.metadata}
             vectors = dict(new.params.vectors)

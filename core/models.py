@@ -11,8 +11,9 @@ import dataclasses
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 import msgspec
 import numpy as np
@@ -220,6 +221,134 @@ class VectorParamsDiff:
     disable_quantization: bool = False
 
 
+@dataclass(frozen=True)
+class StrictModeMultivector:
+    max_vectors: int | None = None
+
+
+@dataclass(frozen=True)
+class StrictModeSparse:
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class StrictModeConfig:
+    """Qdrant 1.14's strict mode settings, plus the later `max_payload_index_count`
+    (None: not set). Nothing is enforced unless `enabled` is true.
+
+    `unknown` keeps the settings given that Qdrant 1.14 does not have, as given: they are
+    stored, reported back and named in the collection info's warnings.
+    """
+
+    enabled: bool | None = None
+    max_query_limit: int | None = None
+    max_timeout: int | None = None
+    unindexed_filtering_retrieve: bool | None = None
+    unindexed_filtering_update: bool | None = None
+    search_max_hnsw_ef: int | None = None
+    search_allow_exact: bool | None = None
+    search_max_oversampling: float | None = None
+    upsert_max_batchsize: int | None = None
+    max_collection_vector_size_bytes: int | None = None
+    read_rate_limit: int | None = None
+    write_rate_limit: int | None = None
+    max_collection_payload_size_bytes: int | None = None
+    max_points_count: int | None = None
+    filter_max_conditions: int | None = None
+    condition_max_size: int | None = None
+    multivector_config: dict[str, StrictModeMultivector] | None = None
+    sparse_config: dict[str, StrictModeSparse] | None = None
+    max_payload_index_count: int | None = None
+    unknown: dict[str, Any] = field(default_factory=dict)
+
+    def merged(self, diff: StrictModeConfig) -> StrictModeConfig:
+        """These settings with the ones `diff` sets replacing theirs (a null leaves a
+        setting as it was, as in Qdrant)."""
+        changes = {
+            f.name: v
+            for f in fields(diff)
+            if f.name != "unknown" and (v := getattr(diff, f.name)) is not None
+        }
+        unknown = {**self.unknown, **{k: v for k, v in diff.unknown.items() if v is not None}}
+        return dataclasses.replace(self, **changes, unknown=unknown)
+
+
+_U = Annotated[int, msgspec.Meta(ge=0)]
+_U1 = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class _StrictMultivector(msgspec.Struct):
+    max_vectors: _U | None = None
+
+
+class _StrictSparse(msgspec.Struct):
+    max_length: _U | None = None
+
+
+class _StrictModeSettings(msgspec.Struct, kw_only=True):
+    """The bounds of each strict mode setting, as Qdrant validates them."""
+
+    enabled: bool | None = None
+    max_query_limit: _U1 | None = None
+    max_timeout: _U1 | None = None
+    unindexed_filtering_retrieve: bool | None = None
+    unindexed_filtering_update: bool | None = None
+    search_max_hnsw_ef: _U | None = None
+    search_allow_exact: bool | None = None
+    search_max_oversampling: float | None = None
+    upsert_max_batchsize: _U | None = None
+    max_collection_vector_size_bytes: _U | None = None
+    read_rate_limit: _U1 | None = None
+    write_rate_limit: _U1 | None = None
+    max_collection_payload_size_bytes: _U | None = None
+    max_points_count: _U1 | None = None
+    filter_max_conditions: _U | None = None
+    condition_max_size: _U | None = None
+    multivector_config: dict[str, _StrictMultivector] | None = None
+    sparse_config: dict[str, _StrictSparse] | None = None
+    max_payload_index_count: _U | None = None
+
+
+STRICT_MODE_SETTINGS = frozenset(_StrictModeSettings.__struct_fields__)
+"""The names of the strict mode settings Vectorizer knows (Qdrant 1.14's, and
+`max_payload_index_count`)."""
+
+
+def strict_mode_from_builtins(data: Mapping[str, Any]) -> StrictModeConfig:
+    """A `strict_mode_config` in Qdrant's JSON shape (as REST takes it and stores keep it)
+    as the domain type; a setting of the wrong type or out of bounds is a BadRequest
+    naming it. Keys that are no setting are kept in `unknown`."""
+    known = {k: v for k, v in data.items() if k in STRICT_MODE_SETTINGS}
+    try:
+        msgspec.convert(known, _StrictModeSettings)
+    except msgspec.ValidationError as exc:
+        where = str(exc).replace("`$.", "`strict_mode_config.")
+        raise BadRequest(f"Wrong input: strict_mode_config: {where}") from None
+    config = msgspec.convert(known, StrictModeConfig)
+    unknown = {k: v for k, v in data.items() if k not in STRICT_MODE_SETTINGS}
+    return dataclasses.replace(config, unknown=unknown) if unknown else config
+
+
+def strict_mode_to_builtins(config: StrictModeConfig) -> dict[str, Any]:
+    """The settings set (and the unknown ones), in Qdrant's JSON shape."""
+    out: dict[str, Any] = {}
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if f.name == "unknown" or value is None:
+            continue
+        if f.name in ("multivector_config", "sparse_config"):
+            value = {name: _given(limits) for name, limits in value.items()}
+        out[f.name] = value
+    out.update(config.unknown)
+    return out
+
+
+def check_strict_mode(config: StrictModeConfig | None) -> None:
+    """BadRequest naming a strict mode setting out of its bounds."""
+    if config is not None:
+        strict_mode_from_builtins(strict_mode_to_builtins(config))
+
+
 @dataclass
 class CollectionParams:
     """`vectors` maps vector name to params; the unnamed vector is `DEFAULT_VECTOR`."""
@@ -248,7 +377,7 @@ class CollectionConfig:
     optimizer_config: OptimizersConfig = field(default_factory=OptimizersConfig)
     wal_config: WalConfig = field(default_factory=WalConfig)
     quantization_config: dict[str, Any] | None = None
-    strict_mode_config: dict[str, Any] | None = None
+    strict_mode_config: StrictModeConfig | None = None
     metadata: dict[str, Any] | None = None
     payload_indexes: dict[str, str | dict[str, Any]] = field(default_factory=dict)
     """Payload field indexes: field name -> its `field_schema` as created (type or params)."""
@@ -302,7 +431,7 @@ class CollectionUpdate:
     optimizers_config: dict[str, Any] | None = None
     quantization_config: dict[str, Any] | None = None
     disable_quantization: bool = False
-    strict_mode_config: dict[str, Any] | None = None
+    strict_mode_config: StrictModeConfig | None = None
     metadata: dict[str, Any] | None = None
 
 
@@ -347,12 +476,18 @@ def config_to_dict(config: CollectionConfig) -> dict[str, Any]:
         if sparse.get("index") is not None:
             sparse["index"] = _without_nulls(sparse["index"])
         sparse_vectors[name] = _without_nulls(sparse)
+    if config.strict_mode_config is not None:
+        data["strict_mode_config"] = strict_mode_to_builtins(config.strict_mode_config)
     return data
 
 
 def config_from_dict(data: dict[str, Any]) -> CollectionConfig:
     """A collection config from its stored form (`config_to_dict`)."""
-    return msgspec.convert(data, CollectionConfig)
+    strict = data.get("strict_mode_config")
+    config = msgspec.convert({**data, "strict_mode_config": None}, CollectionConfig)
+    if strict is not None:
+        config.strict_mode_config = strict_mode_from_builtins(strict)
+    return config
 
 
 # ----------------------------------------------------------------------------- aliases

@@ -16,6 +16,8 @@ from vectorizer.models import (
     MultiVectorConfig,
     SparseIndexParams,
     SparseVectorParams,
+    StrictModeMultivector,
+    StrictModeSparse,
     config_from_dict,
     config_to_dict,
 )
@@ -86,8 +88,24 @@ STORED = {
     "strict_mode_config": {
         "enabled": True,
         "max_query_limit": 10,
-        "multivector_config": {"multi": {"max_vectors": 3}},
+        "max_timeout": 2,
+        "unindexed_filtering_retrieve": False,
+        "unindexed_filtering_update": True,
+        "search_max_hnsw_ef": 3,
+        "search_allow_exact": False,
+        "search_max_oversampling": 1.5,
+        "upsert_max_batchsize": 100,
+        "max_collection_vector_size_bytes": 1_000_000,
+        "read_rate_limit": 60,
+        "write_rate_limit": 30,
+        "max_collection_payload_size_bytes": 2_000_000,
+        "max_points_count": 1000,
+        "filter_max_conditions": 5,
+        "condition_max_size": 7,
+        "multivector_config": {"multi": {"max_vectors": 3}, "other": {}},
         "sparse_config": {"text": {"max_length": 5}},
+        "max_payload_index_count": 4,
+        "unheard_of": {"kept": "as given"},  # no setting of Qdrant 1.14: stored, reported
     },
     "metadata": {"owner": "me", "nested": {"a": [1, 2]}},
     "payload_indexes": {
@@ -119,6 +137,19 @@ def test_stored_config_loads_as_domain_types() -> None:
         "empty_index": SparseVectorParams(index=SparseIndexParams()),
         "none": SparseVectorParams(modifier=Modifier.NONE),
     }
+    strict = config.strict_mode_config
+    assert strict is not None
+    assert (strict.enabled, strict.search_max_oversampling, strict.max_payload_index_count) == (
+        True,
+        1.5,
+        4,
+    )
+    assert strict.multivector_config == {
+        "multi": StrictModeMultivector(max_vectors=3),
+        "other": StrictModeMultivector(),
+    }
+    assert strict.sparse_config == {"text": StrictModeSparse(max_length=5)}
+    assert strict.unknown == {"unheard_of": {"kept": "as given"}}
     assert config.hnsw_for("dense").m == 0
     assert config.hnsw_for("dense").ef_construct == 200  # the collection's
 

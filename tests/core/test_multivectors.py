@@ -23,6 +23,7 @@ from vectorizer.models import (
     PointVectors,
     VectorParams,
     WithVectors,
+    strict_mode_from_builtins,
 )
 
 DIM = 3
@@ -251,7 +252,9 @@ def test_strict_mode_limits_rows_and_info_says_search_is_exact(engine: Engine) -
     engine.update_collection(
         "c",
         CollectionUpdate(
-            strict_mode_config={"enabled": True, "multivector_config": {"m": {"max_vectors": 2}}}
+            strict_mode_config=strict_mode_from_builtins(
+                {"enabled": True, "multivector_config": {"m": {"max_vectors": 2}}}
+            )
         ),
     )
     col = engine.get_collection("c")

@@ -28,6 +28,7 @@ from vectorizer.models import (
     VectorParams,
     WithPayload,
     WithVectors,
+    strict_mode_from_builtins,
 )
 
 
@@ -311,7 +312,9 @@ def test_strict_mode_limits_sparse_length(engine: Engine) -> None:
     engine.update_collection(
         "c",
         CollectionUpdate(
-            strict_mode_config={"enabled": True, "sparse_config": {"text": {"max_length": 2}}}
+            strict_mode_config=strict_mode_from_builtins(
+                {"enabled": True, "sparse_config": {"text": {"max_length": 2}}}
+            )
         ),
     )
     col = engine.get_collection("c")
@@ -330,7 +333,9 @@ def test_vector_storage_size_counts_sparse_data(engine: Engine) -> None:
     engine.update_collection(
         "c",
         CollectionUpdate(
-            strict_mode_config={"enabled": True, "max_collection_vector_size_bytes": nnz * 8}
+            strict_mode_config=strict_mode_from_builtins(
+                {"enabled": True, "max_collection_vector_size_bytes": nnz * 8}
+            )
         ),
     )
     with pytest.raises(BadRequest, match="Max vector storage size limit"):

@@ -10,6 +10,7 @@ diffs, enum values); errors name the field.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from qdrant_client import grpc as pb
 from vectorizer.errors import Unsupported
 from vectorizer.models import (
     DEFAULT_VECTOR,
+    STRICT_MODE_SETTINGS,
     AliasAction,
     CollectionConfig,
     CollectionInfo,
@@ -38,6 +40,9 @@ from vectorizer.models import (
     RenameAlias,
     SparseIndexParams,
     SparseVectorParams,
+    StrictModeConfig,
+    StrictModeMultivector,
+    StrictModeSparse,
     VectorParams,
     VectorParamsDiff,
     WalConfig,
@@ -256,35 +261,51 @@ def quantization_out(value: Mapping[str, Any]) -> pb.QuantizationConfig:
 # ----------------------------------------------------------------------------- strict mode
 
 
-def strict_mode_in(value: pb.StrictModeConfig) -> dict[str, Any]:
-    """StrictModeConfig as its REST JSON dict (only the fields given)."""
-    out = given(value)
+def strict_mode_in(value: pb.StrictModeConfig) -> StrictModeConfig:
+    """StrictModeConfig, the fields given (fields no setting of Qdrant 1.14 in `unknown`)."""
+    scalars = given(value)
+    known = {k: v for k, v in scalars.items() if k in STRICT_MODE_SETTINGS}
+    unknown = {k: v for k, v in scalars.items() if k not in STRICT_MODE_SETTINGS}
+    multivector = None
     if value.HasField("multivector_config"):
-        out["multivector_config"] = {
-            name: given(v) for name, v in value.multivector_config.multivector_config.items()
+        multivector = {
+            name: StrictModeMultivector(**given(v))
+            for name, v in value.multivector_config.multivector_config.items()
         }
+    sparse = None
     if value.HasField("sparse_config"):
-        out["sparse_config"] = {
-            name: given(v) for name, v in value.sparse_config.sparse_config.items()
+        sparse = {
+            name: StrictModeSparse(**given(v))
+            for name, v in value.sparse_config.sparse_config.items()
         }
-    return out
+    return StrictModeConfig(
+        **known, multivector_config=multivector, sparse_config=sparse, unknown=unknown
+    )
 
 
-def strict_mode_out(value: Mapping[str, Any]) -> pb.StrictModeConfig:
+def strict_mode_out(value: StrictModeConfig) -> pb.StrictModeConfig:
     fields = pb.StrictModeConfig.DESCRIPTOR.fields_by_name
+    settings = {
+        f.name: v
+        for f in dataclasses.fields(value)
+        if f.name not in ("unknown", "multivector_config", "sparse_config")
+        and (v := getattr(value, f.name)) is not None
+    }
     scalars = {
-        k: v
-        for k, v in value.items()
-        if v is not None and k in fields and k not in ("multivector_config", "sparse_config")
+        k: v for k, v in {**settings, **value.unknown}.items() if v is not None and k in fields
     }
     out = pb.StrictModeConfig(**scalars)
-    for name, limits in (value.get("multivector_config") or {}).items():
+    for name, multi in (value.multivector_config or {}).items():
         out.multivector_config.multivector_config[name].CopyFrom(
-            pb.StrictModeMultivector(**{k: v for k, v in limits.items() if v is not None})
+            pb.StrictModeMultivector(
+                **({"max_vectors": multi.max_vectors} if multi.max_vectors is not None else {})
+            )
         )
-    for name, limits in (value.get("sparse_config") or {}).items():
+    for name, sparse in (value.sparse_config or {}).items():
         out.sparse_config.sparse_config[name].CopyFrom(
-            pb.StrictModeSparse(**{k: v for k, v in limits.items() if v is not None})
+            pb.StrictModeSparse(
+                **({"max_length": sparse.max_length} if sparse.max_length is not None else {})
+            )
         )
     return out
 

@@ -32,9 +32,12 @@ from vectorizer.models import (
     RenameAlias,
     SparseIndexParams,
     SparseVectorParams,
+    StrictModeConfig,
     VectorParams,
     VectorParamsDiff,
     WalConfig,
+    strict_mode_from_builtins,
+    strict_mode_to_builtins,
     vector_size_problem,
 )
 from vectorizer_qdrant_rest.wire import structs
@@ -169,8 +172,12 @@ def collection_config(req: structs.CreateCollection) -> CollectionConfig:
         quantization_config=_aliased(
             req.quantization_config, req.quantization, "quantization_config"
         ),
-        strict_mode_config=req.strict_mode_config,
+        strict_mode_config=_strict_mode(req.strict_mode_config),
     )
+
+
+def _strict_mode(value: dict[str, Any] | None) -> StrictModeConfig | None:
+    return strict_mode_from_builtins(value) if value is not None else None
 
 
 def collection_update(req: structs.UpdateCollection) -> CollectionUpdate:
@@ -216,7 +223,7 @@ def collection_update(req: structs.UpdateCollection) -> CollectionUpdate:
         optimizers_config=_optimizers_diff(req.optimizers_config) or None,
         quantization_config=quantization,
         disable_quantization=disable,
-        strict_mode_config=req.strict_mode_config,
+        strict_mode_config=_strict_mode(req.strict_mode_config),
     )
 
 
@@ -288,7 +295,11 @@ def collection_config_out(config: CollectionConfig) -> dict[str, Any]:
         "optimizer_config": dataclasses.asdict(config.optimizer_config),
         "wal_config": dataclasses.asdict(config.wal_config),
         "quantization_config": config.quantization_config,
-        "strict_mode_config": config.strict_mode_config,
+        "strict_mode_config": (
+            strict_mode_to_builtins(config.strict_mode_config)
+            if config.strict_mode_config is not None
+            else None
+        ),
     }
     if config.metadata is not None:
         out["metadata"] = config.metadata

@@ -28,6 +28,8 @@ from vectorizer.models import (
     SparseIndexParams,
     SparseVector,
     SparseVectorParams,
+    StrictModeConfig,
+    StrictModeMultivector,
     UpdateResult,
     VectorParams,
     VectorParamsDiff,
@@ -414,11 +416,9 @@ def test_create_collection_config_round_trip() -> None:
     assert got.quantization_config == {
         "scalar": {"type": "int8", "quantile": 0.5, "always_ram": True}
     }
-    assert got.strict_mode_config == {
-        "enabled": True,
-        "max_query_limit": 50,
-        "multivector_config": {"a": {"max_vectors": 3}},
-    }
+    assert got.strict_mode_config == StrictModeConfig(
+        enabled=True, max_query_limit=50, multivector_config={"a": StrictModeMultivector(3)}
+    )
     out = collections.collection_config_out(got)
     assert out.params.vectors_config == request.vectors_config
     assert out.quantization_config == quantization
