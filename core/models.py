@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -19,6 +20,8 @@ import msgspec
 import numpy as np
 
 from vectorizer.errors import BadRequest
+
+log = logging.getLogger(__name__)
 
 DEFAULT_VECTOR = ""
 MAX_POINT_ID = 2**64 - 1
@@ -196,6 +199,121 @@ class SparseVectorParams:
         return SparseVectorParams(index=index, modifier=modifier)
 
 
+class ScalarType(enum.StrEnum):
+    INT8 = "int8"
+
+
+class CompressionRatio(enum.StrEnum):
+    X4 = "x4"
+    X8 = "x8"
+    X16 = "x16"
+    X32 = "x32"
+    X64 = "x64"
+
+
+class BinaryEncoding(enum.StrEnum):
+    ONE_BIT = "one_bit"
+    TWO_BITS = "two_bits"
+    ONE_AND_HALF_BITS = "one_and_half_bits"
+
+
+class BinaryQueryEncoding(enum.StrEnum):
+    DEFAULT = "default"
+    BINARY = "binary"
+    SCALAR4BITS = "scalar4bits"
+    SCALAR8BITS = "scalar8bits"
+
+
+@dataclass(frozen=True)
+class ScalarQuantization:
+    """Qdrant's scalar quantization (stored and reported back; not implemented). None:
+    not given, so the config is reported back as it was given."""
+
+    type: ScalarType | None = None
+    quantile: float | None = None
+    always_ram: bool | None = None
+
+
+@dataclass(frozen=True)
+class ProductQuantization:
+    """Qdrant's product quantization (stored and reported back; not implemented)."""
+
+    compression: CompressionRatio | None = None
+    always_ram: bool | None = None
+
+
+@dataclass(frozen=True)
+class BinaryQuantization:
+    """Qdrant's binary quantization (stored and reported back; not implemented)."""
+
+    always_ram: bool | None = None
+    encoding: BinaryEncoding | None = None
+    query_encoding: BinaryQueryEncoding | None = None
+
+
+@dataclass(frozen=True)
+class QuantizationConfig:
+    """A quantization config: exactly one of `scalar`, `product` or `binary` is set (the
+    shape of Qdrant's JSON). Stored and reported back as given; not implemented."""
+
+    scalar: ScalarQuantization | None = None
+    product: ProductQuantization | None = None
+    binary: BinaryQuantization | None = None
+
+    @property
+    def kind(self) -> str:
+        """ "scalar", "product" or "binary"."""
+        return next(iter(_given(self)))
+
+
+_QUANTIZATION_KINDS: dict[str, Any] = {
+    "scalar": ScalarQuantization,
+    "product": ProductQuantization,
+    "binary": BinaryQuantization,
+}
+
+
+def quantization_problem(data: Any) -> tuple[str, str] | None:
+    """(field under the config, Qdrant-style message) for what makes `data` no quantization
+    config in Qdrant's JSON shape (`{"scalar": {...}}`, `{"product": {...}}` or
+    `{"binary": {...}}`), or None."""
+    if (
+        not isinstance(data, Mapping)
+        or len(data) != 1
+        or next(iter(data)) not in _QUANTIZATION_KINDS
+    ):
+        return "", "expected one of `scalar`, `product` or `binary` quantization"
+    ((kind, params),) = data.items()
+    if not isinstance(params, Mapping):
+        return kind, "expected an object"
+    cls = _QUANTIZATION_KINDS[kind]
+    unknown = sorted(set(params) - {f.name for f in fields(cls)})
+    if unknown:
+        return kind, f"unknown field `{unknown[0]}`"
+    try:
+        msgspec.convert(params, cls)
+    except msgspec.ValidationError as exc:
+        return kind, str(exc).replace("`$.", f"`{kind}.")
+    return None
+
+
+def quantization_from_builtins(data: Any, where: str = "quantization_config") -> QuantizationConfig:
+    """A quantization config in Qdrant's JSON shape as the domain type; BadRequest naming
+    the field for any other shape."""
+    found = quantization_problem(data)
+    if found is not None:
+        path, message = found
+        raise BadRequest(f"Wrong input: {where}{'.' + path if path else ''}: {message}")
+    ((kind, params),) = data.items()
+    return QuantizationConfig(**{kind: msgspec.convert(params, _QUANTIZATION_KINDS[kind])})
+
+
+def quantization_to_builtins(config: QuantizationConfig) -> dict[str, Any]:
+    """A quantization config in Qdrant's JSON shape, with the fields given."""
+    kind = config.kind
+    return {kind: msgspec.to_builtins(_given(getattr(config, kind)))}
+
+
 @dataclass
 class VectorParams:
     """One dense vector space of a collection; with `multivector_config` each point holds
@@ -204,7 +322,7 @@ class VectorParams:
     size: int
     distance: Distance
     hnsw_config: HnswConfigDiff | None = None
-    quantization_config: dict[str, Any] | None = None
+    quantization_config: QuantizationConfig | None = None
     on_disk: bool | None = None
     datatype: Datatype | None = None
     multivector_config: MultiVectorConfig | None = None
@@ -216,7 +334,7 @@ class VectorParamsDiff:
     own quantization (Qdrant's `"Disabled"`)."""
 
     hnsw_config: HnswConfigDiff | None = None
-    quantization_config: dict[str, Any] | None = None
+    quantization_config: QuantizationConfig | None = None
     on_disk: bool | None = None
     disable_quantization: bool = False
 
@@ -376,7 +494,7 @@ class CollectionConfig:
     hnsw_config: HnswConfig = field(default_factory=HnswConfig)
     optimizer_config: OptimizersConfig = field(default_factory=OptimizersConfig)
     wal_config: WalConfig = field(default_factory=WalConfig)
-    quantization_config: dict[str, Any] | None = None
+    quantization_config: QuantizationConfig | None = None
     strict_mode_config: StrictModeConfig | None = None
     metadata: dict[str, Any] | None = None
     payload_indexes: dict[str, str | dict[str, Any]] = field(default_factory=dict)
@@ -429,7 +547,7 @@ class CollectionUpdate:
     params: dict[str, Any] | None = None
     hnsw_config: HnswConfigDiff | None = None
     optimizers_config: dict[str, Any] | None = None
-    quantization_config: dict[str, Any] | None = None
+    quantization_config: QuantizationConfig | None = None
     disable_quantization: bool = False
     strict_mode_config: StrictModeConfig | None = None
     metadata: dict[str, Any] | None = None
@@ -468,7 +586,10 @@ def config_to_dict(config: CollectionConfig) -> dict[str, Any]:
     data: dict[str, Any] = msgspec.to_builtins(config)
     params = data.get("params", {})
     # (`.get`: msgspec leaves out the fields a loaded dataclass has at their plain default)
-    for vector in params.get("vectors", {}).values():
+    for name, vector in params.get("vectors", {}).items():
+        quantization = config.params.vectors[name].quantization_config
+        if quantization is not None:
+            vector["quantization_config"] = quantization_to_builtins(quantization)
         if vector.get("hnsw_config") is not None:
             vector["hnsw_config"] = _without_nulls(vector["hnsw_config"])
     sparse_vectors = params.get("sparse_vectors") or {}
@@ -478,15 +599,39 @@ def config_to_dict(config: CollectionConfig) -> dict[str, Any]:
         sparse_vectors[name] = _without_nulls(sparse)
     if config.strict_mode_config is not None:
         data["strict_mode_config"] = strict_mode_to_builtins(config.strict_mode_config)
+    if config.quantization_config is not None:
+        data["quantization_config"] = quantization_to_builtins(config.quantization_config)
     return data
+
+
+def _stored_quantization(data: Any, where: str) -> QuantizationConfig | None:
+    """A stored quantization config; one that is no quantization config (stored before
+    they were checked) is dropped with a warning: quantization has no effect here."""
+    if data is None:
+        return None
+    try:
+        return quantization_from_builtins(data, where)
+    except BadRequest as exc:
+        log.warning("dropping a stored quantization config: %s", exc)
+        return None
 
 
 def config_from_dict(data: dict[str, Any]) -> CollectionConfig:
     """A collection config from its stored form (`config_to_dict`)."""
     strict = data.get("strict_mode_config")
-    config = msgspec.convert({**data, "strict_mode_config": None}, CollectionConfig)
+    quantization = data.get("quantization_config")
+    params = dict(data.get("params") or {})
+    vectors = {name: dict(v) for name, v in (params.get("vectors") or {}).items()}
+    own = {name: v.pop("quantization_config", None) for name, v in vectors.items()}
+    params["vectors"] = vectors
+    plain = {**data, "params": params, "strict_mode_config": None, "quantization_config": None}
+    config = msgspec.convert(plain, CollectionConfig)
     if strict is not None:
         config.strict_mode_config = strict_mode_from_builtins(strict)
+    config.quantization_config = _stored_quantization(quantization, "quantization_config")
+    for name, given in own.items():
+        where = f"vectors.{name}.quantization_config"
+        config.params.vectors[name].quantization_config = _stored_quantization(given, where)
     return config
 
 

@@ -29,7 +29,7 @@ def unimplemented_settings(config: CollectionConfig) -> list[str]:
             notes.append(f"{where}: no HNSW index for {vp.distance} distance; search is exact")
         if vp.on_disk:
             note(f"{where}.on_disk", "vectors are held in memory")
-        if vp.quantization_config:
+        if vp.quantization_config is not None:
             note(f"{where}.quantization_config", "quantization is not implemented")
         hnsw = vp.hnsw_config.given() if vp.hnsw_config is not None else {}
         for key in ("on_disk", "payload_m"):
@@ -48,7 +48,7 @@ def unimplemented_settings(config: CollectionConfig) -> list[str]:
         note("hnsw_config.on_disk", _HNSW_WHY["on_disk"])
     if config.hnsw_config.payload_m is not None:
         note("hnsw_config.payload_m", _HNSW_WHY["payload_m"])
-    if config.quantization_config:
+    if config.quantization_config is not None:
         note("quantization_config", "quantization is not implemented")
     for path, why in unenforced_settings(config.strict_mode_config):
         note(path, why)

@@ -8,18 +8,24 @@ from core_helpers import make_config
 from vectorizer import AlreadyExists, BadRequest, CollectionNotFound, Engine, NotFound
 from vectorizer.models import (
     MAX_VECTOR_SIZE,
+    BinaryQuantization,
     CollectionUpdate,
     CreateAlias,
     DeleteAlias,
     Distance,
     HnswConfigDiff,
+    QuantizationConfig,
     RenameAlias,
+    ScalarQuantization,
+    ScalarType,
     SparseIndexParams,
     SparseVectorParams,
     VectorParams,
     VectorParamsDiff,
     vector_size_problem,
 )
+
+BINARY = QuantizationConfig(binary=BinaryQuantization())
 
 
 def test_create_list_exists_delete(engine: Engine) -> None:
@@ -120,7 +126,7 @@ def test_info_names_settings_without_effect(engine: Engine) -> None:
             "txt": VectorParams(size=4, distance=Distance.COSINE, on_disk=True),
         }
     )
-    config.quantization_config = {"scalar": {"type": "int8"}}
+    config.quantization_config = QuantizationConfig(scalar=ScalarQuantization(ScalarType.INT8))
     engine.create_collection("a", config)
     warnings = "\n".join(engine.get_collection("a").info().warnings)
     assert "Manhattan" in warnings
@@ -182,8 +188,8 @@ def test_a_collection_cannot_take_an_alias_name(engine: Engine) -> None:
 def test_one_vectors_own_quantization_can_be_disabled(engine: Engine) -> None:
     config = make_config(
         named={
-            "a": VectorParams(size=4, distance=Distance.DOT, quantization_config={"binary": {}}),
-            "b": VectorParams(size=4, distance=Distance.DOT, quantization_config={"binary": {}}),
+            "a": VectorParams(size=4, distance=Distance.DOT, quantization_config=BINARY),
+            "b": VectorParams(size=4, distance=Distance.DOT, quantization_config=BINARY),
         }
     )
     engine.create_collection("c", config)
@@ -192,7 +198,7 @@ def test_one_vectors_own_quantization_can_be_disabled(engine: Engine) -> None:
     )
     vectors = engine.get_collection("c").config.params.vectors
     assert vectors["a"].quantization_config is None
-    assert vectors["b"].quantization_config == {"binary": {}}  # the other one untouched
+    assert vectors["b"].quantization_config == BINARY  # the other one untouched
 
 
 def test_the_form_vectors_were_given_in_survives_restart(tmp_path) -> None:

@@ -9,11 +9,16 @@ from pathlib import Path
 
 from vectorizer import Engine
 from vectorizer.models import (
+    CompressionRatio,
     Datatype,
     HnswConfigDiff,
     Modifier,
     MultiVectorComparator,
     MultiVectorConfig,
+    ProductQuantization,
+    QuantizationConfig,
+    ScalarQuantization,
+    ScalarType,
     SparseIndexParams,
     SparseVectorParams,
     StrictModeMultivector,
@@ -150,6 +155,12 @@ def test_stored_config_loads_as_domain_types() -> None:
     }
     assert strict.sparse_config == {"text": StrictModeSparse(max_length=5)}
     assert strict.unknown == {"unheard_of": {"kept": "as given"}}
+    assert dense.quantization_config == QuantizationConfig(
+        scalar=ScalarQuantization(ScalarType.INT8, quantile=0.99, always_ram=True)
+    )
+    assert config.quantization_config == QuantizationConfig(
+        product=ProductQuantization(CompressionRatio.X16, always_ram=False)
+    )
     assert config.hnsw_for("dense").m == 0
     assert config.hnsw_for("dense").ef_construct == 200  # the collection's
 
@@ -161,3 +172,14 @@ def test_engine_reopens_a_stored_config(tmp_path: Path) -> None:
         engine.create_collection("c", config_from_dict(copy.deepcopy(stored)))
     with Engine.open(tmp_path / "data") as engine:
         assert config_to_dict(engine.get_collection("c").config) == stored
+
+
+def test_a_stored_quantization_config_of_no_known_shape_is_dropped() -> None:
+    """Before quantization configs were typed, any JSON object was taken (and has no
+    effect): such a config still loads, without it."""
+    stored = copy.deepcopy(STORED)
+    stored["quantization_config"] = {"turbo": {}}
+    stored["params"]["vectors"]["dense"]["quantization_config"] = {"scalar": {"colour": 1}}
+    config = config_from_dict(stored)
+    assert config.quantization_config is None
+    assert config.params.vectors["dense"].quantization_config is None

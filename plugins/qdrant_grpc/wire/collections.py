@@ -1,11 +1,11 @@
 """Protobuf messages <-> core domain types for collections: configs, updates, info,
 aliases and payload index params.
 
-The core keeps the parts it does not interpret (quantization, strict mode, multivector
-and payload index params) as dicts in Qdrant's REST JSON shape, so the REST plugin reports
-them as given; here they are converted to and from their protobuf messages, each
-direction once. Requests are validated as Qdrant validates them (bounds of the config
-diffs, enum values); errors name the field.
+The collection config is the core's domain types (`vectorizer.models`: sparse vector
+params, multivector config, HNSW diffs, strict mode, quantization); here they are
+converted to and from their protobuf messages, each direction once. Requests are
+validated as Qdrant validates them (bounds of the config diffs, enum values); errors name
+the field.
 """
 
 from __future__ import annotations
@@ -22,11 +22,15 @@ from vectorizer.models import (
     DEFAULT_VECTOR,
     STRICT_MODE_SETTINGS,
     AliasAction,
+    BinaryEncoding,
+    BinaryQuantization,
+    BinaryQueryEncoding,
     CollectionConfig,
     CollectionInfo,
     CollectionParams,
     CollectionStatus,
     CollectionUpdate,
+    CompressionRatio,
     CreateAlias,
     Datatype,
     DeleteAlias,
@@ -37,7 +41,11 @@ from vectorizer.models import (
     MultiVectorComparator,
     MultiVectorConfig,
     OptimizersConfig,
+    ProductQuantization,
+    QuantizationConfig,
     RenameAlias,
+    ScalarQuantization,
+    ScalarType,
     SparseIndexParams,
     SparseVectorParams,
     StrictModeConfig,
@@ -184,6 +192,13 @@ def hnsw_diff_in(value: pb.HnswConfigDiff, where: str = "hnsw_config") -> dict[s
     return _checked(given(value), "hnsw_config", where)
 
 
+def _quantization(value: QuantizationConfig | str) -> QuantizationConfig:
+    """A create request's quantization config ("Disabled" is only a diff's)."""
+    if not isinstance(value, QuantizationConfig):
+        raise invalid("quantization_config", "expected scalar, product or binary")
+    return value
+
+
 def _hnsw_diff(given: dict[str, Any]) -> HnswConfigDiff | None:
     """A per-vector HNSW diff from the fields given; None when none is."""
     return HnswConfigDiff(**given) if given else None
@@ -211,51 +226,83 @@ def optimizers_diff_in(
 # ----------------------------------------------------------------------------- quantization
 
 
-def quantization_in(value: pb.QuantizationConfig | pb.QuantizationConfigDiff, where: str) -> Any:
-    """A quantization config as its REST JSON dict; "Disabled" for a diff's `disabled`."""
+def quantization_in(
+    value: pb.QuantizationConfig | pb.QuantizationConfigDiff, where: str
+) -> QuantizationConfig | str:
+    """A quantization config, the fields given; "Disabled" for a diff's `disabled`."""
     kind = value.WhichOneof("quantization")
     if kind == "scalar":
         scalar = value.scalar
         if scalar.type != pb.QuantizationType.Int8:
             raise invalid(f"{where}.scalar.type", "unknown quantization type (expected Int8)")
-        return {"scalar": {**given(scalar), "type": "int8"}}
+        fields = given(scalar)
+        return QuantizationConfig(
+            scalar=ScalarQuantization(
+                type=ScalarType.INT8,
+                quantile=fields.get("quantile"),
+                always_ram=fields.get("always_ram"),
+            )
+        )
     if kind == "product":
-        product = given(value.product)
-        product["compression"] = COMPRESSIONS[value.product.compression]
-        return {"product": product}
+        product = value.product
+        return QuantizationConfig(
+            product=ProductQuantization(
+                compression=CompressionRatio(COMPRESSIONS[product.compression]),
+                always_ram=given(product).get("always_ram"),
+            )
+        )
     if kind == "binary":
         binary = value.binary
-        out = {k: v for k, v in given(binary).items() if k != "encoding"}
+        encoding = query_encoding = None
         if binary.HasField("encoding"):
-            out["encoding"] = BINARY_ENCODINGS[binary.encoding]
+            encoding = BinaryEncoding(BINARY_ENCODINGS[binary.encoding])
         if binary.HasField("query_encoding"):
             setting = binary.query_encoding
             if setting.WhichOneof("variant") == "setting":
-                out["query_encoding"] = QUERY_ENCODINGS[setting.setting]
-        return {"binary": out}
+                query_encoding = BinaryQueryEncoding(QUERY_ENCODINGS[setting.setting])
+        return QuantizationConfig(
+            binary=BinaryQuantization(
+                always_ram=given(binary).get("always_ram"),
+                encoding=encoding,
+                query_encoding=query_encoding,
+            )
+        )
     if kind == "disabled":
         return "Disabled"
     raise invalid(where, "empty quantization config: expected scalar, product or binary")
 
 
-def quantization_out(value: Mapping[str, Any]) -> pb.QuantizationConfig:
-    """A quantization config stored as REST JSON, as its protobuf message."""
-    if "scalar" in value:
-        scalar = {k: v for k, v in value["scalar"].items() if v is not None and k != "type"}
+def quantization_out(value: QuantizationConfig) -> pb.QuantizationConfig:
+    """A quantization config as its protobuf message."""
+    if value.scalar is not None:
+        scalar = value.scalar
         return pb.QuantizationConfig(
-            scalar=pb.ScalarQuantization(type=pb.QuantizationType.Int8, **scalar)
+            scalar=pb.ScalarQuantization(
+                type=pb.QuantizationType.Int8,
+                **_set(quantile=scalar.quantile, always_ram=scalar.always_ram),
+            )
         )
-    if "product" in value:
-        product = {k: v for k, v in value["product"].items() if v is not None}
-        product["compression"] = _reverse(COMPRESSIONS)[product.get("compression", "x4")]
-        return pb.QuantizationConfig(product=pb.ProductQuantization(**product))
-    binary = {k: v for k, v in value.get("binary", {}).items() if v is not None}
-    if "encoding" in binary:
-        binary["encoding"] = _reverse(BINARY_ENCODINGS)[binary["encoding"]]
-    if "query_encoding" in binary:
-        setting = _reverse(QUERY_ENCODINGS)[binary["query_encoding"]]
-        binary["query_encoding"] = pb.BinaryQuantizationQueryEncoding(setting=setting)  # type: ignore[attr-defined]
-    return pb.QuantizationConfig(binary=pb.BinaryQuantization(**binary))
+    if value.product is not None:
+        product = value.product
+        compression = _reverse(COMPRESSIONS)[str(product.compression or CompressionRatio.X4)]
+        return pb.QuantizationConfig(
+            product=pb.ProductQuantization(
+                compression=compression, **_set(always_ram=product.always_ram)
+            )
+        )
+    binary = value.binary or BinaryQuantization()
+    fields: dict[str, Any] = _set(always_ram=binary.always_ram)
+    if binary.encoding is not None:
+        fields["encoding"] = _reverse(BINARY_ENCODINGS)[str(binary.encoding)]
+    if binary.query_encoding is not None:
+        setting = _reverse(QUERY_ENCODINGS)[str(binary.query_encoding)]
+        fields["query_encoding"] = pb.BinaryQuantizationQueryEncoding(setting=setting)  # type: ignore[attr-defined]
+    return pb.QuantizationConfig(binary=pb.BinaryQuantization(**fields))
+
+
+def _set(**values: Any) -> dict[str, Any]:
+    """The keyword arguments that are not None."""
+    return {k: v for k, v in values.items() if v is not None}
 
 
 # ----------------------------------------------------------------------------- strict mode
@@ -334,7 +381,9 @@ def vector_params_in(value: pb.VectorParams, where: str) -> VectorParams:
             else None
         ),
         quantization_config=(
-            quantization_in(value.quantization_config, f"{where}.quantization_config")
+            _quantization(
+                quantization_in(value.quantization_config, f"{where}.quantization_config")
+            )
             if value.HasField("quantization_config")
             else None
         ),
@@ -362,7 +411,7 @@ def _vector_params_out(params: VectorParams) -> pb.VectorParams:
     out = pb.VectorParams(size=params.size, distance=_reverse(DISTANCES)[params.distance])
     if params.hnsw_config is not None and params.hnsw_config.given():
         out.hnsw_config.CopyFrom(pb.HnswConfigDiff(**params.hnsw_config.given()))
-    if params.quantization_config:
+    if params.quantization_config is not None:
         out.quantization_config.CopyFrom(quantization_out(params.quantization_config))
     if params.on_disk is not None:
         out.on_disk = params.on_disk
@@ -475,7 +524,7 @@ def collection_config_in(value: pb.CreateCollection) -> CollectionConfig:
         optimizer_config=OptimizersConfig(**optimizers_diff_in(value.optimizers_config)),
         wal_config=WalConfig(**wal_diff_in(value.wal_config)),
         quantization_config=(
-            quantization_in(value.quantization_config, "quantization_config")
+            _quantization(quantization_in(value.quantization_config, "quantization_config"))
             if value.HasField("quantization_config")
             else None
         ),
@@ -491,12 +540,14 @@ def _vector_diff_in(value: pb.VectorParamsDiff, where: str) -> VectorParamsDiff:
     hnsw = None
     if value.HasField("hnsw_config"):
         hnsw = HnswConfigDiff(**hnsw_diff_in(value.hnsw_config, f"{where}.hnsw_config"))
-    quantization: Any = None
+    quantization: QuantizationConfig | None = None
     disable = False
     if value.HasField("quantization_config"):
-        quantization = quantization_in(value.quantization_config, f"{where}.quantization_config")
-        if quantization == "Disabled":
-            quantization, disable = None, True
+        given_ = quantization_in(value.quantization_config, f"{where}.quantization_config")
+        if isinstance(given_, QuantizationConfig):
+            quantization = given_
+        else:
+            disable = True
     return VectorParamsDiff(
         hnsw_config=hnsw,
         quantization_config=quantization,
@@ -523,7 +574,7 @@ def collection_update_in(value: pb.UpdateCollection) -> CollectionUpdate:
             vectors = {
                 name: _vector_diff_in(d, f"{at}.{name}") for name, d in diff.params_map.map.items()
             }
-    quantization: Any = None
+    quantization: QuantizationConfig | str | None = None
     if value.HasField("quantization_config"):
         quantization = quantization_in(value.quantization_config, "quantization_config")
     disable = quantization == "Disabled"
@@ -533,7 +584,7 @@ def collection_update_in(value: pb.UpdateCollection) -> CollectionUpdate:
         params=_checked(given(value.params), "params", "params") or None,
         hnsw_config=_hnsw_diff(hnsw_diff_in(value.hnsw_config)),
         optimizers_config=optimizers_diff_in(value.optimizers_config) or None,
-        quantization_config=None if disable else quantization,
+        quantization_config=quantization if isinstance(quantization, QuantizationConfig) else None,
         disable_quantization=disable,
         strict_mode_config=(
             strict_mode_in(value.strict_mode_config)
@@ -611,7 +662,7 @@ def collection_config_out(config: CollectionConfig) -> pb.CollectionConfig:
         optimizer_config=_optimizers_out(config.optimizer_config),
         wal_config=pb.WalConfigDiff(**vars(config.wal_config)),
     )
-    if config.quantization_config:
+    if config.quantization_config is not None:
         out.quantization_config.CopyFrom(quantization_out(config.quantization_config))
     if config.strict_mode_config is not None:
         out.strict_mode_config.CopyFrom(strict_mode_out(config.strict_mode_config))

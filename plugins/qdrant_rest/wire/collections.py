@@ -29,6 +29,7 @@ from vectorizer.models import (
     MultiVectorComparator,
     MultiVectorConfig,
     OptimizersConfig,
+    QuantizationConfig,
     RenameAlias,
     SparseIndexParams,
     SparseVectorParams,
@@ -36,6 +37,9 @@ from vectorizer.models import (
     VectorParams,
     VectorParamsDiff,
     WalConfig,
+    quantization_from_builtins,
+    quantization_problem,
+    quantization_to_builtins,
     strict_mode_from_builtins,
     strict_mode_to_builtins,
     vector_size_problem,
@@ -81,8 +85,9 @@ def vector_params(value: Any, where: str) -> VectorParams:
         size=params.size,
         distance=Distance(params.distance),
         hnsw_config=_hnsw_diff(params.hnsw_config),
-        quantization_config=_aliased(
-            params.quantization_config, params.quantization, "quantization_config", where
+        quantization_config=_quantization(
+            _aliased(params.quantization_config, params.quantization, "quantization_config", where),
+            join_path(where, "quantization_config"),
         ),
         on_disk=params.on_disk,
         datatype=Datatype(params.datatype) if params.datatype is not None else None,
@@ -169,11 +174,26 @@ def collection_config(req: structs.CreateCollection) -> CollectionConfig:
             )
         ),
         wal_config=WalConfig(**_diff(req.wal_config)),
-        quantization_config=_aliased(
-            req.quantization_config, req.quantization, "quantization_config"
+        quantization_config=_quantization(
+            _aliased(req.quantization_config, req.quantization, "quantization_config"),
+            "quantization_config",
         ),
         strict_mode_config=_strict_mode(req.strict_mode_config),
     )
+
+
+def _quantization(value: Any, where: str) -> QuantizationConfig | None:
+    """A quantization config (JSON) as the domain type; 422 naming the field if it is none."""
+    if value is None:
+        return None
+    found = quantization_problem(value)
+    if found is not None:
+        raise ValidationFailed(join_path(where, found[0]), found[1])
+    return quantization_from_builtins(value, where)
+
+
+def _quantization_out(config: QuantizationConfig | None) -> dict[str, Any] | None:
+    return quantization_to_builtins(config) if config is not None else None
 
 
 def _strict_mode(value: dict[str, Any] | None) -> StrictModeConfig | None:
@@ -196,7 +216,9 @@ def collection_update(req: structs.UpdateCollection) -> CollectionUpdate:
                         f"vectors.{name}.quantization_config",
                         'expected a quantization config object or "Disabled"',
                     )
-                quantization = diff.quantization_config
+                quantization = _quantization(
+                    diff.quantization_config, f"vectors.{name}.quantization_config"
+                )
             vectors[name] = VectorParamsDiff(
                 hnsw_config=(
                     HnswConfigDiff(**_diff(diff.hnsw_config))
@@ -221,7 +243,7 @@ def collection_update(req: structs.UpdateCollection) -> CollectionUpdate:
         params=_diff(req.params) or None,
         hnsw_config=_hnsw_diff(req.hnsw_config),
         optimizers_config=_optimizers_diff(req.optimizers_config) or None,
-        quantization_config=quantization,
+        quantization_config=_quantization(quantization, "quantization_config"),
         disable_quantization=disable,
         strict_mode_config=_strict_mode(req.strict_mode_config),
     )
@@ -260,7 +282,7 @@ def _vector_params_out(params: VectorParams) -> dict[str, Any]:
             "size": params.size,
             "distance": str(params.distance),
             "hnsw_config": params.hnsw_config.given() if params.hnsw_config is not None else None,
-            "quantization_config": params.quantization_config,
+            "quantization_config": _quantization_out(params.quantization_config),
             "on_disk": params.on_disk,
             "datatype": str(params.datatype) if params.datatype is not None else None,
             "multivector_config": multivector_config_out(params.multivector_config),
@@ -294,7 +316,7 @@ def collection_config_out(config: CollectionConfig) -> dict[str, Any]:
         "hnsw_config": _skip_none(dataclasses.asdict(config.hnsw_config)),
         "optimizer_config": dataclasses.asdict(config.optimizer_config),
         "wal_config": dataclasses.asdict(config.wal_config),
-        "quantization_config": config.quantization_config,
+        "quantization_config": _quantization_out(config.quantization_config),
         "strict_mode_config": (
             strict_mode_to_builtins(config.strict_mode_config)
             if config.strict_mode_config is not None

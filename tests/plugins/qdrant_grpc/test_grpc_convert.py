@@ -13,17 +13,25 @@ from qdrant_client import grpc as pb
 from vectorizer.errors import BadRequest, Unsupported
 from vectorizer.models import (
     DEFAULT_VECTOR,
+    BinaryEncoding,
+    BinaryQuantization,
+    BinaryQueryEncoding,
     CollectionConfig,
     CollectionInfo,
     CollectionParams,
     CollectionStatus,
+    CompressionRatio,
     Datatype,
     Direction,
     Distance,
     DocumentInput,
     HnswConfigDiff,
     Modifier,
+    ProductQuantization,
+    QuantizationConfig,
     Record,
+    ScalarQuantization,
+    ScalarType,
     ScoredPoint,
     SparseIndexParams,
     SparseVector,
@@ -35,6 +43,7 @@ from vectorizer.models import (
     VectorParamsDiff,
     WithPayload,
     WithVectors,
+    quantization_to_builtins,
 )
 from vectorizer.query import Nearest
 from vectorizer_qdrant_grpc.wire import collections, points, search, vectors
@@ -407,15 +416,17 @@ def test_create_collection_config_round_trip() -> None:
         True,
         Datatype.FLOAT16,
     )
-    assert b.quantization_config == {"product": {"compression": "x16"}}
+    assert b.quantization_config == QuantizationConfig(
+        product=ProductQuantization(CompressionRatio.X16)
+    )
     assert (got.hnsw_config.ef_construct, got.hnsw_config.payload_m) == (64, 4)
     assert got.optimizer_config.indexing_threshold == 0
     assert got.optimizer_config.max_optimization_threads == 2
     assert got.wal_config.wal_capacity_mb == 16
     assert (got.params.shard_number, got.params.on_disk_payload) == (2, False)
-    assert got.quantization_config == {
-        "scalar": {"type": "int8", "quantile": 0.5, "always_ram": True}
-    }
+    assert got.quantization_config == QuantizationConfig(
+        scalar=ScalarQuantization(ScalarType.INT8, quantile=0.5, always_ram=True)
+    )
     assert got.strict_mode_config == StrictModeConfig(
         enabled=True, max_query_limit=50, multivector_config={"a": StrictModeMultivector(3)}
     )
@@ -438,11 +449,19 @@ def test_binary_quantization_both_ways() -> None:
             ),
         )
     )
-    as_json = collections.quantization_in(message, "q")
-    assert as_json == {
+    got = collections.quantization_in(message, "q")
+    assert got == QuantizationConfig(
+        binary=BinaryQuantization(
+            always_ram=True,
+            encoding=BinaryEncoding.TWO_BITS,
+            query_encoding=BinaryQueryEncoding.SCALAR8BITS,
+        )
+    )
+    assert isinstance(got, QuantizationConfig)
+    assert collections.quantization_out(got) == message
+    assert quantization_to_builtins(got) == {  # as REST reports it
         "binary": {"always_ram": True, "encoding": "two_bits", "query_encoding": "scalar8bits"}
     }
-    assert collections.quantization_out(as_json) == message
 
 
 def test_default_optimizer_threads_are_auto() -> None:
