@@ -16,8 +16,7 @@ import pluggy
 
 from vectorizer.collection import Collection
 from vectorizer.collection.vectors.columns import check_vector_kinds
-from vectorizer.collection.vectors.sparse import merge_sparse_params
-from vectorizer.collection.verify import StrictMode, parse_settings
+from vectorizer.collection.verify import StrictMode
 from vectorizer.errors import (
     AlreadyExists,
     BadRequest,
@@ -35,7 +34,10 @@ from vectorizer.models import (
     CollectionUpdate,
     CreateAlias,
     DeleteAlias,
+    HnswConfigDiff,
     RenameAlias,
+    StrictModeConfig,
+    check_strict_mode,
     config_from_dict,
     config_to_dict,
     missing_vector,
@@ -64,7 +66,7 @@ def _check_supported(config: CollectionConfig) -> None:
         hnsw = config.hnsw_for(name)
         if (hnsw.m < 2 and hnsw.m != 0) or hnsw.ef_construct < 4:
             raise BadRequest("Wrong input: hnsw_config needs m >= 2 and ef_construct >= 4")
-    parse_settings(config.strict_mode_config)  # a strict mode setting of the wrong type: 400
+    check_strict_mode(config.strict_mode_config)  # a setting out of its bounds: 400
 
 
 def _merge_diff(obj: Any, diff: dict[str, Any] | None, section: str) -> Any:
@@ -329,7 +331,11 @@ class Engine:
             old = collection.config
             new = dataclasses.replace(old)
             new.params = _merge_diff(old.params, update.params, "params")
-            new.hnsw_config = _merge_diff(old.hnsw_config, update.hnsw_config, "hnsw_config")
+            new.hnsw_config = _merge_diff(
+                old.hnsw_config,
+                update.hnsw_config.given() if update.hnsw_config is not None else None,
+                "hnsw_config",
+            )
             new.optimizer_config = _merge_diff(
                 old.optimizer_config, update.optimizers_config, "optimizers_config"
             )
@@ -338,37 +344,29 @@ class Engine:
             if update.disable_quantization:
                 new.quantization_config = None
             if update.strict_mode_config is not None:
-                new.strict_mode_config = {  # a null leaves a setting as it was, as in Qdrant
-                    **(old.strict_mode_config or {}),
-                    **{k: v for k, v in update.strict_mode_config.items() if v is not None},
-                }
+                base = old.strict_mode_config or StrictModeConfig()
+                new.strict_mode_config = base.merged(update.strict_mode_config)
             if update.metadata is not None:
                 new.metadata = {**(old.metadata or {}), **update.metadata}
             vectors = dict(new.params.vectors)
             for vname, diff in (update.vectors or {}).items():
                 params = old.vector_params(vname)
-                allowed = {"hnsw_config", "quantization_config", "on_disk", "disable_quantization"}
-                if set(diff) - allowed:
-                    bad = ", ".join(sorted(set(diff) - allowed))
-                    raise BadRequest(
-                        f"Wrong input: vectors.{vname or 'default'}: cannot update {bad}"
-                    )
-                changes: dict[str, Any] = {
-                    k: v for k, v in diff.items() if v is not None and k != "disable_quantization"
-                }
-                if diff.get("disable_quantization"):
+                changes: dict[str, Any] = {}
+                if diff.on_disk is not None:
+                    changes["on_disk"] = diff.on_disk
+                if diff.quantization_config is not None:
+                    changes["quantization_config"] = diff.quantization_config
+                if diff.disable_quantization:
                     changes["quantization_config"] = None
-                if "hnsw_config" in changes:
-                    changes["hnsw_config"] = {
-                        **(params.hnsw_config or {}),
-                        **changes["hnsw_config"],
-                    }
+                if diff.hnsw_config is not None:
+                    base = params.hnsw_config or HnswConfigDiff()
+                    changes["hnsw_config"] = base.merged(diff.hnsw_config)
                 vectors[vname] = dataclasses.replace(params, **changes)
             sparse = dict(old.sparse_vectors)
             for sname, sparse_diff in (update.sparse_vectors or {}).items():
                 if sname not in sparse:
                     raise missing_vector(sname)
-                sparse[sname] = merge_sparse_params(sname, sparse[sname], sparse_diff)
+                sparse[sname] = sparse[sname].merged(sparse_diff)
             new.params = dataclasses.replace(
                 new.params, vectors=vectors, sparse_vectors=sparse or old.params.sparse_vectors
             )

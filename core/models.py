@@ -7,16 +7,21 @@ without re-deciding semantics. The default (unnamed) vector is stored under the 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
+import logging
 import uuid
-from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Annotated, Any, TypeAlias
 
 import msgspec
 import numpy as np
 
 from vectorizer.errors import BadRequest
+
+log = logging.getLogger(__name__)
 
 DEFAULT_VECTOR = ""
 MAX_POINT_ID = 2**64 - 1
@@ -118,18 +123,348 @@ class WalConfig:
     wal_segments_ahead: int = 0
 
 
+class Modifier(enum.StrEnum):
+    """A sparse vector's modifier: `idf` scales each index by its inverse document frequency."""
+
+    NONE = "none"
+    IDF = "idf"
+
+
+class MultiVectorComparator(enum.StrEnum):
+    MAX_SIM = "max_sim"
+
+
+def _given(obj: Any) -> dict[str, Any]:
+    """The fields of a dataclass that are set (not None)."""
+    return {f.name: v for f in fields(obj) if (v := getattr(obj, f.name)) is not None}
+
+
+@dataclass(frozen=True)
+class HnswConfigDiff:
+    """HNSW parameters that override the collection's for one vector (None: not set)."""
+
+    m: int | None = None
+    ef_construct: int | None = None
+    full_scan_threshold: int | None = None
+    max_indexing_threads: int | None = None
+    on_disk: bool | None = None
+    payload_m: int | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The fields set, by name."""
+        return _given(self)
+
+    def merged(self, diff: HnswConfigDiff | None) -> HnswConfigDiff:
+        """This diff with the set fields of `diff` replacing theirs."""
+        if diff is None:
+            return self
+        return HnswConfigDiff(**{**self.given(), **diff.given()})
+
+
+@dataclass(frozen=True)
+class MultiVectorConfig:
+    """Each point holds a matrix of vectors, compared by `comparator` (Qdrant's MaxSim)."""
+
+    comparator: MultiVectorComparator = MultiVectorComparator.MAX_SIM
+
+
+@dataclass(frozen=True)
+class SparseIndexParams:
+    """The inverted index of a sparse vector (None: not set, Qdrant's default)."""
+
+    full_scan_threshold: int | None = None
+    on_disk: bool | None = None
+    datatype: Datatype | None = None
+
+    def given(self) -> dict[str, Any]:
+        return _given(self)
+
+
+@dataclass(frozen=True)
+class SparseVectorParams:
+    """One sparse vector space: its index params and modifier, as given (None: not given;
+    an `index` given empty is kept, and reported back, as given)."""
+
+    index: SparseIndexParams | None = None
+    modifier: Modifier | None = None
+
+    def merged(self, diff: SparseVectorParams) -> SparseVectorParams:
+        """These params with a diff applied as Qdrant's update does: a given `modifier`
+        replaces it, the given `index` fields replace theirs."""
+        index = self.index
+        if diff.index is not None:
+            base = self.index.given() if self.index is not None else {}
+            index = SparseIndexParams(**{**base, **diff.index.given()})
+        modifier = diff.modifier if diff.modifier is not None else self.modifier
+        return SparseVectorParams(index=index, modifier=modifier)
+
+
+class ScalarType(enum.StrEnum):
+    INT8 = "int8"
+
+
+class CompressionRatio(enum.StrEnum):
+    X4 = "x4"
+    X8 = "x8"
+    X16 = "x16"
+    X32 = "x32"
+    X64 = "x64"
+
+
+class BinaryEncoding(enum.StrEnum):
+    ONE_BIT = "one_bit"
+    TWO_BITS = "two_bits"
+    ONE_AND_HALF_BITS = "one_and_half_bits"
+
+
+class BinaryQueryEncoding(enum.StrEnum):
+    DEFAULT = "default"
+    BINARY = "binary"
+    SCALAR4BITS = "scalar4bits"
+    SCALAR8BITS = "scalar8bits"
+
+
+@dataclass(frozen=True)
+class ScalarQuantization:
+    """Qdrant's scalar quantization (stored and reported back; not implemented). None:
+    not given, so the config is reported back as it was given."""
+
+    type: ScalarType | None = None
+    quantile: float | None = None
+    always_ram: bool | None = None
+
+
+@dataclass(frozen=True)
+class ProductQuantization:
+    """Qdrant's product quantization (stored and reported back; not implemented)."""
+
+    compression: CompressionRatio | None = None
+    always_ram: bool | None = None
+
+
+@dataclass(frozen=True)
+class BinaryQuantization:
+    """Qdrant's binary quantization (stored and reported back; not implemented)."""
+
+    always_ram: bool | None = None
+    encoding: BinaryEncoding | None = None
+    query_encoding: BinaryQueryEncoding | None = None
+
+
+@dataclass(frozen=True)
+class QuantizationConfig:
+    """A quantization config: exactly one of `scalar`, `product` or `binary` is set (the
+    shape of Qdrant's JSON). Stored and reported back as given; not implemented."""
+
+    scalar: ScalarQuantization | None = None
+    product: ProductQuantization | None = None
+    binary: BinaryQuantization | None = None
+
+    @property
+    def kind(self) -> str:
+        """ "scalar", "product" or "binary"."""
+        return next(iter(_given(self)))
+
+
+_QUANTIZATION_KINDS: dict[str, Any] = {
+    "scalar": ScalarQuantization,
+    "product": ProductQuantization,
+    "binary": BinaryQuantization,
+}
+
+
+def quantization_problem(data: Any) -> tuple[str, str] | None:
+    """(field under the config, Qdrant-style message) for what makes `data` no quantization
+    config in Qdrant's JSON shape (`{"scalar": {...}}`, `{"product": {...}}` or
+    `{"binary": {...}}`), or None."""
+    if (
+        not isinstance(data, Mapping)
+        or len(data) != 1
+        or next(iter(data)) not in _QUANTIZATION_KINDS
+    ):
+        return "", "expected one of `scalar`, `product` or `binary` quantization"
+    ((kind, params),) = data.items()
+    if not isinstance(params, Mapping):
+        return kind, "expected an object"
+    cls = _QUANTIZATION_KINDS[kind]
+    unknown = sorted(set(params) - {f.name for f in fields(cls)})
+    if unknown:
+        return kind, f"unknown field `{unknown[0]}`"
+    try:
+        msgspec.convert(params, cls)
+    except msgspec.ValidationError as exc:
+        return kind, str(exc).replace("`$.", f"`{kind}.")
+    return None
+
+
+def quantization_from_builtins(data: Any, where: str = "quantization_config") -> QuantizationConfig:
+    """A quantization config in Qdrant's JSON shape as the domain type; BadRequest naming
+    the field for any other shape."""
+    found = quantization_problem(data)
+    if found is not None:
+        path, message = found
+        raise BadRequest(f"Wrong input: {where}{'.' + path if path else ''}: {message}")
+    ((kind, params),) = data.items()
+    return QuantizationConfig(**{kind: msgspec.convert(params, _QUANTIZATION_KINDS[kind])})
+
+
+def quantization_to_builtins(config: QuantizationConfig) -> dict[str, Any]:
+    """A quantization config in Qdrant's JSON shape, with the fields given."""
+    kind = config.kind
+    return {kind: msgspec.to_builtins(_given(getattr(config, kind)))}
+
+
 @dataclass
 class VectorParams:
-    """One dense vector space of a collection; with `multivector_config`
-    (`{"comparator": "max_sim"}`) each point holds a matrix of such vectors."""
+    """One dense vector space of a collection; with `multivector_config` each point holds
+    a matrix of such vectors."""
 
     size: int
     distance: Distance
-    hnsw_config: dict[str, Any] | None = None
-    quantization_config: dict[str, Any] | None = None
+    hnsw_config: HnswConfigDiff | None = None
+    quantization_config: QuantizationConfig | None = None
     on_disk: bool | None = None
     datatype: Datatype | None = None
-    multivector_config: dict[str, Any] | None = None
+    multivector_config: MultiVectorConfig | None = None
+
+
+@dataclass(frozen=True)
+class VectorParamsDiff:
+    """A partial update of one vector's params; `disable_quantization` drops the vector's
+    own quantization (Qdrant's `"Disabled"`)."""
+
+    hnsw_config: HnswConfigDiff | None = None
+    quantization_config: QuantizationConfig | None = None
+    on_disk: bool | None = None
+    disable_quantization: bool = False
+
+
+@dataclass(frozen=True)
+class StrictModeMultivector:
+    max_vectors: int | None = None
+
+
+@dataclass(frozen=True)
+class StrictModeSparse:
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class StrictModeConfig:
+    """Qdrant 1.14's strict mode settings, plus the later `max_payload_index_count`
+    (None: not set). Nothing is enforced unless `enabled` is true.
+
+    `unknown` keeps the settings given that Qdrant 1.14 does not have, as given: they are
+    stored, reported back and named in the collection info's warnings.
+    """
+
+    enabled: bool | None = None
+    max_query_limit: int | None = None
+    max_timeout: int | None = None
+    unindexed_filtering_retrieve: bool | None = None
+    unindexed_filtering_update: bool | None = None
+    search_max_hnsw_ef: int | None = None
+    search_allow_exact: bool | None = None
+    search_max_oversampling: float | None = None
+    upsert_max_batchsize: int | None = None
+    max_collection_vector_size_bytes: int | None = None
+    read_rate_limit: int | None = None
+    write_rate_limit: int | None = None
+    max_collection_payload_size_bytes: int | None = None
+    max_points_count: int | None = None
+    filter_max_conditions: int | None = None
+    condition_max_size: int | None = None
+    multivector_config: dict[str, StrictModeMultivector] | None = None
+    sparse_config: dict[str, StrictModeSparse] | None = None
+    max_payload_index_count: int | None = None
+    unknown: dict[str, Any] = field(default_factory=dict)
+
+    def merged(self, diff: StrictModeConfig) -> StrictModeConfig:
+        """These settings with the ones `diff` sets replacing theirs (a null leaves a
+        setting as it was, as in Qdrant)."""
+        changes = {
+            f.name: v
+            for f in fields(diff)
+            if f.name != "unknown" and (v := getattr(diff, f.name)) is not None
+        }
+        unknown = {**self.unknown, **{k: v for k, v in diff.unknown.items() if v is not None}}
+        return dataclasses.replace(self, **changes, unknown=unknown)
+
+
+_U = Annotated[int, msgspec.Meta(ge=0)]
+_U1 = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class _StrictMultivector(msgspec.Struct):
+    max_vectors: _U | None = None
+
+
+class _StrictSparse(msgspec.Struct):
+    max_length: _U | None = None
+
+
+class _StrictModeSettings(msgspec.Struct, kw_only=True):
+    """The bounds of each strict mode setting, as Qdrant validates them."""
+
+    enabled: bool | None = None
+    max_query_limit: _U1 | None = None
+    max_timeout: _U1 | None = None
+    unindexed_filtering_retrieve: bool | None = None
+    unindexed_filtering_update: bool | None = None
+    search_max_hnsw_ef: _U | None = None
+    search_allow_exact: bool | None = None
+    search_max_oversampling: float | None = None
+    upsert_max_batchsize: _U | None = None
+    max_collection_vector_size_bytes: _U | None = None
+    read_rate_limit: _U1 | None = None
+    write_rate_limit: _U1 | None = None
+    max_collection_payload_size_bytes: _U | None = None
+    max_points_count: _U1 | None = None
+    filter_max_conditions: _U | None = None
+    condition_max_size: _U | None = None
+    multivector_config: dict[str, _StrictMultivector] | None = None
+    sparse_config: dict[str, _StrictSparse] | None = None
+    max_payload_index_count: _U | None = None
+
+
+STRICT_MODE_SETTINGS = frozenset(_StrictModeSettings.__struct_fields__)
+"""The names of the strict mode settings Vectorizer knows (Qdrant 1.14's, and
+`max_payload_index_count`)."""
+
+
+def strict_mode_from_builtins(data: Mapping[str, Any]) -> StrictModeConfig:
+    """A `strict_mode_config` in Qdrant's JSON shape (as REST takes it and stores keep it)
+    as the domain type; a setting of the wrong type or out of bounds is a BadRequest
+    naming it. Keys that are no setting are kept in `unknown`."""
+    known = {k: v for k, v in data.items() if k in STRICT_MODE_SETTINGS}
+    try:
+        msgspec.convert(known, _StrictModeSettings)
+    except msgspec.ValidationError as exc:
+        where = str(exc).replace("`$.", "`strict_mode_config.")
+        raise BadRequest(f"Wrong input: strict_mode_config: {where}") from None
+    config = msgspec.convert(known, StrictModeConfig)
+    unknown = {k: v for k, v in data.items() if k not in STRICT_MODE_SETTINGS}
+    return dataclasses.replace(config, unknown=unknown) if unknown else config
+
+
+def strict_mode_to_builtins(config: StrictModeConfig) -> dict[str, Any]:
+    """The settings set (and the unknown ones), in Qdrant's JSON shape."""
+    out: dict[str, Any] = {}
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if f.name == "unknown" or value is None:
+            continue
+        if f.name in ("multivector_config", "sparse_config"):
+            value = {name: _given(limits) for name, limits in value.items()}
+        out[f.name] = value
+    out.update(config.unknown)
+    return out
+
+
+def check_strict_mode(config: StrictModeConfig | None) -> None:
+    """BadRequest naming a strict mode setting out of its bounds."""
+    if config is not None:
+        strict_mode_from_builtins(strict_mode_to_builtins(config))
 
 
 @dataclass
@@ -143,9 +478,8 @@ class CollectionParams:
     write_consistency_factor: int = 1
     read_fan_out_factor: int | None = None
     on_disk_payload: bool = True
-    sparse_vectors: dict[str, dict[str, Any]] | None = None
-    """Sparse vector spaces: name -> Qdrant's `SparseVectorParams` as JSON builtins
-    (`index`: `full_scan_threshold`, `on_disk`, `datatype`; `modifier`: "idf" or "none")."""
+    sparse_vectors: dict[str, SparseVectorParams] | None = None
+    """Sparse vector spaces by name."""
     vectors_as_map: bool = False
     """True when `vectors` was given as a map of names, even one holding only the default
     name `""` (LangChain's default): the config is reported back as that map, as Qdrant
@@ -160,8 +494,8 @@ class CollectionConfig:
     hnsw_config: HnswConfig = field(default_factory=HnswConfig)
     optimizer_config: OptimizersConfig = field(default_factory=OptimizersConfig)
     wal_config: WalConfig = field(default_factory=WalConfig)
-    quantization_config: dict[str, Any] | None = None
-    strict_mode_config: dict[str, Any] | None = None
+    quantization_config: QuantizationConfig | None = None
+    strict_mode_config: StrictModeConfig | None = None
     metadata: dict[str, Any] | None = None
     payload_indexes: dict[str, str | dict[str, Any]] = field(default_factory=dict)
     """Payload field indexes: field name -> its `field_schema` as created (type or params)."""
@@ -186,37 +520,36 @@ class CollectionConfig:
             raise missing_vector(name) from None
 
     @property
-    def sparse_vectors(self) -> dict[str, dict[str, Any]]:
-        """Sparse vector params by name (`SparseVectorParams` as given, JSON builtins)."""
+    def sparse_vectors(self) -> dict[str, SparseVectorParams]:
+        """Sparse vector params by name."""
         return self.params.sparse_vectors or {}
 
     def hnsw_for(self, name: str) -> HnswConfig:
         """The effective HNSW config of one vector: collection config plus its diff."""
         base = self.hnsw_config
-        diff = self.vector_params(name).hnsw_config or {}
-        merged = {**base.__dict__, **{k: v for k, v in diff.items() if v is not None}}
-        return HnswConfig(**merged)
+        diff = self.vector_params(name).hnsw_config
+        if diff is None:
+            return base
+        return dataclasses.replace(base, **diff.given())
 
 
 @dataclass
 class CollectionUpdate:
     """A partial update of a collection's config; `None` leaves a part unchanged.
 
-    `vectors` maps a vector name to a diff of its params (`hnsw_config`,
-    `quantization_config`, `on_disk`, and `disable_quantization: True` to drop the
-    vector's own quantization, Qdrant's `"Disabled"`); `sparse_vectors` maps a sparse
-    vector name to a diff of its `SparseVectorParams` (`index` fields, `modifier`); the
+    `vectors` maps a vector name to a diff of its params; `sparse_vectors` maps a sparse
+    vector name to a diff of its params (the `index` fields and `modifier` given); the
     other parts are diffs of the sections.
     """
 
-    vectors: dict[str, dict[str, Any]] | None = None
-    sparse_vectors: dict[str, dict[str, Any]] | None = None
+    vectors: dict[str, VectorParamsDiff] | None = None
+    sparse_vectors: dict[str, SparseVectorParams] | None = None
     params: dict[str, Any] | None = None
-    hnsw_config: dict[str, Any] | None = None
+    hnsw_config: HnswConfigDiff | None = None
     optimizers_config: dict[str, Any] | None = None
-    quantization_config: dict[str, Any] | None = None
+    quantization_config: QuantizationConfig | None = None
     disable_quantization: bool = False
-    strict_mode_config: dict[str, Any] | None = None
+    strict_mode_config: StrictModeConfig | None = None
     metadata: dict[str, Any] | None = None
 
 
@@ -239,13 +572,67 @@ class CollectionInfo:
     warnings: list[str] = field(default_factory=list)
 
 
+def _without_nulls(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
 def config_to_dict(config: CollectionConfig) -> dict[str, Any]:
-    """A collection config as JSON-ready builtins (how stores keep it)."""
-    return msgspec.to_builtins(config)
+    """A collection config as JSON-ready builtins (how stores keep it).
+
+    The shape is the stored format of data directories and snapshots: the parts given as
+    diffs or partial params (a vector's `hnsw_config`, sparse vector params) hold only the
+    fields that are set, as they always have.
+    """
+    data: dict[str, Any] = msgspec.to_builtins(config)
+    params = data.get("params", {})
+    # (`.get`: msgspec leaves out the fields a loaded dataclass has at their plain default)
+    for name, vector in params.get("vectors", {}).items():
+        quantization = config.params.vectors[name].quantization_config
+        if quantization is not None:
+            vector["quantization_config"] = quantization_to_builtins(quantization)
+        if vector.get("hnsw_config") is not None:
+            vector["hnsw_config"] = _without_nulls(vector["hnsw_config"])
+    sparse_vectors = params.get("sparse_vectors") or {}
+    for name, sparse in sparse_vectors.items():
+        if sparse.get("index") is not None:
+            sparse["index"] = _without_nulls(sparse["index"])
+        sparse_vectors[name] = _without_nulls(sparse)
+    if config.strict_mode_config is not None:
+        data["strict_mode_config"] = strict_mode_to_builtins(config.strict_mode_config)
+    if config.quantization_config is not None:
+        data["quantization_config"] = quantization_to_builtins(config.quantization_config)
+    return data
+
+
+def _stored_quantization(data: Any, where: str) -> QuantizationConfig | None:
+    """A stored quantization config; one that is no quantization config (stored before
+    they were checked) is dropped with a warning: quantization has no effect here."""
+    if data is None:
+        return None
+    try:
+        return quantization_from_builtins(data, where)
+    except BadRequest as exc:
+        log.warning("dropping a stored quantization config: %s", exc)
+        return None
 
 
 def config_from_dict(data: dict[str, Any]) -> CollectionConfig:
-    return msgspec.convert(data, CollectionConfig)
+    """A collection config from its stored form (`config_to_dict`)."""
+    strict = data.get("strict_mode_config")
+    quantization = data.get("quantization_config")
+    params = dict(data.get("params") or {})
+    vectors = {name: dict(v) for name, v in (params.get("vectors") or {}).items()}
+    own = {name: v.pop("quantization_config", None) for name, v in vectors.items()}
+    params["vectors"] = vectors
+    plain = {**data, "params": params, "strict_mode_config": None, "quantization_config": None}
+    config = msgspec.convert(plain, CollectionConfig)
+    if strict is not None:
+        config.strict_mode_config = strict_mode_from_builtins(strict)
+    config.quantization_config = _stored_quantization(quantization, "quantization_config")
+    for name, given in own.items():
+        where = f"vectors.{name}.quantization_config"
+        config.params.vectors[name].quantization_config = _stored_quantization(given, where)
+    return config
 
 
 # ----------------------------------------------------------------------------- aliases

@@ -23,20 +23,20 @@ def unimplemented_settings(config: CollectionConfig) -> list[str]:
     params = config.params
     for name, vp in params.vectors.items():
         where = f"vectors.{name}" if name else "vectors"
-        if vp.multivector_config:
+        if vp.multivector_config is not None:
             notes.append(f"{where}: no HNSW index for multivectors; search is exact (MaxSim)")
         elif dist.hnsw_space(vp.distance) is None:
             notes.append(f"{where}: no HNSW index for {vp.distance} distance; search is exact")
         if vp.on_disk:
             note(f"{where}.on_disk", "vectors are held in memory")
-        if vp.quantization_config:
+        if vp.quantization_config is not None:
             note(f"{where}.quantization_config", "quantization is not implemented")
-        hnsw = vp.hnsw_config or {}
+        hnsw = vp.hnsw_config.given() if vp.hnsw_config is not None else {}
         for key in ("on_disk", "payload_m"):
             if hnsw.get(key):
                 note(f"{where}.hnsw_config.{key}", _HNSW_WHY[key])
     for name, sparse in config.sparse_vectors.items():
-        index = sparse.get("index") or {}
+        index = sparse.index.given() if sparse.index is not None else {}
         if index.get("on_disk"):
             note(f"sparse_vectors.{name}.index.on_disk", "the inverted index is held in memory")
         if index.get("datatype") not in (None, "float32"):
@@ -48,7 +48,7 @@ def unimplemented_settings(config: CollectionConfig) -> list[str]:
         note("hnsw_config.on_disk", _HNSW_WHY["on_disk"])
     if config.hnsw_config.payload_m is not None:
         note("hnsw_config.payload_m", _HNSW_WHY["payload_m"])
-    if config.quantization_config:
+    if config.quantization_config is not None:
         note("quantization_config", "quantization is not implemented")
     for path, why in unenforced_settings(config.strict_mode_config):
         note(path, why)

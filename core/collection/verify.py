@@ -19,9 +19,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import msgspec
 import numpy as np
 
 from vectorizer.collection.measures import (
@@ -36,7 +35,7 @@ from vectorizer.collection.measures import (
 from vectorizer.collection.vectors.dense import kind_of
 from vectorizer.errors import BadRequest, StrictModeViolation
 from vectorizer.filters.ast import Filter
-from vectorizer.models import DEFAULT_VECTOR, SparseVector
+from vectorizer.models import DEFAULT_VECTOR, SparseVector, StrictModeConfig
 from vectorizer.operations import (
     ClearPayload,
     CreateFieldIndex,
@@ -56,66 +55,19 @@ if TYPE_CHECKING:
     from vectorizer.collection import Collection
     from vectorizer.models import SearchParams
 
-_U = Annotated[int, msgspec.Meta(ge=0)]
-_U1 = Annotated[int, msgspec.Meta(ge=1)]
-
-
-class StrictModeSettings(msgspec.Struct, kw_only=True):
-    """Qdrant 1.14's StrictModeConfig (all optional), plus the later
-    `max_payload_index_count`."""
-
-    enabled: bool | None = None
-    max_query_limit: _U1 | None = None
-    max_timeout: _U1 | None = None
-    unindexed_filtering_retrieve: bool | None = None
-    unindexed_filtering_update: bool | None = None
-    search_max_hnsw_ef: _U | None = None
-    search_allow_exact: bool | None = None
-    search_max_oversampling: float | None = None
-    upsert_max_batchsize: _U | None = None
-    max_collection_vector_size_bytes: _U | None = None
-    read_rate_limit: _U1 | None = None
-    write_rate_limit: _U1 | None = None
-    max_collection_payload_size_bytes: _U | None = None
-    max_points_count: _U1 | None = None
-    filter_max_conditions: _U | None = None
-    condition_max_size: _U | None = None
-    multivector_config: dict[str, Any] | None = None
-    sparse_config: dict[str, Any] | None = None
-    max_payload_index_count: _U | None = None
-
-
-SETTINGS = frozenset(StrictModeSettings.__struct_fields__)
-
 NO_EFFECT: dict[str, str] = {}
 """Settings stored and reported but without effect, and why."""
 
 
-def parse_settings(config: Mapping[str, Any] | None) -> StrictModeSettings:
-    """The known settings of a `strict_mode_config` (unknown keys are left out);
-    a setting of the wrong type is a BadRequest naming it."""
-    known = {k: v for k, v in (config or {}).items() if k in SETTINGS}
-    try:
-        return msgspec.convert(known, StrictModeSettings)
-    except msgspec.ValidationError as exc:
-        where = str(exc).replace("`$.", "`strict_mode_config.")
-        raise BadRequest(f"Wrong input: strict_mode_config: {where}") from None
-
-
-def unenforced_settings(config: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+def unenforced_settings(config: StrictModeConfig | None) -> list[tuple[str, str]]:
     """(setting, why) for each stored strict mode setting that has no effect."""
-    if not config:
+    if config is None:
         return []
-    notes = [(f"strict_mode_config.{k}", why) for k, why in NO_EFFECT.items() if config.get(k)]
+    notes = [(f"strict_mode_config.{k}", why) for k, why in NO_EFFECT.items() if getattr(config, k)]
     notes += [
         (f"strict_mode_config.{k}", "not a strict mode setting of Qdrant 1.14")
-        for k in config
-        if k not in SETTINGS
+        for k in config.unknown
     ]
-    try:
-        parse_settings(config)
-    except BadRequest as exc:
-        notes.append(("strict_mode_config", f"it is invalid, so nothing is enforced ({exc})"))
     return notes
 
 
@@ -175,16 +127,11 @@ class StrictMode:
     """The strict mode of one collection, built from its `strict_mode_config`.
 
     Holds the rate limiters, so it is rebuilt (buckets full again) only when the strict
-    mode config changes, as Qdrant does. An invalid stored config enforces nothing (the
-    collection info says so); creating or updating a collection validates it first.
+    mode config changes, as Qdrant does.
     """
 
-    def __init__(self, config: Mapping[str, Any] | None, clock: Clock = time.monotonic) -> None:
-        self.config = dict(config) if config else None
-        try:
-            self.settings = parse_settings(config)
-        except BadRequest:
-            self.settings = StrictModeSettings()
+    def __init__(self, config: StrictModeConfig | None, clock: Clock = time.monotonic) -> None:
+        self.settings = config if config is not None else StrictModeConfig()
         self.enabled = self.settings.enabled is True
         read, write = self.settings.read_rate_limit, self.settings.write_rate_limit
         self.read_limiter = TokenBucket(read, clock) if self.enabled and read else None
@@ -393,12 +340,12 @@ class StrictMode:
         sparse = {
             name: limit
             for name, cfg in (self.settings.sparse_config or {}).items()
-            if (limit := (cfg or {}).get("max_length")) is not None
+            if (limit := cfg.max_length) is not None
         }
         multi = {
             name: limit
             for name, cfg in (self.settings.multivector_config or {}).items()
-            if (limit := (cfg or {}).get("max_vectors")) is not None
+            if (limit := cfg.max_vectors) is not None
         }
         if not sparse and not multi:
             return

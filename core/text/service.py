@@ -21,6 +21,8 @@ from vectorizer.models import (
     CollectionParams,
     CollectionUpdate,
     DocumentInput,
+    Modifier,
+    SparseVectorParams,
     VectorParams,
 )
 from vectorizer.text.binding import (
@@ -112,7 +114,7 @@ class TextCollections:
                     f"`embedder`; `{embedder.kind}` gives sparse vectors"
                 )
         vectors: dict[str, VectorParams] = {}
-        sparse: dict[str, dict[str, Any]] = {}
+        sparse: dict[str, SparseVectorParams] = {}
         bindings = []
         for e in (embedder, second):
             if e is None:
@@ -123,7 +125,8 @@ class TextCollections:
                 assert e.dimension is not None
                 vectors[name] = VectorParams(size=e.dimension, distance=spec.distance)
             else:
-                sparse[name] = {"modifier": "idf"} if e.kind == "bm25" else {}
+                modifier = Modifier.IDF if e.kind == "bm25" else None
+                sparse[name] = SparseVectorParams(modifier=modifier)
         binding = TextBinding(bindings, spec.chunk_size, spec.chunk_overlap)
         metadata = {**(spec.metadata or {}), BINDING_KEY: binding.to_dict()}
         config = CollectionConfig(

@@ -8,14 +8,24 @@ from core_helpers import make_config
 from vectorizer import AlreadyExists, BadRequest, CollectionNotFound, Engine, NotFound
 from vectorizer.models import (
     MAX_VECTOR_SIZE,
+    BinaryQuantization,
     CollectionUpdate,
     CreateAlias,
     DeleteAlias,
     Distance,
+    HnswConfigDiff,
+    QuantizationConfig,
     RenameAlias,
+    ScalarQuantization,
+    ScalarType,
+    SparseIndexParams,
+    SparseVectorParams,
     VectorParams,
+    VectorParamsDiff,
     vector_size_problem,
 )
+
+BINARY = QuantizationConfig(binary=BinaryQuantization())
 
 
 def test_create_list_exists_delete(engine: Engine) -> None:
@@ -44,21 +54,19 @@ def test_bad_collection_names(engine: Engine, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("sparse", "multi", "message"),
+    ("sparse", "message"),
     [
-        ({"": {"modifier": "bm25"}}, None, "modifier"),
-        ({"": {"index": {"full_scan_threshold": -1}}}, None, "full_scan_threshold"),
-        ({"": {"index": {"colour": "red"}}}, None, "colour"),
-        (None, {"comparator": "min_sim"}, "unknown variant `min_sim`"),
-        (None, {}, "comparator"),
+        (
+            SparseVectorParams(index=SparseIndexParams(full_scan_threshold=-1)),
+            "sparse_vectors.text.index.full_scan_threshold",
+        ),
     ],
 )
 def test_bad_vector_kinds_are_refused(
-    engine: Engine, sparse: dict | None, multi: dict | None, message: str
+    engine: Engine, sparse: SparseVectorParams, message: str
 ) -> None:
     config = make_config()
-    config.params.sparse_vectors = sparse and {"text": sparse[""]}
-    config.params.vectors[""].multivector_config = multi
+    config.params.sparse_vectors = {"text": sparse}
     with pytest.raises(BadRequest, match=message):
         engine.create_collection("s", config)
     assert not engine.collection_exists("s")
@@ -66,7 +74,7 @@ def test_bad_vector_kinds_are_refused(
 
 def test_dense_and_sparse_names_must_differ(engine: Engine) -> None:
     config = make_config(named={"text": VectorParams(size=4, distance=Distance.DOT)})
-    config.params.sparse_vectors = {"text": {}}
+    config.params.sparse_vectors = {"text": SparseVectorParams()}
     with pytest.raises(BadRequest, match="duplicate found with 'text'"):
         engine.create_collection("s", config)
 
@@ -94,9 +102,9 @@ def test_update_collection_changes_config_and_rejects_unknown(engine: Engine) ->
     engine.update_collection(
         "a",
         CollectionUpdate(
-            hnsw_config={"m": 32},
+            hnsw_config=HnswConfigDiff(m=32),
             optimizers_config={"indexing_threshold": 0},
-            vectors={"": {"on_disk": True}},
+            vectors={"": VectorParamsDiff(on_disk=True)},
         ),
     )
     config = engine.get_collection("a").config
@@ -104,9 +112,11 @@ def test_update_collection_changes_config_and_rejects_unknown(engine: Engine) ->
     assert config.optimizer_config.indexing_threshold == 0
     assert config.params.vectors[""].on_disk is True
     with pytest.raises(BadRequest, match="unknown field"):
-        engine.update_collection("a", CollectionUpdate(hnsw_config={"bogus": 1}))
+        engine.update_collection("a", CollectionUpdate(optimizers_config={"bogus": 1}))
     with pytest.raises(BadRequest, match="Not existing vector name"):
-        engine.update_collection("a", CollectionUpdate(vectors={"nope": {"on_disk": True}}))
+        engine.update_collection(
+            "a", CollectionUpdate(vectors={"nope": VectorParamsDiff(on_disk=True)})
+        )
 
 
 def test_info_names_settings_without_effect(engine: Engine) -> None:
@@ -116,7 +126,7 @@ def test_info_names_settings_without_effect(engine: Engine) -> None:
             "txt": VectorParams(size=4, distance=Distance.COSINE, on_disk=True),
         }
     )
-    config.quantization_config = {"scalar": {"type": "int8"}}
+    config.quantization_config = QuantizationConfig(scalar=ScalarQuantization(ScalarType.INT8))
     engine.create_collection("a", config)
     warnings = "\n".join(engine.get_collection("a").info().warnings)
     assert "Manhattan" in warnings
@@ -178,15 +188,17 @@ def test_a_collection_cannot_take_an_alias_name(engine: Engine) -> None:
 def test_one_vectors_own_quantization_can_be_disabled(engine: Engine) -> None:
     config = make_config(
         named={
-            "a": VectorParams(size=4, distance=Distance.DOT, quantization_config={"binary": {}}),
-            "b": VectorParams(size=4, distance=Distance.DOT, quantization_config={"binary": {}}),
+            "a": VectorParams(size=4, distance=Distance.DOT, quantization_config=BINARY),
+            "b": VectorParams(size=4, distance=Distance.DOT, quantization_config=BINARY),
         }
     )
     engine.create_collection("c", config)
-    engine.update_collection("c", CollectionUpdate(vectors={"a": {"disable_quantization": True}}))
+    engine.update_collection(
+        "c", CollectionUpdate(vectors={"a": VectorParamsDiff(disable_quantization=True)})
+    )
     vectors = engine.get_collection("c").config.params.vectors
     assert vectors["a"].quantization_config is None
-    assert vectors["b"].quantization_config == {"binary": {}}  # the other one untouched
+    assert vectors["b"].quantization_config == BINARY  # the other one untouched
 
 
 def test_the_form_vectors_were_given_in_survives_restart(tmp_path) -> None:

@@ -24,10 +24,13 @@ from vectorizer.models import (
     CollectionParams,
     Datatype,
     Distance,
+    MultiVectorConfig,
     PointStruct,
     PointVectors,
     SearchParams,
+    SparseIndexParams,
     SparseVector,
+    SparseVectorParams,
     VectorParams,
     WithVectors,
 )
@@ -40,7 +43,7 @@ SPACE = {"unnamed": "", "named": "v", "multi": "m"}
 
 
 def params(kind: str, datatype: Datatype, distance: Distance) -> VectorParams:
-    multi = {"comparator": "max_sim"} if kind == "multi" else None
+    multi = MultiVectorConfig() if kind == "multi" else None
     return VectorParams(
         size=len(VALUES), distance=distance, datatype=datatype, multivector_config=multi
     )
@@ -114,7 +117,11 @@ def test_sparse_values_round_trip_whatever_the_index_datatype(
     tmp_path: Path, index_datatype: str | None
 ) -> None:
     """Qdrant keeps sparse values as float32 (the index datatype is the index's)."""
-    index = {} if index_datatype is None else {"index": {"datatype": index_datatype}}
+    index = (
+        SparseVectorParams()
+        if index_datatype is None
+        else SparseVectorParams(index=SparseIndexParams(datatype=Datatype(index_datatype)))
+    )
     config = CollectionConfig(params=CollectionParams(sparse_vectors={"s": index}))
     vector = SparseVector(np.array([7, 3, 42]), np.array(VALUES[:3]))
     wanted = ([3, 7, 42], np.asarray([VALUES[1], VALUES[0], VALUES[2]], np.float32).tolist())
@@ -141,7 +148,7 @@ def test_uint8_truncates_and_saturates_like_qdrant(engine: Engine) -> None:
                     size=4,
                     distance=Distance.DOT,
                     datatype=Datatype.UINT8,
-                    multivector_config={"comparator": "max_sim"},
+                    multivector_config=MultiVectorConfig(),
                 ),
             }
         )
@@ -166,7 +173,7 @@ def test_uint8_cosine_is_qdrants_cosine_of_the_stored_bytes(engine: Engine, size
         size=size,
         distance=Distance.COSINE,
         datatype=Datatype.UINT8,
-        multivector_config={"comparator": "max_sim"},
+        multivector_config=MultiVectorConfig(),
     )
     engine.create_collection(
         "c", CollectionConfig(params=CollectionParams(vectors={"u": u8, "m": multi}))
@@ -253,9 +260,7 @@ def test_short_vectors_score_exactly_as_qdrant(engine: Engine) -> None:
 
 def test_multivector_euclid_score_as_qdrant(engine: Engine) -> None:
     """test_multi_vector.py::test_multi_with_euclidean: 4.358899 (float32)."""
-    multi = VectorParams(
-        size=3, distance=Distance.EUCLID, multivector_config={"comparator": "max_sim"}
-    )
+    multi = VectorParams(size=3, distance=Distance.EUCLID, multivector_config=MultiVectorConfig())
     engine.create_collection("c", CollectionConfig(params=CollectionParams(vectors={"m": multi})))
     col = engine.get_collection("c")
     first = [[1.0, 2.0, 3.0], [3.0, 3.0, 3.0], [4.0, 5.0, 6.0]]

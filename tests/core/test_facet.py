@@ -15,7 +15,7 @@ from vectorizer.collection.verify import StrictMode
 from vectorizer.facet import NO_FACET_INDEX, FacetHit, facet
 from vectorizer.filters.ast import Filter, MatchValue, Range
 from vectorizer.filters.evaluate import values_at
-from vectorizer.models import PointStruct
+from vectorizer.models import PointStruct, strict_mode_from_builtins
 
 U1 = "6f6b0d3e-8c4f-4b8e-9a61-1b2d3c4e5f60"
 U2 = "0a6b0d3e-8c4f-4b8e-9a61-1b2d3c4e5f60"
@@ -132,7 +132,7 @@ def test_limit_must_be_positive(engine: Engine) -> None:
 
 
 def _strict(col: Collection, **settings: Any) -> None:
-    col.strict = StrictMode({"enabled": True, **settings})
+    col.strict = StrictMode(strict_mode_from_builtins({"enabled": True, **settings}))
 
 
 def test_strict_mode_checks_limit_filter_and_exact(engine: Engine) -> None:
@@ -165,7 +165,11 @@ def test_read_cost_is_one_plus_the_filter_conditions(engine: Engine) -> None:
 
 def test_strict_mode_off_checks_nothing(engine: Engine) -> None:
     col = _collection(engine, {1: {"k": "a"}}, k="keyword")
-    col.strict = StrictMode({"enabled": False, "max_query_limit": 1, "search_allow_exact": False})
+    col.strict = StrictMode(
+        strict_mode_from_builtins(
+            {"enabled": False, "max_query_limit": 1, "search_allow_exact": False}
+        )
+    )
     assert facet(col, "k", limit=5, exact=True) == [FacetHit("a", 1)]
 
 

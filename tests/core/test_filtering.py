@@ -23,6 +23,7 @@ from vectorizer.host.plugins import make_plugin_manager
 from vectorizer.models import (
     CollectionStatus,
     CollectionUpdate,
+    HnswConfigDiff,
     PointStruct,
     SearchParams,
     WithPayload,
@@ -134,7 +135,9 @@ def test_filtered_search_recall_at_every_selectivity(tmp_path, monkeypatch, inde
     with Engine.open(tmp_path / "d") as engine:
         data = _fill(engine, 5000, dim=32, indexing_threshold=1)
         # 100 KB of 32-d vectors = 800 points: fewer matches are scored exactly
-        engine.update_collection("c", CollectionUpdate(hnsw_config={"full_scan_threshold": 100}))
+        engine.update_collection(
+            "c", CollectionUpdate(hnsw_config=HnswConfigDiff(full_scan_threshold=100))
+        )
         col = engine.get_collection("c")
         if indexed:
             col.create_field_index("bucket", "integer")

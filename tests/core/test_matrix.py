@@ -13,7 +13,7 @@ from vectorizer import BadRequest, Collection, Engine, RateLimited, StrictModeVi
 from vectorizer.collection.verify import StrictMode
 from vectorizer.filters.ast import Filter, MatchValue, Range
 from vectorizer.matrix import DistanceMatrix, search_matrix
-from vectorizer.models import Distance, PointStruct, VectorParams
+from vectorizer.models import Distance, PointStruct, VectorParams, strict_mode_from_builtins
 
 
 def _collection(
@@ -156,7 +156,9 @@ def test_bad_sample_or_limit(engine: Engine) -> None:
 def test_strict_mode_checks_limit_times_sample_and_filter(engine: Engine) -> None:
     col = _collection(engine, {i: [float(i), 1.0] for i in range(20)})
     col.strict = StrictMode(
-        {"enabled": True, "max_query_limit": 12, "unindexed_filtering_retrieve": False}
+        strict_mode_from_builtins(
+            {"enabled": True, "max_query_limit": 12, "unindexed_filtering_retrieve": False}
+        )
     )
     assert len(search_matrix(col, sample=4, limit=3).ids) == 4
     assert len(search_matrix(col).ids) == 10  # defaults are not checked, as in Qdrant
@@ -173,7 +175,9 @@ def test_read_cost_is_the_sampling_scroll_and_one_search_per_sampled_point(
     engine: Engine,
 ) -> None:
     col = _collection(engine, {i: [float(i), 1.0] for i in range(20)})
-    col.strict = StrictMode({"enabled": True, "read_rate_limit": 14}, clock=lambda: 0.0)
+    col.strict = StrictMode(
+        strict_mode_from_builtins({"enabled": True, "read_rate_limit": 14}), clock=lambda: 0.0
+    )
     one = Filter(must=(Range("n", gte=0),))
     search_matrix(col, sample=4, filter=one)  # 1 + 1 + 1 (has_vector), then 4 * 2: 11
     search_matrix(col, sample=2, filter=Filter(must=(MatchValue("n", -1),)))  # 3, no search

@@ -18,19 +18,20 @@ from vectorizer.models import (
     CollectionUpdate,
     Datatype,
     Distance,
+    MultiVectorConfig,
     PointStruct,
     PointVectors,
     VectorParams,
     WithVectors,
+    strict_mode_from_builtins,
 )
 
-MAX_SIM = {"comparator": "max_sim"}
 DIM = 3
 
 
 def multi(distance: Distance = Distance.DOT, datatype: Datatype | None = None) -> VectorParams:
     return VectorParams(
-        size=DIM, distance=distance, datatype=datatype, multivector_config=dict(MAX_SIM)
+        size=DIM, distance=distance, datatype=datatype, multivector_config=MultiVectorConfig()
     )
 
 
@@ -251,7 +252,9 @@ def test_strict_mode_limits_rows_and_info_says_search_is_exact(engine: Engine) -
     engine.update_collection(
         "c",
         CollectionUpdate(
-            strict_mode_config={"enabled": True, "multivector_config": {"m": {"max_vectors": 2}}}
+            strict_mode_config=strict_mode_from_builtins(
+                {"enabled": True, "multivector_config": {"m": {"max_vectors": 2}}}
+            )
         ),
     )
     col = engine.get_collection("c")

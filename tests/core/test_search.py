@@ -16,6 +16,7 @@ from vectorizer.models import (
     CollectionStatus,
     CollectionUpdate,
     Distance,
+    HnswConfigDiff,
     PointStruct,
     SearchParams,
     WithPayload,
@@ -149,7 +150,9 @@ def test_changing_hnsw_params_rebuilds_the_index(engine: Engine, rng) -> None:
     _fill(col, rng.standard_normal((600, 8)).astype(np.float32))
     assert col.wait_indexed(timeout=60)
     first = col.indexes[""]
-    engine.update_collection("c", CollectionUpdate(hnsw_config={"m": 8, "ef_construct": 64}))
+    engine.update_collection(
+        "c", CollectionUpdate(hnsw_config=HnswConfigDiff(m=8, ef_construct=64))
+    )
     assert col.wait_indexed(timeout=60)
     rebuilt = col.indexes[""]
     assert rebuilt is not None and rebuilt is not first

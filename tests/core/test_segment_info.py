@@ -15,10 +15,13 @@ from vectorizer.models import (
     CollectionParams,
     CollectionUpdate,
     Distance,
+    MultiVectorConfig,
     OptimizersConfig,
     PointStruct,
     SearchParams,
+    SparseIndexParams,
     SparseVector,
+    SparseVectorParams,
     VectorParams,
 )
 from vectorizer.query import search_request
@@ -107,10 +110,10 @@ def test_plain_sparse_and_multi_searches(engine: Engine) -> None:
             vectors={
                 "d": VectorParams(size=2, distance=Distance.DOT),
                 "m": VectorParams(
-                    size=2, distance=Distance.DOT, multivector_config={"comparator": "max_sim"}
+                    size=2, distance=Distance.DOT, multivector_config=MultiVectorConfig()
                 ),
             },
-            sparse_vectors={"s": {"index": {"full_scan_threshold": 2}}},
+            sparse_vectors={"s": SparseVectorParams(SparseIndexParams(full_scan_threshold=2))},
         ),
         optimizer_config=OptimizersConfig(indexing_threshold=0),
     )
@@ -136,7 +139,10 @@ def test_plain_sparse_and_multi_searches(engine: Engine) -> None:
     search(col, sparse, using="s", limit=2)
     search(col, sparse, using="s", limit=2, filter=one)  # 1 < 2: rows
     engine.update_collection(
-        "c", CollectionUpdate(sparse_vectors={"s": {"index": {"full_scan_threshold": 0}}})
+        "c",
+        CollectionUpdate(
+            sparse_vectors={"s": SparseVectorParams(SparseIndexParams(full_scan_threshold=0))}
+        ),
     )
     search(col, sparse, using="s", limit=2, filter=one)
     assert _counts(col, "d") == {"unfiltered_plain": 1, "filtered_plain": 1}

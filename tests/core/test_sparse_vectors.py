@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import pytest
 from core_helpers import search as search_in
@@ -23,9 +24,11 @@ from vectorizer.models import (
     PointStruct,
     PointVectors,
     SparseVector,
+    SparseVectorParams,
     VectorParams,
     WithPayload,
     WithVectors,
+    strict_mode_from_builtins,
 )
 
 
@@ -33,11 +36,16 @@ def sv(pairs: dict[int, float]) -> SparseVector:
     return SparseVector(np.array(list(pairs), dtype=np.int64), np.array(list(pairs.values())))
 
 
+def params(given: dict[str, Any]) -> SparseVectorParams:
+    """SparseVectorParams from their JSON form, as the tests write them."""
+    return msgspec.convert(given, SparseVectorParams)
+
+
 def config(**sparse: dict[str, Any]) -> CollectionConfig:
     return CollectionConfig(
         params=CollectionParams(
             vectors={"dense": VectorParams(size=2, distance=Distance.DOT)},
-            sparse_vectors=sparse or {"text": {}},
+            sparse_vectors={n: params(p) for n, p in (sparse or {"text": {}}).items()},
         )
     )
 
@@ -110,7 +118,8 @@ def test_filters_thresholds_and_offsets(engine: Engine) -> None:
     assert search(engine, query, filter=odd) == [p for p in everything if p[0] % 2 == 1]
     # the same through the postings (the filter leaves more than full_scan_threshold)
     engine.update_collection(
-        "c", CollectionUpdate(sparse_vectors={"text": {"index": {"full_scan_threshold": 0}}})
+        "c",
+        CollectionUpdate(sparse_vectors={"text": params({"index": {"full_scan_threshold": 0}})}),
     )
     assert search(engine, query, filter=odd) == [p for p in everything if p[0] % 2 == 1]
     cut = everything[1][1]
@@ -141,13 +150,17 @@ def test_idf_follows_qdrant_formula(engine: Engine) -> None:
 def test_modifier_can_be_switched_by_update_collection(engine: Engine) -> None:
     fill(engine)
     plain = search(engine, {3: 1.0})
-    engine.update_collection("c", CollectionUpdate(sparse_vectors={"text": {"modifier": "idf"}}))
-    assert engine.get_collection("c").config.sparse_vectors == {"text": {"modifier": "idf"}}
+    engine.update_collection(
+        "c", CollectionUpdate(sparse_vectors={"text": params({"modifier": "idf"})})
+    )
+    assert engine.get_collection("c").config.sparse_vectors == {"text": params({"modifier": "idf"})}
     scaled = search(engine, {3: 1.0})
     factor = math.log((5 - 3 + 0.5) / (3 + 0.5) + 1)
     assert scaled == [(i, round(s * factor, 5)) for i, s in plain]
     with pytest.raises(BadRequest, match="Not existing vector name error: nope"):
-        engine.update_collection("c", CollectionUpdate(sparse_vectors={"nope": {}}))
+        engine.update_collection(
+            "c", CollectionUpdate(sparse_vectors={"nope": SparseVectorParams()})
+        )
 
 
 # ----------------------------------------------------------------------------- building blocks
@@ -246,7 +259,7 @@ def test_storage_round_trip_across_restart(tmp_path: Path) -> None:
         # the inverted index and the IDF statistics are rebuilt from the stored vectors
         for using, hits in before.items():
             assert search(engine, {1: 1.0, 3: 2.0, 9: 1.0}, using=using) == hits
-        assert col.config.sparse_vectors["raw"] == {"index": {"on_disk": True}}
+        assert col.config.sparse_vectors["raw"] == params({"index": {"on_disk": True}})
 
 
 def test_snapshot_and_init_from_carry_sparse_vectors(engine: Engine, tmp_path: Path) -> None:
@@ -270,7 +283,8 @@ def test_snapshot_and_init_from_carry_sparse_vectors(engine: Engine, tmp_path: P
 
 def test_collection_without_dense_vectors(engine: Engine) -> None:
     engine.create_collection(
-        "c", CollectionConfig(params=CollectionParams(sparse_vectors={"text": {}}))
+        "c",
+        CollectionConfig(params=CollectionParams(sparse_vectors={"text": SparseVectorParams()})),
     )
     col = engine.get_collection("c")
     col.upsert([PointStruct(id=1, vectors={"text": sv({1: 1.0})}), PointStruct(id=2, vectors={})])
@@ -298,7 +312,9 @@ def test_strict_mode_limits_sparse_length(engine: Engine) -> None:
     engine.update_collection(
         "c",
         CollectionUpdate(
-            strict_mode_config={"enabled": True, "sparse_config": {"text": {"max_length": 2}}}
+            strict_mode_config=strict_mode_from_builtins(
+                {"enabled": True, "sparse_config": {"text": {"max_length": 2}}}
+            )
         ),
     )
     col = engine.get_collection("c")
@@ -317,7 +333,9 @@ def test_vector_storage_size_counts_sparse_data(engine: Engine) -> None:
     engine.update_collection(
         "c",
         CollectionUpdate(
-            strict_mode_config={"enabled": True, "max_collection_vector_size_bytes": nnz * 8}
+            strict_mode_config=strict_mode_from_builtins(
+                {"enabled": True, "max_collection_vector_size_bytes": nnz * 8}
+            )
         ),
     )
     with pytest.raises(BadRequest, match="Max vector storage size limit"):

@@ -35,12 +35,17 @@ from vectorizer.filters.planner import expected_cardinality
 from vectorizer.models import (
     CollectionUpdate,
     Distance,
+    HnswConfigDiff,
+    MultiVectorConfig,
     OrderBy,
     PointStruct,
     PointVectors,
     SearchParams,
     SparseVector,
+    StrictModeConfig,
     VectorParams,
+    VectorParamsDiff,
+    strict_mode_from_builtins,
 )
 from vectorizer.query import (
     Formula,
@@ -81,7 +86,8 @@ def _points(ids: range, city: str = "Berlin") -> list[PointStruct]:
     ]
 
 
-def _collection(engine: Engine, strict: dict[str, Any] | None, points: int = 10) -> Collection:
+def _collection(engine: Engine, given: dict[str, Any] | None, points: int = 10) -> Collection:
+    strict = strict_mode_from_builtins(given) if given is not None else None
     config = dataclasses.replace(make_config(4), strict_mode_config=strict)
     engine.create_collection("c", config)
     col = engine.get_collection("c")
@@ -296,10 +302,12 @@ def test_storage_size_limits(engine: Engine) -> None:
     engine.update_collection(
         "c",
         CollectionUpdate(
-            strict_mode_config={
-                "max_collection_vector_size_bytes": 10**6,
-                "max_collection_payload_size_bytes": 170,  # 10 x {"city":"Berlin"} = 170
-            }
+            strict_mode_config=strict_mode_from_builtins(
+                {
+                    "max_collection_vector_size_bytes": 10**6,
+                    "max_collection_payload_size_bytes": 170,  # 10 x {"city":"Berlin"} = 170
+                }
+            )
         ),
     )
     with pytest.raises(BadRequest, match=r"Max payload storage size limit of 0\.00016212463MB"):
@@ -351,7 +359,9 @@ def test_token_bucket_refills_with_the_clock() -> None:
 def test_read_rate_limit(engine: Engine) -> None:
     col = _collection(engine, None)
     clock = FakeClock()
-    col.strict = StrictMode({"enabled": True, "read_rate_limit": 3}, clock)
+    col.strict = StrictMode(
+        strict_mode_from_builtins({"enabled": True, "read_rate_limit": 3}), clock
+    )
     search(col, Q)  # 1 token
     col.count(filter=CITY)  # 1 + 1 condition
     with pytest.raises(RateLimited) as exc:
@@ -372,7 +382,9 @@ def test_read_rate_limit(engine: Engine) -> None:
 def test_write_rate_limit_costs_points_affected(engine: Engine) -> None:
     col = _collection(engine, None)
     clock = FakeClock()
-    col.strict = StrictMode({"enabled": True, "write_rate_limit": 10}, clock)
+    col.strict = StrictMode(
+        strict_mode_from_builtins({"enabled": True, "write_rate_limit": 10}), clock
+    )
     col.upsert(_points(range(10, 16)))  # 6 tokens
     with pytest.raises(RateLimited) as exc:
         col.upsert(_points(range(20, 25)))
@@ -402,30 +414,43 @@ def test_update_collection_changes_enforcement(engine: Engine) -> None:
     col = _collection(engine, None)
     assert len(search(col, Q, limit=8)) == 8
     engine.update_collection(
-        "c", CollectionUpdate(strict_mode_config={"enabled": True, "max_query_limit": 5})
+        "c",
+        CollectionUpdate(
+            strict_mode_config=strict_mode_from_builtins({"enabled": True, "max_query_limit": 5})
+        ),
     )
     with pytest.raises(StrictModeViolation, match="8 > 5"):
         search(col, Q, limit=8)
     # a partial update keeps the other settings; a null leaves a setting as it was
     engine.update_collection(
-        "c", CollectionUpdate(strict_mode_config={"max_query_limit": 7, "enabled": None})
+        "c",
+        CollectionUpdate(
+            strict_mode_config=strict_mode_from_builtins({"max_query_limit": 7, "enabled": None})
+        ),
     )
-    assert col.config.strict_mode_config == {"enabled": True, "max_query_limit": 7}
+    assert col.config.strict_mode_config == StrictModeConfig(enabled=True, max_query_limit=7)
     with pytest.raises(StrictModeViolation, match="8 > 7"):
         search(col, Q, limit=8)
-    engine.update_collection("c", CollectionUpdate(strict_mode_config={"enabled": False}))
+    engine.update_collection(
+        "c", CollectionUpdate(strict_mode_config=strict_mode_from_builtins({"enabled": False}))
+    )
     assert len(search(col, Q, limit=8)) == 8
 
 
 def test_update_collection_refills_rate_limits(engine: Engine) -> None:
     col = _collection(engine, None)
     engine.update_collection(
-        "c", CollectionUpdate(strict_mode_config={"enabled": True, "read_rate_limit": 1})
+        "c",
+        CollectionUpdate(
+            strict_mode_config=strict_mode_from_builtins({"enabled": True, "read_rate_limit": 1})
+        ),
     )
     search(col, Q)
     with pytest.raises(RateLimited):
         search(col, Q)
-    engine.update_collection("c", CollectionUpdate(strict_mode_config={"read_rate_limit": 2}))
+    engine.update_collection(
+        "c", CollectionUpdate(strict_mode_config=strict_mode_from_builtins({"read_rate_limit": 2}))
+    )
     search(col, Q)
     search(col, Q)
 
@@ -440,14 +465,20 @@ def test_strict_mode_survives_a_restart(tmp_path) -> None:
 
 
 def test_invalid_settings_are_refused(engine: Engine) -> None:
-    config = dataclasses.replace(make_config(4), strict_mode_config={"max_query_limit": 0})
+    with pytest.raises(BadRequest, match=r"strict_mode_config\.read_rate_limit"):
+        strict_mode_from_builtins({"read_rate_limit": "x"})  # at the edge, from JSON
+    config = dataclasses.replace(
+        make_config(4), strict_mode_config=StrictModeConfig(max_query_limit=0)
+    )
     with pytest.raises(BadRequest, match=r"strict_mode_config\.max_query_limit"):
         engine.create_collection("c", config)
     assert not engine.collection_exists("c")
     _collection(engine, {"enabled": True})
     with pytest.raises(BadRequest, match=r"strict_mode_config\.read_rate_limit"):
-        engine.update_collection("c", CollectionUpdate(strict_mode_config={"read_rate_limit": "x"}))
-    assert engine.get_collection("c").config.strict_mode_config == {"enabled": True}
+        engine.update_collection(
+            "c", CollectionUpdate(strict_mode_config=StrictModeConfig(read_rate_limit=0))
+        )
+    assert engine.get_collection("c").config.strict_mode_config == StrictModeConfig(enabled=True)
 
 
 def test_info_reports_what_has_no_effect(engine: Engine) -> None:
@@ -463,13 +494,16 @@ def test_info_reports_what_has_no_effect(engine: Engine) -> None:
     )
     info = col.info()
     assert info.config.strict_mode_config is not None
-    assert info.config.strict_mode_config["max_query_limit"] == 5
+    assert info.config.strict_mode_config.max_query_limit == 5
+    assert info.config.strict_mode_config.unknown == {"unheard_of": 1}
     strict_notes = [w for w in info.warnings if "strict_mode_config" in w]
     assert strict_notes == [
         "strict_mode_config.unheard_of is stored but has no effect: "
         "not a strict mode setting of Qdrant 1.14",
     ]
-    engine.update_collection("c", CollectionUpdate(strict_mode_config={"max_timeout": 3}))
+    engine.update_collection(
+        "c", CollectionUpdate(strict_mode_config=strict_mode_from_builtins({"max_timeout": 3}))
+    )
     assert not any("max_query_limit" in w or "max_timeout" in w for w in col.info().warnings)
 
 
@@ -478,14 +512,14 @@ def test_info_reports_what_has_no_effect(engine: Engine) -> None:
 
 def _multi_collection(engine: Engine, strict: dict[str, Any] | None) -> Collection:
     """Points 0..4 with a 3-row multivector `m` and a payload `city`, `n`."""
-    named = {"m": VectorParams(4, Distance.DOT, multivector_config={"comparator": "max_sim"})}
+    named = {"m": VectorParams(4, Distance.DOT, multivector_config=MultiVectorConfig())}
     engine.create_collection("m", make_config(named=named))
     col = engine.get_collection("m")
     rows = np.ones((3, 4), dtype=np.float32)
     col.upsert(
         [PointStruct(i, {"m": rows * (i + 1)}, {"city": "Berlin", "n": i}) for i in range(5)]
     )
-    col.strict = StrictMode(strict)
+    col.strict = StrictMode(strict_mode_from_builtins(strict) if strict is not None else None)
     return col
 
 
@@ -502,18 +536,18 @@ def test_query_read_cost_counts_query_vectors_lookups_and_exclusions(engine: Eng
         "Rate limiting exceeded: Read rate limit exceeded, request larger than rate limiter "
         "capacity, please try to split your request"
     )
-    col.strict = StrictMode({"enabled": True, "read_rate_limit": 3})
+    col.strict = StrictMode(strict_mode_from_builtins({"enabled": True, "read_rate_limit": 3}))
     assert len(_query_of(engine, col, QueryRequest(query=Nearest(rows), using="m"))) == 5
     # by id: 1 for the lookup, 3 for its rows, 1 for leaving the point out
-    col.strict = StrictMode({"enabled": True, "read_rate_limit": 4})
+    col.strict = StrictMode(strict_mode_from_builtins({"enabled": True, "read_rate_limit": 4}))
     with pytest.raises(RateLimited, match=r"requires 4 tokens but only 3\.0 were available"):
         _query_of(engine, col, QueryRequest(query=Nearest(2), using="m"))
-    col.strict = StrictMode({"enabled": True, "read_rate_limit": 5})
+    col.strict = StrictMode(strict_mode_from_builtins({"enabled": True, "read_rate_limit": 5}))
     assert 2 not in {
         p.id for p in _query_of(engine, col, QueryRequest(query=Nearest(2), using="m"))
     }
     # best_score: each example is looked up, then compared: 5 ids are more than 4 tokens
-    col.strict = StrictMode({"enabled": True, "read_rate_limit": 4})
+    col.strict = StrictMode(strict_mode_from_builtins({"enabled": True, "read_rate_limit": 4}))
     best = Recommend(positive=(0, 1, 2, 3, 4), strategy=RecommendStrategy.BEST_SCORE)
     with pytest.raises(RateLimited, match="larger than rate limiter capacity"):
         _query_of(engine, col, QueryRequest(query=best, using="m"))
@@ -530,7 +564,9 @@ def test_search_cost_of_each_vector_kind() -> None:
 
 def test_filtered_write_costs_the_expected_cardinality(engine: Engine) -> None:
     col = _collection(engine, None)
-    col.strict = StrictMode({"enabled": True, "write_rate_limit": 7}, FakeClock())
+    col.strict = StrictMode(
+        strict_mode_from_builtins({"enabled": True, "write_rate_limit": 7}), FakeClock()
+    )
     nobody = Filter(must=(MatchValue("City", "Berlin"),))  # no such key, and no index
     col.set_payload({"a": 1}, filter=nobody)  # unindexed: half the 10 points expected
     with pytest.raises(RateLimited) as exc:
@@ -540,7 +576,9 @@ def test_filtered_write_costs_the_expected_cardinality(engine: Engine) -> None:
         "only 2.0 were available"
     )
     col.create_field_index("n", "integer")
-    col.strict = StrictMode({"enabled": True, "write_rate_limit": 3}, FakeClock())
+    col.strict = StrictMode(
+        strict_mode_from_builtins({"enabled": True, "write_rate_limit": 3}), FakeClock()
+    )
     col.delete(filter=Filter(must=(MatchAny("n", (1, 2, 3)),)))  # indexed: none of them
     col.strict.charge_write(2)  # the delete took 1 token: 2 are left
     with pytest.raises(RateLimited):
@@ -605,8 +643,12 @@ def test_group_by_needs_an_index_that_matches(engine: Engine) -> None:
 
 def test_full_scan_refused_without_hnsw_when_exact_search_is_off(engine: Engine) -> None:
     col = _multi_collection(engine, None)
-    engine.update_collection("m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0}}}))
-    col.strict = StrictMode({"enabled": True, "search_allow_exact": False})
+    engine.update_collection(
+        "m", CollectionUpdate(vectors={"m": VectorParamsDiff(HnswConfigDiff(m=0))})
+    )
+    col.strict = StrictMode(
+        strict_mode_from_builtins({"enabled": True, "search_allow_exact": False})
+    )
     rows = np.ones((1, 4))
     with pytest.raises(StrictModeViolation) as exc:
         _query_of(engine, col, QueryRequest(query=Nearest(rows), using="m"))
@@ -630,12 +672,12 @@ def test_full_scan_refused_without_hnsw_when_exact_search_is_off(engine: Engine)
     tenant = Filter(must=(MatchValue("city", "Berlin"),))
     col.create_field_index("city", {"type": "keyword", "is_tenant": True})
     engine.update_collection(
-        "m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0, "payload_m": 0}}})
+        "m", CollectionUpdate(vectors={"m": VectorParamsDiff(HnswConfigDiff(m=0, payload_m=0))})
     )
     with pytest.raises(StrictModeViolation, match=r"hnsw_config.payload_m = 0\)"):
         _query_of(engine, col, QueryRequest(query=Nearest(rows), using="m", filter=tenant))
     engine.update_collection(
-        "m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0, "payload_m": 1}}})
+        "m", CollectionUpdate(vectors={"m": VectorParamsDiff(HnswConfigDiff(m=0, payload_m=1))})
     )
     assert (
         len(_query_of(engine, col, QueryRequest(query=Nearest(rows), using="m", filter=tenant)))
@@ -651,8 +693,12 @@ def test_a_legacy_search_is_checked_as_qdrant_checks_a_search(engine: Engine) ->
     with pytest.raises(StrictModeViolation, match='Limit exceeded 5 > 3 for "limit"'):
         _query_of(engine, col, QueryRequest(query=Nearest(Q), limit=3, offset=2))
     multi = _multi_collection(engine, None)
-    engine.update_collection("m", CollectionUpdate(vectors={"m": {"hnsw_config": {"m": 0}}}))
-    multi.strict = StrictMode({"enabled": True, "search_allow_exact": False})
+    engine.update_collection(
+        "m", CollectionUpdate(vectors={"m": VectorParamsDiff(HnswConfigDiff(m=0))})
+    )
+    multi.strict = StrictMode(
+        strict_mode_from_builtins({"enabled": True, "search_allow_exact": False})
+    )
     rows = np.ones((1, 4))
     assert len(search(multi, rows, using="m")) == 5
     with pytest.raises(StrictModeViolation, match="Request is forbidden on 'm'"):

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from vectorizer.collection.vectors.dense import DenseColumn
-from vectorizer.collection.vectors.multi import MultiColumn, check_multivector_config
-from vectorizer.collection.vectors.sparse import SparseColumn, sparse_params
+from vectorizer.collection.vectors.multi import MultiColumn
+from vectorizer.collection.vectors.sparse import SparseColumn
 from vectorizer.errors import BadRequest
 from vectorizer.models import CollectionConfig, Distance, missing_vector
 
@@ -58,7 +58,7 @@ def make_columns(config: CollectionConfig, capacity: int = 1024) -> dict[str, Co
     """A column for every vector name of the config: dense and multi, then sparse."""
     columns: dict[str, Column] = {}
     for name, params in config.params.vectors.items():
-        if params.multivector_config:
+        if params.multivector_config is not None:
             columns[name] = MultiColumn(name, params, capacity)
         else:
             columns[name] = DenseColumn(name, params, capacity)
@@ -81,15 +81,17 @@ def dense_columns(columns: dict[str, Column]) -> dict[str, DenseColumn]:
 
 
 def check_vector_kinds(config: CollectionConfig) -> None:
-    """Raise BadRequest for vector params a collection cannot be made with: a bad
-    `multivector_config` or `SparseVectorParams`, or a name both dense and sparse."""
-    for name, params in config.params.vectors.items():
-        if params.multivector_config is not None:
-            check_multivector_config(name, params.multivector_config)
-    for name, raw in config.sparse_vectors.items():
+    """Raise BadRequest for vector params a collection cannot be made with: a name both
+    dense and sparse, a negative sparse `full_scan_threshold`."""
+    for name, sparse in config.sparse_vectors.items():
         if name in config.params.vectors:
             raise BadRequest(
                 "Wrong input: Dense and sparse vector names must be unique - "
                 f"duplicate found with '{name}'"
             )
-        sparse_params(name, raw)
+        threshold = sparse.index.full_scan_threshold if sparse.index is not None else None
+        if threshold is not None and threshold < 0:
+            raise BadRequest(
+                f"Wrong input: sparse_vectors.{name}.index.full_scan_threshold: "
+                f"value {threshold} invalid, must be 0 or larger"
+            )

@@ -12,8 +12,6 @@ There is no HNSW graph for multivectors: search scores every matrix (exact).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from vectorizer.collection.vectors import distance as dist
@@ -29,22 +27,6 @@ from vectorizer.collection.vectors.dense import (
 )
 from vectorizer.errors import BadRequest
 from vectorizer.models import Datatype, Distance, VectorParams
-
-COMPARATORS = ("max_sim",)
-"""The `multivector_config.comparator` values Qdrant 1.14 knows."""
-
-
-def check_multivector_config(name: str, config: Any) -> None:
-    """Raise Qdrant's kind of error for a `multivector_config` that is not `{"comparator":
-    "max_sim"}`."""
-    where = f"vectors.{name}.multivector_config" if name else "vectors.multivector_config"
-    if not isinstance(config, dict) or set(config) != {"comparator"}:
-        raise BadRequest(f'Wrong input: {where}: expected {{"comparator": "max_sim"}}')
-    if config["comparator"] not in COMPARATORS:
-        raise BadRequest(
-            f"Wrong input: {where}.comparator: unknown variant `{config['comparator']}`, "
-            f"expected one of {', '.join(f'`{c}`' for c in COMPARATORS)}"
-        )
 
 
 def _similarities(

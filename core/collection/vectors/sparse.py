@@ -17,14 +17,11 @@ every point of the collection as `N`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
-import msgspec
 import numpy as np
 
 from vectorizer.collection.vectors.dense import RowColumn, wrong_kind
 from vectorizer.errors import BadRequest
-from vectorizer.models import Distance, SparseVector
+from vectorizer.models import Distance, Modifier, SparseVector, SparseVectorParams
 
 MAX_INDEX = 2**32 - 1
 DEFAULT_FULL_SCAN_THRESHOLD = 5000
@@ -32,43 +29,6 @@ DEFAULT_FULL_SCAN_THRESHOLD = 5000
 
 _ROWS_PER_POSTING = 32
 """Scoring a few slots reads their rows; many slots, the postings (see `score`)."""
-
-
-# ----------------------------------------------------------------------------- config
-
-
-class _IndexParams(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    full_scan_threshold: Annotated[int, msgspec.Meta(ge=0)] | None = None
-    on_disk: bool | None = None
-    datatype: Literal["float32", "float16", "uint8"] | None = None
-
-
-class _SparseParams(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    index: _IndexParams | None = None
-    modifier: Literal["none", "idf"] | None = None
-
-
-def sparse_params(name: str, raw: Any) -> dict[str, Any]:
-    """A validated `SparseVectorParams` as JSON builtins, without the fields not given."""
-    try:
-        params = msgspec.convert(raw if raw is not None else {}, _SparseParams)
-    except msgspec.ValidationError as exc:
-        where = str(exc).replace("`$", f"`sparse_vectors.{name}")
-        raise BadRequest(f"Wrong input: sparse_vectors.{name}: {where}") from None
-    out: dict[str, Any] = msgspec.to_builtins(params)
-    return out
-
-
-def merge_sparse_params(name: str, old: dict[str, Any], diff: Any) -> dict[str, Any]:
-    """`old` params with a diff applied as Qdrant's update does: a given `modifier`
-    replaces it, the given `index` fields replace theirs."""
-    change = sparse_params(name, diff)
-    merged = dict(old)
-    if "modifier" in change:
-        merged["modifier"] = change["modifier"]
-    if "index" in change:
-        merged["index"] = {**(old.get("index") or {}), **change["index"]}
-    return merged
 
 
 # ----------------------------------------------------------------------------- vectors
@@ -126,7 +86,7 @@ class SparseColumn(RowColumn):
     kind = "sparse"
     distance = Distance.DOT
 
-    def __init__(self, name: str, params: dict[str, Any], capacity: int = 1024) -> None:
+    def __init__(self, name: str, params: SparseVectorParams, capacity: int = 1024) -> None:
         self.name = name
         self.configure(params)
         super().__init__(capacity)
@@ -135,11 +95,11 @@ class SparseColumn(RowColumn):
         self.postings: dict[int, dict[int, float]] = {}
         self._arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    def configure(self, params: dict[str, Any]) -> None:
+    def configure(self, params: SparseVectorParams) -> None:
         """Take (new) `SparseVectorParams`: the modifier and the full scan threshold."""
         self.params = params
-        self.idf = params.get("modifier") == "idf"
-        threshold = (params.get("index") or {}).get("full_scan_threshold")
+        self.idf = params.modifier is Modifier.IDF
+        threshold = params.index.full_scan_threshold if params.index is not None else None
         self.full_scan_threshold = DEFAULT_FULL_SCAN_THRESHOLD if threshold is None else threshold
 
     # ---------------------------------------------------------------- values

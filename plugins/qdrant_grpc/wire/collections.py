@@ -1,15 +1,16 @@
 """Protobuf messages <-> core domain types for collections: configs, updates, info,
 aliases and payload index params.
 
-The core keeps the parts it does not interpret (quantization, strict mode, multivector
-and payload index params) as dicts in Qdrant's REST JSON shape, so the REST plugin reports
-them as given; here they are converted to and from their protobuf messages, each
-direction once. Requests are validated as Qdrant validates them (bounds of the config
-diffs, enum values); errors name the field.
+The collection config is the core's domain types (`vectorizer.models`: sparse vector
+params, multivector config, HNSW diffs, strict mode, quantization); here they are
+converted to and from their protobuf messages, each direction once. Requests are
+validated as Qdrant validates them (bounds of the config diffs, enum values); errors name
+the field.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,20 +20,39 @@ from qdrant_client import grpc as pb
 from vectorizer.errors import Unsupported
 from vectorizer.models import (
     DEFAULT_VECTOR,
+    STRICT_MODE_SETTINGS,
     AliasAction,
+    BinaryEncoding,
+    BinaryQuantization,
+    BinaryQueryEncoding,
     CollectionConfig,
     CollectionInfo,
     CollectionParams,
     CollectionStatus,
     CollectionUpdate,
+    CompressionRatio,
     CreateAlias,
     Datatype,
     DeleteAlias,
     Distance,
     HnswConfig,
+    HnswConfigDiff,
+    Modifier,
+    MultiVectorComparator,
+    MultiVectorConfig,
     OptimizersConfig,
+    ProductQuantization,
+    QuantizationConfig,
     RenameAlias,
+    ScalarQuantization,
+    ScalarType,
+    SparseIndexParams,
+    SparseVectorParams,
+    StrictModeConfig,
+    StrictModeMultivector,
+    StrictModeSparse,
     VectorParams,
+    VectorParamsDiff,
     WalConfig,
     vector_size_problem,
 )
@@ -172,6 +192,18 @@ def hnsw_diff_in(value: pb.HnswConfigDiff, where: str = "hnsw_config") -> dict[s
     return _checked(given(value), "hnsw_config", where)
 
 
+def _quantization(value: QuantizationConfig | str) -> QuantizationConfig:
+    """A create request's quantization config ("Disabled" is only a diff's)."""
+    if not isinstance(value, QuantizationConfig):
+        raise invalid("quantization_config", "expected scalar, product or binary")
+    return value
+
+
+def _hnsw_diff(given: dict[str, Any]) -> HnswConfigDiff | None:
+    """A per-vector HNSW diff from the fields given; None when none is."""
+    return HnswConfigDiff(**given) if given else None
+
+
 def wal_diff_in(value: pb.WalConfigDiff, where: str = "wal_config") -> dict[str, Any]:
     return _checked(given(value), "wal_config", where)
 
@@ -194,85 +226,133 @@ def optimizers_diff_in(
 # ----------------------------------------------------------------------------- quantization
 
 
-def quantization_in(value: pb.QuantizationConfig | pb.QuantizationConfigDiff, where: str) -> Any:
-    """A quantization config as its REST JSON dict; "Disabled" for a diff's `disabled`."""
+def quantization_in(
+    value: pb.QuantizationConfig | pb.QuantizationConfigDiff, where: str
+) -> QuantizationConfig | str:
+    """A quantization config, the fields given; "Disabled" for a diff's `disabled`."""
     kind = value.WhichOneof("quantization")
     if kind == "scalar":
         scalar = value.scalar
         if scalar.type != pb.QuantizationType.Int8:
             raise invalid(f"{where}.scalar.type", "unknown quantization type (expected Int8)")
-        return {"scalar": {**given(scalar), "type": "int8"}}
+        fields = given(scalar)
+        return QuantizationConfig(
+            scalar=ScalarQuantization(
+                type=ScalarType.INT8,
+                quantile=fields.get("quantile"),
+                always_ram=fields.get("always_ram"),
+            )
+        )
     if kind == "product":
-        product = given(value.product)
-        product["compression"] = COMPRESSIONS[value.product.compression]
-        return {"product": product}
+        product = value.product
+        return QuantizationConfig(
+            product=ProductQuantization(
+                compression=CompressionRatio(COMPRESSIONS[product.compression]),
+                always_ram=given(product).get("always_ram"),
+            )
+        )
     if kind == "binary":
         binary = value.binary
-        out = {k: v for k, v in given(binary).items() if k != "encoding"}
+        encoding = query_encoding = None
         if binary.HasField("encoding"):
-            out["encoding"] = BINARY_ENCODINGS[binary.encoding]
+            encoding = BinaryEncoding(BINARY_ENCODINGS[binary.encoding])
         if binary.HasField("query_encoding"):
             setting = binary.query_encoding
             if setting.WhichOneof("variant") == "setting":
-                out["query_encoding"] = QUERY_ENCODINGS[setting.setting]
-        return {"binary": out}
+                query_encoding = BinaryQueryEncoding(QUERY_ENCODINGS[setting.setting])
+        return QuantizationConfig(
+            binary=BinaryQuantization(
+                always_ram=given(binary).get("always_ram"),
+                encoding=encoding,
+                query_encoding=query_encoding,
+            )
+        )
     if kind == "disabled":
         return "Disabled"
     raise invalid(where, "empty quantization config: expected scalar, product or binary")
 
 
-def quantization_out(value: Mapping[str, Any]) -> pb.QuantizationConfig:
-    """A quantization config stored as REST JSON, as its protobuf message."""
-    if "scalar" in value:
-        scalar = {k: v for k, v in value["scalar"].items() if v is not None and k != "type"}
+def quantization_out(value: QuantizationConfig) -> pb.QuantizationConfig:
+    """A quantization config as its protobuf message."""
+    if value.scalar is not None:
+        scalar = value.scalar
         return pb.QuantizationConfig(
-            scalar=pb.ScalarQuantization(type=pb.QuantizationType.Int8, **scalar)
+            scalar=pb.ScalarQuantization(
+                type=pb.QuantizationType.Int8,
+                **_set(quantile=scalar.quantile, always_ram=scalar.always_ram),
+            )
         )
-    if "product" in value:
-        product = {k: v for k, v in value["product"].items() if v is not None}
-        product["compression"] = _reverse(COMPRESSIONS)[product.get("compression", "x4")]
-        return pb.QuantizationConfig(product=pb.ProductQuantization(**product))
-    binary = {k: v for k, v in value.get("binary", {}).items() if v is not None}
-    if "encoding" in binary:
-        binary["encoding"] = _reverse(BINARY_ENCODINGS)[binary["encoding"]]
-    if "query_encoding" in binary:
-        setting = _reverse(QUERY_ENCODINGS)[binary["query_encoding"]]
-        binary["query_encoding"] = pb.BinaryQuantizationQueryEncoding(setting=setting)  # type: ignore[attr-defined]
-    return pb.QuantizationConfig(binary=pb.BinaryQuantization(**binary))
+    if value.product is not None:
+        product = value.product
+        compression = _reverse(COMPRESSIONS)[str(product.compression or CompressionRatio.X4)]
+        return pb.QuantizationConfig(
+            product=pb.ProductQuantization(
+                compression=compression, **_set(always_ram=product.always_ram)
+            )
+        )
+    binary = value.binary or BinaryQuantization()
+    fields: dict[str, Any] = _set(always_ram=binary.always_ram)
+    if binary.encoding is not None:
+        fields["encoding"] = _reverse(BINARY_ENCODINGS)[str(binary.encoding)]
+    if binary.query_encoding is not None:
+        setting = _reverse(QUERY_ENCODINGS)[str(binary.query_encoding)]
+        fields["query_encoding"] = pb.BinaryQuantizationQueryEncoding(setting=setting)  # type: ignore[attr-defined]
+    return pb.QuantizationConfig(binary=pb.BinaryQuantization(**fields))
+
+
+def _set(**values: Any) -> dict[str, Any]:
+    """The keyword arguments that are not None."""
+    return {k: v for k, v in values.items() if v is not None}
 
 
 # ----------------------------------------------------------------------------- strict mode
 
 
-def strict_mode_in(value: pb.StrictModeConfig) -> dict[str, Any]:
-    """StrictModeConfig as its REST JSON dict (only the fields given)."""
-    out = given(value)
+def strict_mode_in(value: pb.StrictModeConfig) -> StrictModeConfig:
+    """StrictModeConfig, the fields given (fields no setting of Qdrant 1.14 in `unknown`)."""
+    scalars = given(value)
+    known = {k: v for k, v in scalars.items() if k in STRICT_MODE_SETTINGS}
+    unknown = {k: v for k, v in scalars.items() if k not in STRICT_MODE_SETTINGS}
+    multivector = None
     if value.HasField("multivector_config"):
-        out["multivector_config"] = {
-            name: given(v) for name, v in value.multivector_config.multivector_config.items()
+        multivector = {
+            name: StrictModeMultivector(**given(v))
+            for name, v in value.multivector_config.multivector_config.items()
         }
+    sparse = None
     if value.HasField("sparse_config"):
-        out["sparse_config"] = {
-            name: given(v) for name, v in value.sparse_config.sparse_config.items()
+        sparse = {
+            name: StrictModeSparse(**given(v))
+            for name, v in value.sparse_config.sparse_config.items()
         }
-    return out
+    return StrictModeConfig(
+        **known, multivector_config=multivector, sparse_config=sparse, unknown=unknown
+    )
 
 
-def strict_mode_out(value: Mapping[str, Any]) -> pb.StrictModeConfig:
+def strict_mode_out(value: StrictModeConfig) -> pb.StrictModeConfig:
     fields = pb.StrictModeConfig.DESCRIPTOR.fields_by_name
+    settings = {
+        f.name: v
+        for f in dataclasses.fields(value)
+        if f.name not in ("unknown", "multivector_config", "sparse_config")
+        and (v := getattr(value, f.name)) is not None
+    }
     scalars = {
-        k: v
-        for k, v in value.items()
-        if v is not None and k in fields and k not in ("multivector_config", "sparse_config")
+        k: v for k, v in {**settings, **value.unknown}.items() if v is not None and k in fields
     }
     out = pb.StrictModeConfig(**scalars)
-    for name, limits in (value.get("multivector_config") or {}).items():
+    for name, multi in (value.multivector_config or {}).items():
         out.multivector_config.multivector_config[name].CopyFrom(
-            pb.StrictModeMultivector(**{k: v for k, v in limits.items() if v is not None})
+            pb.StrictModeMultivector(
+                **({"max_vectors": multi.max_vectors} if multi.max_vectors is not None else {})
+            )
         )
-    for name, limits in (value.get("sparse_config") or {}).items():
+    for name, sparse in (value.sparse_config or {}).items():
         out.sparse_config.sparse_config[name].CopyFrom(
-            pb.StrictModeSparse(**{k: v for k, v in limits.items() if v is not None})
+            pb.StrictModeSparse(
+                **({"max_length": sparse.max_length} if sparse.max_length is not None else {})
+            )
         )
     return out
 
@@ -291,17 +371,19 @@ def vector_params_in(value: pb.VectorParams, where: str) -> VectorParams:
     datatype = DATATYPES.get(value.datatype) if value.HasField("datatype") else None
     multivector = None
     if value.HasField("multivector_config"):
-        multivector = {"comparator": "max_sim"}
+        multivector = MultiVectorConfig(MultiVectorComparator.MAX_SIM)
     return VectorParams(
         size=int(value.size),
         distance=DISTANCES[value.distance],
         hnsw_config=(
-            hnsw_diff_in(value.hnsw_config, f"{where}.hnsw_config") or None
+            _hnsw_diff(hnsw_diff_in(value.hnsw_config, f"{where}.hnsw_config"))
             if value.HasField("hnsw_config")
             else None
         ),
         quantization_config=(
-            quantization_in(value.quantization_config, f"{where}.quantization_config")
+            _quantization(
+                quantization_in(value.quantization_config, f"{where}.quantization_config")
+            )
             if value.HasField("quantization_config")
             else None
         ),
@@ -327,17 +409,15 @@ def vectors_config_in(value: pb.VectorsConfig, where: str) -> dict[str, VectorPa
 
 def _vector_params_out(params: VectorParams) -> pb.VectorParams:
     out = pb.VectorParams(size=params.size, distance=_reverse(DISTANCES)[params.distance])
-    if params.hnsw_config:
-        out.hnsw_config.CopyFrom(
-            pb.HnswConfigDiff(**{k: v for k, v in params.hnsw_config.items() if v is not None})
-        )
-    if params.quantization_config:
+    if params.hnsw_config is not None and params.hnsw_config.given():
+        out.hnsw_config.CopyFrom(pb.HnswConfigDiff(**params.hnsw_config.given()))
+    if params.quantization_config is not None:
         out.quantization_config.CopyFrom(quantization_out(params.quantization_config))
     if params.on_disk is not None:
         out.on_disk = params.on_disk
     if params.datatype is not None:
         out.datatype = _reverse(DATATYPES)[params.datatype]
-    if params.multivector_config:
+    if params.multivector_config is not None:
         out.multivector_config.CopyFrom(
             pb.MultiVectorConfig(comparator=pb.MultiVectorComparator.MaxSim)
         )
@@ -352,55 +432,54 @@ def vectors_config_out(config: CollectionConfig) -> pb.VectorsConfig:
     return pb.VectorsConfig(params_map=pb.VectorParamsMap(map=named))
 
 
-MODIFIERS = {pb.Modifier.Idf: "idf"}
-"""Sparse vector modifiers other than `None` (absent from the params, as Qdrant keeps it)."""
-
-
-def sparse_params_in(value: pb.SparseVectorParams, where: str) -> dict[str, Any]:
-    """SparseVectorParams as the core keeps them (REST JSON builtins, the fields given)."""
-    out: dict[str, Any] = {}
+def sparse_params_in(value: pb.SparseVectorParams, where: str) -> SparseVectorParams:
+    """SparseVectorParams (or their diff), the fields given."""
+    index = None
     if value.HasField("index"):
-        index = value.index
-        given_index: dict[str, Any] = {}
-        if index.HasField("full_scan_threshold"):
-            given_index["full_scan_threshold"] = int(index.full_scan_threshold)
-        if index.HasField("on_disk"):
-            given_index["on_disk"] = bool(index.on_disk)
-        if index.HasField("datatype"):
-            if index.datatype not in DATATYPES:
+        i = value.index
+        datatype = None
+        if i.HasField("datatype"):
+            if i.datatype not in DATATYPES:
                 raise invalid(f"{where}.index.datatype", "unknown datatype")
-            given_index["datatype"] = str(DATATYPES[index.datatype])
-        out["index"] = given_index
+            datatype = DATATYPES[i.datatype]
+        index = SparseIndexParams(
+            full_scan_threshold=(
+                int(i.full_scan_threshold) if i.HasField("full_scan_threshold") else None
+            ),
+            on_disk=bool(i.on_disk) if i.HasField("on_disk") else None,
+            datatype=datatype,
+        )
+    modifier = None
     if value.HasField("modifier"):
         if value.modifier not in (0, pb.Modifier.Idf):  # 0: `None`
             raise invalid(f"{where}.modifier", "unknown modifier (expected None or Idf)")
-        out["modifier"] = MODIFIERS.get(value.modifier, "none")
-    return out
+        modifier = Modifier.IDF if value.modifier == pb.Modifier.Idf else Modifier.NONE
+    return SparseVectorParams(index=index, modifier=modifier)
 
 
-def sparse_vectors_in(value: pb.SparseVectorConfig, where: str) -> dict[str, dict[str, Any]]:
+def sparse_vectors_in(value: pb.SparseVectorConfig, where: str) -> dict[str, SparseVectorParams]:
     """SparseVectorConfig: sparse vector name -> its params (or their diff)."""
     return {
         name: sparse_params_in(params, f"{where}.map.{name}") for name, params in value.map.items()
     }
 
 
-def sparse_vectors_out(value: Mapping[str, Mapping[str, Any]]) -> pb.SparseVectorConfig:
+def sparse_vectors_out(value: Mapping[str, SparseVectorParams]) -> pb.SparseVectorConfig:
     out = pb.SparseVectorConfig()
     for name, params in value.items():
         entry = out.map[name]
         entry.SetInParent()
-        index = params.get("index")
+        index = params.index
         if index is not None:
             entry.index.SetInParent()
-            if index.get("full_scan_threshold") is not None:
-                entry.index.full_scan_threshold = index["full_scan_threshold"]
-            if index.get("on_disk") is not None:
-                entry.index.on_disk = index["on_disk"]
-            if index.get("datatype") is not None:
-                entry.index.datatype = _reverse(DATATYPES)[Datatype(index["datatype"])]
-        if params.get("modifier") is not None:
-            entry.modifier = pb.Modifier.Idf if params["modifier"] == "idf" else 0
+            if index.full_scan_threshold is not None:
+                entry.index.full_scan_threshold = index.full_scan_threshold
+            if index.on_disk is not None:
+                entry.index.on_disk = index.on_disk
+            if index.datatype is not None:
+                entry.index.datatype = _reverse(DATATYPES)[index.datatype]
+        if params.modifier is not None:
+            entry.modifier = pb.Modifier.Idf if params.modifier is Modifier.IDF else 0
     return out
 
 
@@ -445,7 +524,7 @@ def collection_config_in(value: pb.CreateCollection) -> CollectionConfig:
         optimizer_config=OptimizersConfig(**optimizers_diff_in(value.optimizers_config)),
         wal_config=WalConfig(**wal_diff_in(value.wal_config)),
         quantization_config=(
-            quantization_in(value.quantization_config, "quantization_config")
+            _quantization(quantization_in(value.quantization_config, "quantization_config"))
             if value.HasField("quantization_config")
             else None
         ),
@@ -457,19 +536,24 @@ def collection_config_in(value: pb.CreateCollection) -> CollectionConfig:
     )
 
 
-def _vector_diff_in(value: pb.VectorParamsDiff, where: str) -> dict[str, Any]:
-    change: dict[str, Any] = {}
+def _vector_diff_in(value: pb.VectorParamsDiff, where: str) -> VectorParamsDiff:
+    hnsw = None
     if value.HasField("hnsw_config"):
-        change["hnsw_config"] = hnsw_diff_in(value.hnsw_config, f"{where}.hnsw_config")
-    if value.HasField("on_disk"):
-        change["on_disk"] = value.on_disk
+        hnsw = HnswConfigDiff(**hnsw_diff_in(value.hnsw_config, f"{where}.hnsw_config"))
+    quantization: QuantizationConfig | None = None
+    disable = False
     if value.HasField("quantization_config"):
-        quantization = quantization_in(value.quantization_config, f"{where}.quantization_config")
-        if quantization == "Disabled":
-            change["disable_quantization"] = True
+        given_ = quantization_in(value.quantization_config, f"{where}.quantization_config")
+        if isinstance(given_, QuantizationConfig):
+            quantization = given_
         else:
-            change["quantization_config"] = quantization
-    return change
+            disable = True
+    return VectorParamsDiff(
+        hnsw_config=hnsw,
+        quantization_config=quantization,
+        on_disk=value.on_disk if value.HasField("on_disk") else None,
+        disable_quantization=disable,
+    )
 
 
 def collection_update_in(value: pb.UpdateCollection) -> CollectionUpdate:
@@ -479,7 +563,7 @@ def collection_update_in(value: pb.UpdateCollection) -> CollectionUpdate:
         if value.HasField("sparse_vectors_config")
         else None
     )
-    vectors: dict[str, dict[str, Any]] | None = None
+    vectors: dict[str, VectorParamsDiff] | None = None
     if value.HasField("vectors_config"):
         diff = value.vectors_config
         kind = diff.WhichOneof("config")
@@ -490,7 +574,7 @@ def collection_update_in(value: pb.UpdateCollection) -> CollectionUpdate:
             vectors = {
                 name: _vector_diff_in(d, f"{at}.{name}") for name, d in diff.params_map.map.items()
             }
-    quantization: Any = None
+    quantization: QuantizationConfig | str | None = None
     if value.HasField("quantization_config"):
         quantization = quantization_in(value.quantization_config, "quantization_config")
     disable = quantization == "Disabled"
@@ -498,9 +582,9 @@ def collection_update_in(value: pb.UpdateCollection) -> CollectionUpdate:
         vectors=vectors,
         sparse_vectors=sparse,
         params=_checked(given(value.params), "params", "params") or None,
-        hnsw_config=hnsw_diff_in(value.hnsw_config) or None,
+        hnsw_config=_hnsw_diff(hnsw_diff_in(value.hnsw_config)),
         optimizers_config=optimizers_diff_in(value.optimizers_config) or None,
-        quantization_config=None if disable else quantization,
+        quantization_config=quantization if isinstance(quantization, QuantizationConfig) else None,
         disable_quantization=disable,
         strict_mode_config=(
             strict_mode_in(value.strict_mode_config)
@@ -578,7 +662,7 @@ def collection_config_out(config: CollectionConfig) -> pb.CollectionConfig:
         optimizer_config=_optimizers_out(config.optimizer_config),
         wal_config=pb.WalConfigDiff(**vars(config.wal_config)),
     )
-    if config.quantization_config:
+    if config.quantization_config is not None:
         out.quantization_config.CopyFrom(quantization_out(config.quantization_config))
     if config.strict_mode_config is not None:
         out.strict_mode_config.CopyFrom(strict_mode_out(config.strict_mode_config))

@@ -62,6 +62,8 @@ from vectorizer.errors import BadRequest, NotFound
 from vectorizer.models import (
     CollectionConfig,
     CollectionInfo,
+    SparseIndexParams,
+    SparseVectorParams,
 )
 from vectorizer_qdrant_rest.endpoints.base import (
     ENGINE_OPT,
@@ -69,7 +71,7 @@ from vectorizer_qdrant_rest.endpoints.base import (
     respond,
 )
 from vectorizer_qdrant_rest.wire import structs
-from vectorizer_qdrant_rest.wire.collections import collection_config_out
+from vectorizer_qdrant_rest.wire.collections import collection_config_out, multivector_config_out
 from vectorizer_qdrant_rest.wire.errors import JSON, error_response
 
 APP_NAME = "vectorizer"
@@ -428,7 +430,7 @@ def _segment_telemetry(
             "storage_type": "Memory",  # numpy columns in RAM
             "index": index,
             "quantization_config": None,  # vectors are kept unquantized
-            "multivector_config": params.multivector_config,
+            "multivector_config": multivector_config_out(params.multivector_config),
             "datatype": str(params.datatype) if params.datatype is not None else None,
         }
     sparse_vector_data = {
@@ -456,13 +458,13 @@ def _segment_telemetry(
     }
 
 
-def _sparse_index_config(raw: dict[str, Any]) -> dict[str, Any]:
+def _sparse_index_config(params: SparseVectorParams) -> dict[str, Any]:
     """`SparseIndexConfig` of a sparse vector: its inverted index is in RAM and mutable."""
-    given = raw.get("index") or {}
+    index = params.index or SparseIndexParams()
     return {
-        "full_scan_threshold": given.get("full_scan_threshold"),
+        "full_scan_threshold": index.full_scan_threshold,
         "index_type": "MutableRam",
-        "datatype": given.get("datatype"),
+        "datatype": str(index.datatype) if index.datatype is not None else None,
     }
 
 

@@ -24,10 +24,24 @@ from vectorizer.models import (
     DeleteAlias,
     Distance,
     HnswConfig,
+    HnswConfigDiff,
+    Modifier,
+    MultiVectorComparator,
+    MultiVectorConfig,
     OptimizersConfig,
+    QuantizationConfig,
     RenameAlias,
+    SparseIndexParams,
+    SparseVectorParams,
+    StrictModeConfig,
     VectorParams,
+    VectorParamsDiff,
     WalConfig,
+    quantization_from_builtins,
+    quantization_problem,
+    quantization_to_builtins,
+    strict_mode_from_builtins,
+    strict_mode_to_builtins,
     vector_size_problem,
 )
 from vectorizer_qdrant_rest.wire import structs
@@ -70,29 +84,55 @@ def vector_params(value: Any, where: str) -> VectorParams:
     return VectorParams(
         size=params.size,
         distance=Distance(params.distance),
-        hnsw_config=_diff(params.hnsw_config) or None,
-        quantization_config=_aliased(
-            params.quantization_config, params.quantization, "quantization_config", where
+        hnsw_config=_hnsw_diff(params.hnsw_config),
+        quantization_config=_quantization(
+            _aliased(params.quantization_config, params.quantization, "quantization_config", where),
+            join_path(where, "quantization_config"),
         ),
         on_disk=params.on_disk,
         datatype=Datatype(params.datatype) if params.datatype is not None else None,
-        multivector_config=_diff(params.multivector_config) or None,
+        multivector_config=(
+            MultiVectorConfig(MultiVectorComparator(params.multivector_config.comparator))
+            if params.multivector_config is not None
+            else None
+        ),
     )
+
+
+def _hnsw_diff(struct: structs.HnswConfigDiff | None) -> HnswConfigDiff | None:
+    """A per-vector HnswConfigDiff; None when absent or empty."""
+    given = _diff(struct)
+    return HnswConfigDiff(**given) if given else None
+
+
+def _sparse_params(params: structs.SparseVectorParams) -> SparseVectorParams:
+    index = None
+    if params.index is not None:
+        i = params.index
+        index = SparseIndexParams(
+            full_scan_threshold=i.full_scan_threshold,
+            on_disk=i.on_disk,
+            datatype=Datatype(i.datatype) if i.datatype is not None else None,
+        )
+    modifier = Modifier(params.modifier) if params.modifier is not None else None
+    return SparseVectorParams(index=index, modifier=modifier)
 
 
 def _sparse_vectors(
     value: dict[str, structs.SparseVectorParams] | None,
-) -> dict[str, dict[str, Any]] | None:
-    """SparseVectorsConfig (or its diff) as the domain keeps it: each name's params with
-    the fields given (`index` likewise)."""
+) -> dict[str, SparseVectorParams] | None:
+    """SparseVectorsConfig (or its diff): each name's params, the fields given."""
     if value is None:
         return None
-    out = {}
-    for name, params in value.items():
-        given = _diff(params)
-        if params.index is not None:
-            given["index"] = _diff(params.index)
-        out[name] = given
+    return {name: _sparse_params(params) for name, params in value.items()}
+
+
+def _sparse_params_out(params: SparseVectorParams) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if params.index is not None:
+        out["index"] = msgspec.to_builtins(params.index.given())
+    if params.modifier is not None:
+        out["modifier"] = str(params.modifier)
     return out
 
 
@@ -134,34 +174,61 @@ def collection_config(req: structs.CreateCollection) -> CollectionConfig:
             )
         ),
         wal_config=WalConfig(**_diff(req.wal_config)),
-        quantization_config=_aliased(
-            req.quantization_config, req.quantization, "quantization_config"
+        quantization_config=_quantization(
+            _aliased(req.quantization_config, req.quantization, "quantization_config"),
+            "quantization_config",
         ),
-        strict_mode_config=req.strict_mode_config,
+        strict_mode_config=_strict_mode(req.strict_mode_config),
     )
+
+
+def _quantization(value: Any, where: str) -> QuantizationConfig | None:
+    """A quantization config (JSON) as the domain type; 422 naming the field if it is none."""
+    if value is None:
+        return None
+    found = quantization_problem(value)
+    if found is not None:
+        raise ValidationFailed(join_path(where, found[0]), found[1])
+    return quantization_from_builtins(value, where)
+
+
+def _quantization_out(config: QuantizationConfig | None) -> dict[str, Any] | None:
+    return quantization_to_builtins(config) if config is not None else None
+
+
+def _strict_mode(value: dict[str, Any] | None) -> StrictModeConfig | None:
+    return strict_mode_from_builtins(value) if value is not None else None
 
 
 def collection_update(req: structs.UpdateCollection) -> CollectionUpdate:
     """UpdateCollection -> the domain's partial update."""
-    vectors: dict[str, dict[str, Any]] | None = None
+    vectors: dict[str, VectorParamsDiff] | None = None
     if req.vectors is not None:
         vectors = {}
         for name, diff in req.vectors.items():
-            change: dict[str, Any] = {}
-            if diff.hnsw_config is not None:
-                change["hnsw_config"] = _diff(diff.hnsw_config)
-            if diff.on_disk is not None:
-                change["on_disk"] = diff.on_disk
+            quantization: Any = None
+            disable = False
             if diff.quantization_config == "Disabled":
-                change["disable_quantization"] = True
+                disable = True
             elif diff.quantization_config is not None:
                 if not isinstance(diff.quantization_config, dict):
                     raise ValidationFailed(
                         f"vectors.{name}.quantization_config",
                         'expected a quantization config object or "Disabled"',
                     )
-                change["quantization_config"] = diff.quantization_config
-            vectors[name] = change
+                quantization = _quantization(
+                    diff.quantization_config, f"vectors.{name}.quantization_config"
+                )
+            vectors[name] = VectorParamsDiff(
+                hnsw_config=(
+                    HnswConfigDiff(**_diff(diff.hnsw_config))
+                    if diff.hnsw_config is not None
+                    else None
+                ),
+                quantization_config=quantization,
+                on_disk=diff.on_disk,
+                disable_quantization=disable,
+            )
     quantization = req.quantization_config
     disable = False
     if quantization == "Disabled":
@@ -174,11 +241,11 @@ def collection_update(req: structs.UpdateCollection) -> CollectionUpdate:
         vectors=vectors,
         sparse_vectors=_sparse_vectors(req.sparse_vectors),
         params=_diff(req.params) or None,
-        hnsw_config=_diff(req.hnsw_config) or None,
+        hnsw_config=_hnsw_diff(req.hnsw_config),
         optimizers_config=_optimizers_diff(req.optimizers_config) or None,
-        quantization_config=quantization,
+        quantization_config=_quantization(quantization, "quantization_config"),
         disable_quantization=disable,
-        strict_mode_config=req.strict_mode_config,
+        strict_mode_config=_strict_mode(req.strict_mode_config),
     )
 
 
@@ -205,16 +272,20 @@ def _skip_none(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+def multivector_config_out(config: MultiVectorConfig | None) -> dict[str, Any] | None:
+    return {"comparator": str(config.comparator)} if config is not None else None
+
+
 def _vector_params_out(params: VectorParams) -> dict[str, Any]:
     return _skip_none(
         {
             "size": params.size,
             "distance": str(params.distance),
-            "hnsw_config": params.hnsw_config,
-            "quantization_config": params.quantization_config,
+            "hnsw_config": params.hnsw_config.given() if params.hnsw_config is not None else None,
+            "quantization_config": _quantization_out(params.quantization_config),
             "on_disk": params.on_disk,
             "datatype": str(params.datatype) if params.datatype is not None else None,
-            "multivector_config": params.multivector_config,
+            "multivector_config": multivector_config_out(params.multivector_config),
         }
     )
 
@@ -234,15 +305,23 @@ def collection_config_out(config: CollectionConfig) -> dict[str, Any]:
         "write_consistency_factor": p.write_consistency_factor,
         "read_fan_out_factor": p.read_fan_out_factor,
         "on_disk_payload": p.on_disk_payload,
-        "sparse_vectors": p.sparse_vectors,
+        "sparse_vectors": (
+            {name: _sparse_params_out(sp) for name, sp in p.sparse_vectors.items()}
+            if p.sparse_vectors is not None
+            else None
+        ),
     }
     out = {
         "params": _skip_none(params),
         "hnsw_config": _skip_none(dataclasses.asdict(config.hnsw_config)),
         "optimizer_config": dataclasses.asdict(config.optimizer_config),
         "wal_config": dataclasses.asdict(config.wal_config),
-        "quantization_config": config.quantization_config,
-        "strict_mode_config": config.strict_mode_config,
+        "quantization_config": _quantization_out(config.quantization_config),
+        "strict_mode_config": (
+            strict_mode_to_builtins(config.strict_mode_config)
+            if config.strict_mode_config is not None
+            else None
+        ),
     }
     if config.metadata is not None:
         out["metadata"] = config.metadata

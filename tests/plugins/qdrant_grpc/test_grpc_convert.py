@@ -13,21 +13,37 @@ from qdrant_client import grpc as pb
 from vectorizer.errors import BadRequest, Unsupported
 from vectorizer.models import (
     DEFAULT_VECTOR,
+    BinaryEncoding,
+    BinaryQuantization,
+    BinaryQueryEncoding,
     CollectionConfig,
     CollectionInfo,
     CollectionParams,
     CollectionStatus,
+    CompressionRatio,
     Datatype,
     Direction,
     Distance,
     DocumentInput,
+    HnswConfigDiff,
+    Modifier,
+    ProductQuantization,
+    QuantizationConfig,
     Record,
+    ScalarQuantization,
+    ScalarType,
     ScoredPoint,
+    SparseIndexParams,
     SparseVector,
+    SparseVectorParams,
+    StrictModeConfig,
+    StrictModeMultivector,
     UpdateResult,
     VectorParams,
+    VectorParamsDiff,
     WithPayload,
     WithVectors,
+    quantization_to_builtins,
 )
 from vectorizer.query import Nearest
 from vectorizer_qdrant_grpc.wire import collections, points, search, vectors
@@ -396,24 +412,24 @@ def test_create_collection_config_round_trip() -> None:
     assert (a.size, a.distance, a.hnsw_config, a.on_disk, a.datatype) == (
         3,
         Distance.EUCLID,
-        {"m": 8},
+        HnswConfigDiff(m=8),
         True,
         Datatype.FLOAT16,
     )
-    assert b.quantization_config == {"product": {"compression": "x16"}}
+    assert b.quantization_config == QuantizationConfig(
+        product=ProductQuantization(CompressionRatio.X16)
+    )
     assert (got.hnsw_config.ef_construct, got.hnsw_config.payload_m) == (64, 4)
     assert got.optimizer_config.indexing_threshold == 0
     assert got.optimizer_config.max_optimization_threads == 2
     assert got.wal_config.wal_capacity_mb == 16
     assert (got.params.shard_number, got.params.on_disk_payload) == (2, False)
-    assert got.quantization_config == {
-        "scalar": {"type": "int8", "quantile": 0.5, "always_ram": True}
-    }
-    assert got.strict_mode_config == {
-        "enabled": True,
-        "max_query_limit": 50,
-        "multivector_config": {"a": {"max_vectors": 3}},
-    }
+    assert got.quantization_config == QuantizationConfig(
+        scalar=ScalarQuantization(ScalarType.INT8, quantile=0.5, always_ram=True)
+    )
+    assert got.strict_mode_config == StrictModeConfig(
+        enabled=True, max_query_limit=50, multivector_config={"a": StrictModeMultivector(3)}
+    )
     out = collections.collection_config_out(got)
     assert out.params.vectors_config == request.vectors_config
     assert out.quantization_config == quantization
@@ -433,11 +449,19 @@ def test_binary_quantization_both_ways() -> None:
             ),
         )
     )
-    as_json = collections.quantization_in(message, "q")
-    assert as_json == {
+    got = collections.quantization_in(message, "q")
+    assert got == QuantizationConfig(
+        binary=BinaryQuantization(
+            always_ram=True,
+            encoding=BinaryEncoding.TWO_BITS,
+            query_encoding=BinaryQueryEncoding.SCALAR8BITS,
+        )
+    )
+    assert isinstance(got, QuantizationConfig)
+    assert collections.quantization_out(got) == message
+    assert quantization_to_builtins(got) == {  # as REST reports it
         "binary": {"always_ram": True, "encoding": "two_bits", "query_encoding": "scalar8bits"}
     }
-    assert collections.quantization_out(as_json) == message
 
 
 def test_default_optimizer_threads_are_auto() -> None:
@@ -484,11 +508,11 @@ def test_sparse_vectors_config_round_trip() -> None:
     )
     got = collections.collection_config_in(request)
     assert got.sparse_vectors == {
-        "s": {
-            "index": {"full_scan_threshold": 50, "on_disk": True, "datatype": "float16"},
-            "modifier": "idf",
-        },
-        "t": {},
+        "s": SparseVectorParams(
+            SparseIndexParams(full_scan_threshold=50, on_disk=True, datatype=Datatype.FLOAT16),
+            Modifier.IDF,
+        ),
+        "t": SparseVectorParams(),
     }
     out = collections.collection_config_out(got).params.sparse_vectors_config
     assert out.map["s"] == pb.SparseVectorParams(index=index, modifier=pb.Modifier.Idf)
@@ -500,7 +524,7 @@ def test_sparse_vectors_config_round_trip() -> None:
             )
         )
     )
-    assert update.sparse_vectors == {"s": {"modifier": "none"}}
+    assert update.sparse_vectors == {"s": SparseVectorParams(modifier=Modifier.NONE)}
 
 
 def test_update_collection() -> None:
@@ -517,8 +541,8 @@ def test_update_collection() -> None:
     got = collections.collection_update_in(request)
     assert got.optimizers_config == {"indexing_threshold": 1234}
     assert got.params == {"replication_factor": 2}
-    assert got.hnsw_config == {"ef_construct": 64}
-    assert got.vectors == {DEFAULT_VECTOR: {"hnsw_config": {"m": 4}, "on_disk": True}}
+    assert got.hnsw_config == HnswConfigDiff(ef_construct=64)
+    assert got.vectors == {DEFAULT_VECTOR: VectorParamsDiff(HnswConfigDiff(m=4), on_disk=True)}
     assert got.disable_quantization and got.quantization_config is None
     empty = collections.collection_update_in(pb.UpdateCollection(collection_name="c"))
     assert (empty.params, empty.hnsw_config, empty.optimizers_config, empty.vectors) == (
@@ -539,7 +563,7 @@ def test_update_collection() -> None:
         )
     )
     assert collections.collection_update_in(per_vector).vectors == {
-        "a": {"disable_quantization": True}
+        "a": VectorParamsDiff(disable_quantization=True)
     }
 
 

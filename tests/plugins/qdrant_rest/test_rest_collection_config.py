@@ -217,3 +217,20 @@ def test_telemetry_names_endpoints_by_qdrants_route_patterns(client: TestClient)
     )
     shard = "/collections/{collection_name}/shards/{shard_id}/snapshots/{snapshot_name}"
     assert qdrant_template(shard) == "/collections/{collection}/shards/{shard}/snapshots/{snapshot}"
+
+
+@pytest.mark.parametrize(
+    ("quantization", "field"),
+    [
+        ({"turbo": {}}, "quantization_config"),
+        ({"scalar": {"type": "int4"}}, "quantization_config.scalar"),
+        ({"product": {"compression": "x16", "colour": 1}}, "quantization_config.product"),
+    ],
+)
+def test_a_quantization_config_of_no_known_shape_is_refused(
+    client: TestClient, quantization: dict[str, Any], field: str
+) -> None:
+    body = {"vectors": {"size": 2, "distance": "Dot"}, "quantization_config": quantization}
+    message = error(client.put("/collections/c", json=body), 422)
+    assert message.startswith(f"Validation error in JSON body: [{field}: ")
+    assert ok(client.get("/collections")) == {"collections": []}

@@ -11,7 +11,11 @@ from vectorizer.models import (
     DEFAULT_VECTOR,
     Distance,
     DocumentInput,
+    Modifier,
+    MultiVectorConfig,
+    SparseIndexParams,
     SparseVector,
+    SparseVectorParams,
     WithPayload,
     WithVectors,
 )
@@ -187,18 +191,18 @@ def test_collection_config_with_every_vector_kind() -> None:
         "sparse_vectors": {"s": {"modifier": "idf", "index": {"on_disk": True}}, "t": {}},
     }
     config = collections.collection_config(msgspec.convert(body, structs.CreateCollection))
-    assert config.params.vectors["m"].multivector_config == {"comparator": "max_sim"}
+    assert config.params.vectors["m"].multivector_config == MultiVectorConfig()
     assert config.params.sparse_vectors == {
-        "s": {"modifier": "idf", "index": {"on_disk": True}},
-        "t": {},
+        "s": SparseVectorParams(SparseIndexParams(on_disk=True), Modifier.IDF),
+        "t": SparseVectorParams(),
     }
     params = collections.collection_config_out(config)["params"]
     assert params["vectors"]["m"]["multivector_config"] == {"comparator": "max_sim"}
-    assert params["sparse_vectors"] == config.params.sparse_vectors
+    assert params["sparse_vectors"] == body["sparse_vectors"]  # reported as given
     update = collections.collection_update(
         msgspec.convert({"sparse_vectors": {"s": {"modifier": "none"}}}, structs.UpdateCollection)
     )
-    assert update.sparse_vectors == {"s": {"modifier": "none"}}
+    assert update.sparse_vectors == {"s": SparseVectorParams(modifier=Modifier.NONE)}
     with pytest.raises(msgspec.ValidationError):
         msgspec.convert({"sparse_vectors": {"s": {"modifier": "bm25"}}}, structs.CreateCollection)
 

@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 
 import vectorizer_api
 from vectorizer import Engine
+from vectorizer.models import Modifier, SparseVectorParams
 from vectorizer.text import BINDING_KEY, chunk_text, join_chunks
 
 DOCS = [
@@ -80,7 +81,7 @@ def test_create_reports_embedder_and_named_vector(
     assert "not fitted yet" in embedder["pending"]
     config = engine.get_collection("docs").config
     assert config.params.vectors == {}
-    assert config.sparse_vectors == {"sparse": {}}
+    assert config.sparse_vectors == {"sparse": SparseVectorParams()}
     assert (
         config.metadata is not None
         and config.metadata[BINDING_KEY]["embedders"][0]["kind"] == "tfidf"
@@ -96,7 +97,7 @@ def test_hybrid_collection_has_dense_and_idf_sparse_vectors(
     )  # fmt: skip
     params = engine.get_collection("hy").config.params
     assert params.vectors["dense"].size == 32 and params.vectors["dense"].distance == "Dot"
-    assert params.sparse_vectors == {"sparse": {"modifier": "idf"}}
+    assert params.sparse_vectors == {"sparse": SparseVectorParams(modifier=Modifier.IDF)}
 
 
 @pytest.mark.parametrize(
@@ -500,13 +501,15 @@ def _qdrant_collection(engine: Engine) -> None:
         CollectionConfig,
         CollectionParams,
         Distance,
+        Modifier,
         PointStruct,
+        SparseVectorParams,
         VectorParams,
     )
 
     params = CollectionParams(
         vectors={"d": VectorParams(size=8, distance=Distance.COSINE)},
-        sparse_vectors={"kw": {"modifier": "idf"}},
+        sparse_vectors={"kw": SparseVectorParams(modifier=Modifier.IDF)},
     )
     engine.create_collection("plain", CollectionConfig(params))
     engine.get_collection("plain").upsert(
