@@ -56,6 +56,7 @@ in `/telemetry` (`app`), `/metrics` (`app_info`) and the `x-vectorizer-version` 
 
 PUBLIC_MODULES = (
     "vectorizer",
+    "vectorizer.config_json",
     "vectorizer.errors",
     "vectorizer.facet",
     "vectorizer.filters.ast",
@@ -68,7 +69,8 @@ PUBLIC_MODULES = (
     "vectorizer.snapshots",
     "vectorizer.text",
 )
-"""The core modules a plugin may import: domain types and errors, writes as operations,
+"""The core modules a plugin may import: domain types and errors, the collection config's
+JSON shape, writes as operations,
 the query model, facets and the distance matrix, the filter language (AST and parser),
 snapshots and text collections. From `vectorizer` itself only the names in `__all__`;
 from the others any name not starting with `_`."""

@@ -17,6 +17,11 @@ import pluggy
 from vectorizer.collection import Collection
 from vectorizer.collection.vectors.columns import check_vector_kinds
 from vectorizer.collection.verify import StrictMode
+from vectorizer.config_json import (
+    check_strict_mode,
+    config_from_dict,
+    config_to_dict,
+)
 from vectorizer.errors import (
     AlreadyExists,
     BadRequest,
@@ -37,9 +42,6 @@ from vectorizer.models import (
     HnswConfigDiff,
     RenameAlias,
     StrictModeConfig,
-    check_strict_mode,
-    config_from_dict,
-    config_to_dict,
     missing_vector,
 )
 from vectorizer.names import validate_collection_name

@@ -17,6 +17,9 @@ from vectorizer import payload as payload_ops
 from vectorizer.collection.reads import check_filter
 from vectorizer.collection.vectors.columns import Column, column_of
 from vectorizer.collection.vectors.dense import DenseColumn
+from vectorizer.config_json import (
+    config_to_dict,
+)
 from vectorizer.errors import BadRequest, CollectionNotFound
 from vectorizer.filters.ast import Filter
 from vectorizer.filters.field_index import parse_index_spec
@@ -27,7 +30,6 @@ from vectorizer.models import (
     PointStruct,
     PointVectors,
     UpdateResult,
-    config_to_dict,
     normalize_point_id,
 )
 from vectorizer.operations import (

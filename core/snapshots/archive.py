@@ -23,12 +23,14 @@ from typing import IO, TYPE_CHECKING, Any
 import msgspec
 
 from vectorizer.collection.vectors.columns import make_columns
+from vectorizer.config_json import (
+    config_from_dict,
+    config_to_dict,
+)
 from vectorizer.errors import BadRequest, StorageError
 from vectorizer.models import (
     CollectionConfig,
     PointId,
-    config_from_dict,
-    config_to_dict,
     normalize_point_id,
 )
 from vectorizer.snapshots.files import checksum_path, fsync_dir, write_text_atomically

@@ -8,6 +8,10 @@ import copy
 from pathlib import Path
 
 from vectorizer import Engine
+from vectorizer.config_json import (
+    config_from_dict,
+    config_to_dict,
+)
 from vectorizer.models import (
     CompressionRatio,
     Datatype,
@@ -23,8 +27,6 @@ from vectorizer.models import (
     SparseVectorParams,
     StrictModeMultivector,
     StrictModeSparse,
-    config_from_dict,
-    config_to_dict,
 )
 
 # A config with every field set, as the code before the typed config stored it (the

@@ -12,10 +12,15 @@ from core_helpers import make_config
 
 from vectorizer import BadRequest, Collection, Engine, RateLimited, StrictModeViolation
 from vectorizer.collection.verify import StrictMode
+from vectorizer.config_json import (
+    strict_mode_from_builtins,
+)
 from vectorizer.facet import NO_FACET_INDEX, FacetHit, facet
 from vectorizer.filters.ast import Filter, MatchValue, Range
 from vectorizer.filters.evaluate import values_at
-from vectorizer.models import PointStruct, strict_mode_from_builtins
+from vectorizer.models import (
+    PointStruct,
+)
 
 U1 = "6f6b0d3e-8c4f-4b8e-9a61-1b2d3c4e5f60"
 U2 = "0a6b0d3e-8c4f-4b8e-9a61-1b2d3c4e5f60"

@@ -11,9 +11,16 @@ from core_helpers import make_config
 
 from vectorizer import BadRequest, Collection, Engine, RateLimited, StrictModeViolation
 from vectorizer.collection.verify import StrictMode
+from vectorizer.config_json import (
+    strict_mode_from_builtins,
+)
 from vectorizer.filters.ast import Filter, MatchValue, Range
 from vectorizer.matrix import DistanceMatrix, search_matrix
-from vectorizer.models import Distance, PointStruct, VectorParams, strict_mode_from_builtins
+from vectorizer.models import (
+    Distance,
+    PointStruct,
+    VectorParams,
+)
 
 
 def _collection(

@@ -11,6 +11,9 @@ import pytest
 from core_helpers import search as search_in
 
 from vectorizer import BadRequest, Engine
+from vectorizer.config_json import (
+    strict_mode_from_builtins,
+)
 from vectorizer.filters.ast import Filter, MatchValue
 from vectorizer.models import (
     CollectionConfig,
@@ -23,7 +26,6 @@ from vectorizer.models import (
     PointVectors,
     VectorParams,
     WithVectors,
-    strict_mode_from_builtins,
 )
 
 DIM = 3

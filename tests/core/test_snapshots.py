@@ -20,6 +20,9 @@ import pytest
 from core_helpers import make_config, search
 
 from vectorizer import BadRequest, Engine, Locked, NotFound
+from vectorizer.config_json import (
+    config_to_dict,
+)
 from vectorizer.filters.ast import Filter, MatchValue
 from vectorizer.host.settings import load_settings
 from vectorizer.models import (
@@ -32,7 +35,6 @@ from vectorizer.models import (
     VectorParams,
     WithPayload,
     WithVectors,
-    config_to_dict,
 )
 from vectorizer.snapshots import FORMAT, MANIFEST, Snapshots, sha256_file
 from vectorizer.storage.memory import MemoryStore

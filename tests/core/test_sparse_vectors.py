@@ -15,6 +15,9 @@ from core_helpers import search as search_in
 
 from vectorizer import BadRequest, Engine
 from vectorizer.collection.vectors.sparse import idf
+from vectorizer.config_json import (
+    strict_mode_from_builtins,
+)
 from vectorizer.filters.ast import Filter, HasVector, MatchValue
 from vectorizer.models import (
     CollectionConfig,
@@ -28,7 +31,6 @@ from vectorizer.models import (
     VectorParams,
     WithPayload,
     WithVectors,
-    strict_mode_from_builtins,
 )
 
 

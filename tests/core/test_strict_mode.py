@@ -19,6 +19,9 @@ from vectorizer.collection.measures import (
     unindexed_key,
 )
 from vectorizer.collection.verify import StrictMode
+from vectorizer.config_json import (
+    strict_mode_from_builtins,
+)
 from vectorizer.filters.ast import (
     Filter,
     GeoPoint,
@@ -45,7 +48,6 @@ from vectorizer.models import (
     StrictModeConfig,
     VectorParams,
     VectorParamsDiff,
-    strict_mode_from_builtins,
 )
 from vectorizer.query import (
     Formula,

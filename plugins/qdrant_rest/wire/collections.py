@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
+from vectorizer.config_json import (
+    quantization_from_builtins,
+    quantization_problem,
+    quantization_to_builtins,
+    strict_mode_from_builtins,
+    strict_mode_to_builtins,
+)
 from vectorizer.models import (
     DEFAULT_VECTOR,
     AliasAction,
@@ -37,11 +44,6 @@ from vectorizer.models import (
     VectorParams,
     VectorParamsDiff,
     WalConfig,
-    quantization_from_builtins,
-    quantization_problem,
-    quantization_to_builtins,
-    strict_mode_from_builtins,
-    strict_mode_to_builtins,
     vector_size_problem,
 )
 from vectorizer_qdrant_rest.wire import structs

@@ -10,6 +10,9 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from qdrant_client import grpc as pb
 
+from vectorizer.config_json import (
+    quantization_to_builtins,
+)
 from vectorizer.errors import BadRequest, Unsupported
 from vectorizer.models import (
     DEFAULT_VECTOR,
@@ -43,10 +46,9 @@ from vectorizer.models import (
     VectorParamsDiff,
     WithPayload,
     WithVectors,
-    quantization_to_builtins,
 )
 from vectorizer.query import Nearest
-from vectorizer_qdrant_grpc.wire import collections, points, search, vectors
+from vectorizer_qdrant_grpc.wire import collections, config_parts, points, search, vectors
 from vectorizer_qdrant_grpc.wire.values import (
     payload_in,
     payload_out,
@@ -449,7 +451,7 @@ def test_binary_quantization_both_ways() -> None:
             ),
         )
     )
-    got = collections.quantization_in(message, "q")
+    got = config_parts.quantization_in(message, "q")
     assert got == QuantizationConfig(
         binary=BinaryQuantization(
             always_ram=True,
@@ -458,7 +460,7 @@ def test_binary_quantization_both_ways() -> None:
         )
     )
     assert isinstance(got, QuantizationConfig)
-    assert collections.quantization_out(got) == message
+    assert config_parts.quantization_out(got) == message
     assert quantization_to_builtins(got) == {  # as REST reports it
         "binary": {"always_ram": True, "encoding": "two_bits", "query_encoding": "scalar8bits"}
     }
