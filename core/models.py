@@ -560,15 +560,38 @@ class ScoredPoint:
     order_value: int | float | None = None
 
 
+ACORN_MAX_SELECTIVITY = 0.4
+"""Qdrant's default `acorn.max_selectivity`."""
+
+
+@dataclass(frozen=True)
+class AcornParams:
+    """Qdrant's ACORN: for a filtered HNSW search whose filter keeps at most
+    `max_selectivity` of the points (None: `ACORN_MAX_SELECTIVITY`), a search built for
+    recall under restrictive filters. Vectorizer answers such a search exactly over the
+    filtered points: the recall ACORN aims at, all of it."""
+
+    enable: bool = False
+    max_selectivity: float | None = None
+
+    def applies(self, selected: int, total: int) -> bool:
+        """Whether a filter keeping `selected` of `total` points is searched this way."""
+        if not self.enable or total <= 0:
+            return False
+        limit = ACORN_MAX_SELECTIVITY if self.max_selectivity is None else self.max_selectivity
+        return selected / total <= limit
+
+
 @dataclass
 class SearchParams:
     """`oversampling` is the `quantization.oversampling` asked for (only strict mode reads
-    it: quantization is not implemented)."""
+    it: quantization is not implemented); `acorn`: see `AcornParams`."""
 
     hnsw_ef: int | None = None
     exact: bool = False
     indexed_only: bool = False
     oversampling: float | None = None
+    acorn: AcornParams | None = None
 
 
 class Direction(enum.StrEnum):

@@ -107,7 +107,7 @@ class Scoring:
         else:
             assert isinstance(column, DenseColumn)
             graph = self._graph(using, params)
-            if graph is None or self._small(allowed, column):
+            if graph is None or self._small(allowed, column) or self._acorn(params, allowed):
                 slots, scores = self._exact(column, query, limit, allowed)
                 if self._graphs.indexes.get(using) is None:
                     category = seg.UNFILTERED_PLAIN if allowed is None else seg.FILTERED_PLAIN
@@ -180,6 +180,13 @@ class Scoring:
             return False
         threshold_kb = self._hnsw_for(column.name).full_scan_threshold
         return len(allowed) * column.dim * 4 <= threshold_kb * 1024
+
+    def _acorn(self, params: SearchParams, allowed: np.ndarray | None) -> bool:
+        """Whether ACORN is asked for and the filter is selective enough for it (its share
+        of the points at most `max_selectivity`): then the search is exact."""
+        if allowed is None or params.acorn is None:
+            return False
+        return params.acorn.applies(len(allowed), self._points.count)
 
     @staticmethod
     def _exact_multi(

@@ -2,9 +2,10 @@
 
 `model` holds the request as plain dataclasses, `checks` checks it (strict mode once
 per request), `executor` runs it against a collection through the collection's scoring
-building blocks, `groups` groups its results by a payload value; `scoring`, `fusion`
-and `formula` hold the arithmetic of recommend, discover and context queries, of
-fusion, and of score-boosting formulas. Every read of every API runs through here.
+building blocks, `groups` groups its results by a payload value; `scoring`, `fusion`,
+`mmr` and `formula` hold the arithmetic of recommend, discover, context and relevance
+feedback queries, of fusion, of MMR re-ranking, and of score-boosting formulas. Every
+read of every API runs through here.
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ from __future__ import annotations
 from vectorizer.query.executor import CollectionLookup, query, query_batch
 from vectorizer.query.groups import query_groups
 from vectorizer.query.model import (
+    MMR_MAX_CANDIDATES,
     CheckedAs,
     Context,
     ContextPair,
     Discover,
+    FeedbackItem,
     Formula,
     Fusion,
     FusionMethod,
     GroupsRequest,
     LookupFrom,
+    Mmr,
+    NaiveFeedback,
     Nearest,
     OrderByQuery,
     PointGroup,
@@ -29,6 +34,7 @@ from vectorizer.query.model import (
     QueryRequest,
     Recommend,
     RecommendStrategy,
+    RelevanceFeedback,
     Sample,
     VectorInput,
     WithLookup,
@@ -36,16 +42,20 @@ from vectorizer.query.model import (
 )
 
 __all__ = [
+    "MMR_MAX_CANDIDATES",
     "CheckedAs",
     "CollectionLookup",
     "Context",
     "ContextPair",
     "Discover",
+    "FeedbackItem",
     "Formula",
     "Fusion",
     "FusionMethod",
     "GroupsRequest",
     "LookupFrom",
+    "Mmr",
+    "NaiveFeedback",
     "Nearest",
     "OrderByQuery",
     "PointGroup",
@@ -54,6 +64,7 @@ __all__ = [
     "QueryRequest",
     "Recommend",
     "RecommendStrategy",
+    "RelevanceFeedback",
     "Sample",
     "VectorInput",
     "WithLookup",

@@ -10,18 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from vectorizer.errors import BadRequest
+from vectorizer.errors import BadRequest, InvalidInput
 from vectorizer.models import DEFAULT_VECTOR, SearchParams
 from vectorizer.query.model import (
+    MMR_MAX_CANDIDATES,
     VECTOR_QUERIES,
     Context,
     Formula,
     Fusion,
+    Nearest,
     OrderByQuery,
     Prefetch,
     QueryRequest,
     Recommend,
     RecommendStrategy,
+    RelevanceFeedback,
 )
 
 if TYPE_CHECKING:
@@ -49,10 +52,36 @@ def validate(stage: Prefetch, depth: int = 0) -> None:
         raise bad(f"prefetches depth {depth} exceeds max depth {MAX_PREFETCH_DEPTH}")
     if stage.limit < 1:
         raise BadRequest("Wrong input: limit must be at least 1")
+    _validate_query(stage.query)
     if isinstance(stage, QueryRequest) and stage.offset < 0:
         raise BadRequest("Wrong input: offset must not be negative")
     for inner in stage.prefetch:
         validate(inner, depth + 1)
+
+
+def _validate_query(query: object) -> None:
+    """The ranges Qdrant's request validation sets on the newer queries' parameters."""
+    if isinstance(query, Nearest) and query.mmr is not None:
+        diversity, candidates = query.mmr.diversity, query.mmr.candidates_limit
+        if not 0.0 <= diversity <= 1.0:
+            raise _invalid("mmr.diversity", f"value {diversity} invalid, must be from 0.0 to 1.0")
+        if candidates is not None and not 0 <= candidates <= MMR_MAX_CANDIDATES:
+            raise _invalid(
+                "mmr.candidates_limit",
+                f"value {candidates} invalid, must be from 0 to {MMR_MAX_CANDIDATES}",
+            )
+    if isinstance(query, Fusion) and query.k < 1:
+        raise _invalid("rrf.k", f"value {query.k} invalid, must be 1 or more")
+    if isinstance(query, RelevanceFeedback) and query.strategy.b < 0:
+        raise _invalid(
+            "relevance_feedback.strategy.naive.b",
+            f"value {query.strategy.b} invalid, must be 0.0 or more",
+        )
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    """Qdrant's validation error of a query field."""
+    return InvalidInput(f"query.{field}", message)
 
 
 def check_query(stage: Prefetch) -> None:
@@ -76,6 +105,12 @@ def check_query(stage: Prefetch) -> None:
         raise bad("Fusion queries cannot be combined with the 'using' field.")
     if isinstance(query, Fusion | Formula) and not stage.prefetch:
         raise bad(f"cannot apply {type(query).__name__} without prefetches")
+    weights = query.weights if isinstance(query, Fusion) else None
+    if weights is not None and len(weights) != len(stage.prefetch):
+        raise bad(
+            "Number of weights in RRF should match number of pre-fetches: "
+            f"got {len(weights)}, expected {len(stage.prefetch)}"
+        )
     if isinstance(query, Recommend):
         _check_examples(query)
     if isinstance(query, Context) and not query.pairs:

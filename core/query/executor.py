@@ -19,8 +19,11 @@ every API, arrive here as `QueryRequest`s. A request runs as Qdrant plans it (on
 4. The root keeps `limit + offset` points, drops the first `offset`, and reads their
    payload and vectors.
 
-Recommend (`best_score`, `sum_scores`), discover and context queries score every
-candidate exactly (every point with the vector, or the prefetched ones): correct
+A nearest query with `mmr` searches its `candidates_limit` best points, then MMR picks
+and orders `limit` of them (`mmr.py`), each keeping its similarity as its score.
+
+Recommend (`best_score`, `sum_scores`), discover, context and relevance feedback queries
+score every candidate exactly (every point with the vector, or the prefetched ones): correct
 results first, and right while the HNSW index is still building. `average_vector`
 recommendation is a nearest search of the averaged vector.
 """
@@ -45,10 +48,11 @@ from vectorizer.models import (
     PointId,
     ScoredPoint,
     SearchParams,
+    SparseVector,
     WithPayload,
     normalize_point_id,
 )
-from vectorizer.query import fusion, scoring
+from vectorizer.query import fusion, mmr, scoring
 from vectorizer.query.checks import bad, check_query, check_strict, stages, validate
 from vectorizer.query.formula import CompiledFormula, PointContext
 from vectorizer.query.model import (
@@ -61,12 +65,15 @@ from vectorizer.query.model import (
     Fusion,
     FusionMethod,
     Hit,
+    Mmr,
+    NaiveFeedback,
     Nearest,
     OrderByQuery,
     Prefetch,
     QueryRequest,
     Recommend,
     RecommendStrategy,
+    RelevanceFeedback,
     Sample,
     VectorInput,
     is_point_id,
@@ -133,7 +140,9 @@ def ids_filter(ids: Iterator[PointId] | list[PointId]) -> Filter:
 
 # ----------------------------------------------------------------------------- prepared queries
 
-ScoringKind = Literal["nearest", "best_score", "sum_scores", "discover", "context"]
+ScoringKind = Literal[
+    "nearest", "mmr", "best_score", "sum_scores", "discover", "context", "feedback"
+]
 
 
 @dataclass
@@ -142,11 +151,14 @@ class _Scoring:
 
     kind: ScoringKind
     using: str
-    query: Any = None  # nearest
+    query: Any = None  # nearest, mmr
     positive: list[Any] = field(default_factory=list)
     negative: list[Any] = field(default_factory=list)
-    target: Any = None  # discover
+    target: Any = None  # discover, feedback
     pairs: list[tuple[Any, Any]] = field(default_factory=list)  # discover, context
+    mmr: Mmr | None = None
+    feedback: list[tuple[Any, float]] = field(default_factory=list)  # (vector, its score)
+    strategy: NaiveFeedback | None = None  # feedback
 
     def scores(self, collection: Collection, slots: np.ndarray) -> np.ndarray:
         """Exact scores of the candidates `slots` (a custom query; not `nearest`)."""
@@ -164,19 +176,27 @@ class _Scoring:
         if self.kind == "discover":
             target, sims = sims[0], sims[1:]
             return scoring.discover(target, list(zip(sims[::2], sims[1::2], strict=True)))
+        if self.kind == "feedback":
+            items = [(sim, score) for sim, (_, score) in zip(sims[1:], self.feedback, strict=True)]
+            strategy = self.strategy
+            assert strategy is not None
+            return scoring.naive_feedback(sims[0], items, strategy.a, strategy.b, strategy.c)
         return scoring.context(list(zip(sims[::2], sims[1::2], strict=True)))
 
     def _examples(self) -> list[Any]:
         """The prepared vectors `scores` compares the candidates with, in its order:
-        positives then negatives; or the target (discover) then each pair's two."""
+        positives then negatives; or the target (discover, feedback) then each pair's two
+        (discover, context) or each feedback example (feedback)."""
         if self.kind in ("best_score", "sum_scores"):
             return [*self.positive, *self.negative]
+        if self.kind == "feedback":
+            return [self.target, *(vector for vector, _ in self.feedback)]
         flat = [vector for pair in self.pairs for vector in pair]
         return [self.target, *flat] if self.kind == "discover" else flat
 
     def vectors(self) -> list[Any]:
         """Every prepared vector of the query (what strict mode's read cost counts)."""
-        return [self.query] if self.kind == "nearest" else self._examples()
+        return [self.query] if self.kind in ("nearest", "mmr") else self._examples()
 
 
 # ----------------------------------------------------------------------------- one request
@@ -270,9 +290,22 @@ class QueryRun:
             )
 
         if isinstance(query, Nearest):
-            scoring_ = _Scoring("nearest", using, query=prepare(query.vector, "query vector"))
+            kind: ScoringKind = "nearest" if query.mmr is None else "mmr"
+            vector = prepare(query.vector, "query vector")
+            scoring_ = _Scoring(kind, using, query=vector, mmr=query.mmr)
         elif isinstance(query, Recommend):
             scoring_ = self._recommend(stage, query)
+        elif isinstance(query, RelevanceFeedback):
+            scoring_ = _Scoring(
+                "feedback",
+                using,
+                target=prepare(query.target, "target"),
+                feedback=[
+                    (prepare(item.example, f"feedback[{i}].example"), item.score)
+                    for i, item in enumerate(query.feedback)
+                ],
+                strategy=query.strategy,
+            )
         elif isinstance(query, Discover):
             scoring_ = _Scoring(
                 "discover",
@@ -356,7 +389,7 @@ class QueryRun:
             value = float(hit.order_value) if hit.order_value is not None else 0.0
             return value if query.order_by.direction is Direction.DESC else -value
         prepared = self._scoring.get(id(self.request))
-        if prepared is None or prepared.kind != "nearest":
+        if prepared is None or prepared.kind not in ("nearest", "mmr"):
             return hit.score
         if not dist.higher_is_better(self.collection.distance(prepared.using)):
             return -hit.score
@@ -411,7 +444,7 @@ class QueryRun:
         threshold = stage.score_threshold
         if isinstance(query, Fusion):
             if query.method is FusionMethod.RRF:
-                fused = fusion.reciprocal_rank_fusion(sources, limit, query.k)
+                fused = fusion.reciprocal_rank_fusion(sources, limit, query.k, query.weights)
             else:
                 fused = fusion.distribution_based_score_fusion(sources, limit)
             return [h for h in fused if threshold is None or h.score >= threshold]
@@ -457,15 +490,23 @@ class QueryRun:
         prepared = self._scoring[id(stage)]
         threshold = stage.score_threshold
         with collection.reading():
-            if prepared.kind == "nearest":
+            if prepared.kind in ("nearest", "mmr"):
+                mmr_ = prepared.mmr
+                wanted = limit
+                if mmr_ is not None:
+                    given = mmr_.candidates_limit
+                    wanted = stage.limit if given is None else given
                 slots, scores = collection.nearest(
                     prepared.using,
                     prepared.query,
-                    limit,
+                    wanted,
                     filter=flt,
                     params=stage.params,
                     score_threshold=threshold,
                 )
+                if mmr_ is not None:
+                    chosen = self._mmr(prepared, mmr_, slots, limit)
+                    slots, scores = slots[chosen], scores[chosen]
             else:  # a scan scoring every candidate: a plain search, as Qdrant counts it
                 started = time.perf_counter()
                 slots = collection.slots_with_vector(prepared.using, flt)
@@ -481,6 +522,28 @@ class QueryRun:
                 Hit(collection.point_id_at(int(s)), float(v))
                 for s, v in zip(slots.tolist(), scores.tolist(), strict=True)
             ]
+
+    def _mmr(self, prepared: _Scoring, params: Mmr, slots: np.ndarray, limit: int) -> np.ndarray:
+        """The positions among the candidates `slots` that MMR picks, in its order (call
+        under the lock)."""
+        collection, using = self.collection, prepared.using
+        vectors = [
+            collection.prepare_query(using, collection.vector_at(int(slot), using))
+            for slot in slots.tolist()
+        ]
+        relevance = _similarities(collection, using, prepared.query, vectors, slots)
+        space = collection.distance(using)
+
+        def row(i: int) -> np.ndarray:
+            """sim(c, candidate i) for each candidate c, c the query as in Qdrant's matrix
+            (MaxSim is not symmetric: each candidate's matrix scored against i's)."""
+            if isinstance(vectors[i], np.ndarray) and vectors[i].ndim == 2:
+                one = slots[i : i + 1]
+                raw = [r[0] for r in collection.score_many(using, vectors, one)]
+                return scoring.similarity(space, np.array(raw, dtype=np.float32))
+            return _similarities(collection, using, vectors[i], vectors, slots)
+
+        return np.array(mmr.select(relevance, row, params.diversity, limit), dtype=np.int64)
 
     def _formula(self, stage: Prefetch, sources: list[list[Hit]], limit: int) -> list[Hit]:
         """Every prefetched point scored by the formula, best first."""
@@ -509,12 +572,32 @@ class QueryRun:
         return [h for h in found if threshold is None or h.score > threshold][:limit]
 
 
-def _inputs(query: Nearest | Recommend | Discover | Context) -> Iterator[VectorInput]:
+def _similarities(
+    collection: Collection, using: str, query: Any, vectors: list[Any], slots: np.ndarray
+) -> np.ndarray:
+    """Qdrant's raw similarities of a prepared vector to each candidate: a sparse dot
+    product (of the vectors as they are: MMR scores without the IDF modifier, as Qdrant's
+    scorer of the candidates' vectors does), else the space's (`scoring.similarity`)."""
+    if isinstance(query, SparseVector):
+        return np.array([scoring.sparse_dot(query, v) for v in vectors], dtype=np.float32)
+    sims = collection.euclid_similarities(using, [query], slots)
+    if sims is not None:
+        return sims[0]
+    raw = collection.score_many(using, [query], slots)[0]
+    return scoring.similarity(collection.distance(using), raw)
+
+
+def _inputs(
+    query: Nearest | Recommend | Discover | Context | RelevanceFeedback,
+) -> Iterator[VectorInput]:
     """Every vector input of a vector query."""
     if isinstance(query, Nearest):
         yield query.vector
     elif isinstance(query, Recommend):
         yield from itertools.chain(query.positive, query.negative)
+    elif isinstance(query, RelevanceFeedback):
+        yield query.target
+        yield from (item.example for item in query.feedback)
     else:
         if isinstance(query, Discover):
             yield query.target

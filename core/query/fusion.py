@@ -18,12 +18,24 @@ def _ranked(totals: dict[PointId, float], limit: int) -> list[Hit]:
     return [Hit(point_id, score) for point_id, score in ranked[:limit]]
 
 
-def reciprocal_rank_fusion(sources: Sequence[Sequence[Hit]], limit: int, k: int = 2) -> list[Hit]:
-    """RRF: a point at (0-based) position `i` of a list gets 1 / (k + i) from it."""
+def reciprocal_rank_fusion(
+    sources: Sequence[Sequence[Hit]],
+    limit: int,
+    k: int = 2,
+    weights: Sequence[float] | None = None,
+) -> list[Hit]:
+    """RRF: a point at (0-based) position `i` of a list gets 1 / (k + i) from it; with
+    `weights` (one per list), 1 / ((i + 1) / w + k - 1) from a list of weight `w` (nothing
+    when `w <= 0`), so a weight of 3 counts each position as a third of one, as Qdrant."""
     totals: dict[PointId, float] = {}
-    for source in sources:
+    for n, source in enumerate(sources):
+        weight = 1.0 if weights is None else float(weights[n])
         for position, hit in enumerate(source):
-            totals[hit.id] = totals.get(hit.id, 0.0) + 1.0 / (k + position)
+            if weights is None:
+                score = 1.0 / (k + position)
+            else:
+                score = 0.0 if weight <= 0 else 1.0 / ((position + 1) / weight + k - 1)
+            totals[hit.id] = totals.get(hit.id, 0.0) + score
     return _ranked(totals, limit)
 
 

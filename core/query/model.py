@@ -52,11 +52,27 @@ class FusionMethod(enum.StrEnum):
 # ----------------------------------------------------------------------------- queries
 
 
+MMR_MAX_CANDIDATES = 16384
+"""The largest `Mmr.candidates_limit` Qdrant accepts."""
+
+
+@dataclass(frozen=True)
+class Mmr:
+    """Maximal marginal relevance re-ranking of a nearest search: the best
+    `candidates_limit` points (None: the stage's limit) picked from greedily, each time
+    the one maximising `(1 - diversity) * sim(query, p) - diversity * max sim(p, picked)`."""
+
+    diversity: float = 0.5
+    candidates_limit: int | None = None
+
+
 @dataclass(frozen=True)
 class Nearest:
-    """Nearest neighbours of a vector (or of a stored point's vector, the point left out)."""
+    """Nearest neighbours of a vector (or of a stored point's vector, the point left out);
+    with `mmr`, the nearest candidates re-ranked for diversity (scores stay similarities)."""
 
     vector: VectorInput
+    mmr: Mmr | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,34 @@ class Context:
 
 
 @dataclass(frozen=True)
+class FeedbackItem:
+    """An example with the relevance a feedback model gave it (higher: more relevant)."""
+
+    example: VectorInput
+    score: float
+
+
+@dataclass(frozen=True)
+class NaiveFeedback:
+    """Qdrant's `naive` feedback strategy: `a * sim(target, p)` plus, for each ordered pair
+    of examples whose feedback scores differ by `d > 0`, `d ** b * c * (sim(better, p) -
+    sim(worse, p))`."""
+
+    a: float
+    b: float
+    c: float
+
+
+@dataclass(frozen=True)
+class RelevanceFeedback:
+    """Points near `target`, steered by scored examples (Qdrant's relevance feedback)."""
+
+    target: VectorInput
+    feedback: tuple[FeedbackItem, ...]
+    strategy: NaiveFeedback
+
+
+@dataclass(frozen=True)
 class OrderByQuery:
     """Points in the order of a payload value (needs a range index on the key)."""
 
@@ -98,11 +142,13 @@ class OrderByQuery:
 
 @dataclass(frozen=True)
 class Fusion:
-    """Merge the prefetches' results: reciprocal rank fusion (`k`: its ranking constant)
-    or distribution-based score fusion."""
+    """Merge the prefetches' results: reciprocal rank fusion (`k`: its ranking constant;
+    `weights`: one per prefetch, None for equal weights) or distribution-based score
+    fusion."""
 
     method: FusionMethod
     k: int = 2
+    weights: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,10 +166,18 @@ class Formula:
 
 
 Query: TypeAlias = (
-    Nearest | Recommend | Discover | Context | OrderByQuery | Fusion | Sample | Formula
+    Nearest
+    | Recommend
+    | Discover
+    | Context
+    | RelevanceFeedback
+    | OrderByQuery
+    | Fusion
+    | Sample
+    | Formula
 )
 
-VECTOR_QUERIES = (Nearest, Recommend, Discover, Context)
+VECTOR_QUERIES = (Nearest, Recommend, Discover, Context, RelevanceFeedback)
 """The queries that score points against vectors of the space `using`."""
 
 QUERIES = (*VECTOR_QUERIES, OrderByQuery, Fusion, Sample, Formula)

@@ -1,4 +1,5 @@
-"""The score arithmetic of recommend, discover and context queries, as Qdrant computes it.
+"""The score arithmetic of recommend, discover, context and relevance feedback queries, as
+Qdrant computes it.
 
 These queries compare each candidate with several example vectors through the raw
 similarity of the space (`similarity`: cosine and dot as they are, Euclid the negated
@@ -8,6 +9,7 @@ score where higher is always better. Arrays are float32, as in Qdrant.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -139,3 +141,29 @@ def _average_sparse(
     return SparseVector(
         np.asarray(indices, dtype=np.int64), np.asarray([avg[i] for i in indices], np.float32)
     )
+
+
+def naive_feedback(
+    target: np.ndarray, items: Sequence[tuple[np.ndarray, float]], a: float, b: float, c: float
+) -> np.ndarray:
+    """Relevance feedback's `naive` strategy: `a * sim(target)` plus, for each ordered pair
+    of feedback examples whose scores differ by `d > 0` (more relevant first),
+    `d ** b * c * (sim(more relevant) - sim(less relevant))`. `items`: each example's
+    similarities to the candidates with its feedback score."""
+    total = (np.float32(a) * np.asarray(target, dtype=np.float32)).astype(np.float32)
+    for (better, high), (worse, low) in itertools.permutations(items, 2):
+        confidence = np.float32(high) - np.float32(low)
+        if confidence <= 0:
+            continue
+        weight = np.float32(np.power(confidence, np.float32(b)) * np.float32(c))
+        total += weight * (better - worse).astype(np.float32)
+    return total
+
+
+def sparse_dot(a: SparseVector, b: SparseVector) -> float:
+    """The dot product of two sparse vectors sorted by index (float32)."""
+    _, left, right = np.intersect1d(a.indices, b.indices, assume_unique=True, return_indices=True)
+    if not len(left):
+        return 0.0
+    products = a.values[left].astype(np.float32) * b.values[right].astype(np.float32)
+    return float(products.sum(dtype=np.float32))

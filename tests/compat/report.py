@@ -201,6 +201,30 @@ def load_suite(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+QUERY_FEATURES = [
+    "## Query features since Qdrant 1.14",
+    "",
+    "Newer clients send these in the Query API; Vectorizer runs them in its one query engine",
+    "(`vectorizer.query`), over REST (tests: `tests/core/test_query_mmr.py`,",
+    "`tests/plugins/qdrant_rest/test_rest_query_v119.py`, and against qdrant-client 1.20's",
+    "local mode `tests/compat/test_query_v119_client.py`):",
+    "",
+    "- `nearest` with `mmr` (`diversity`, default 0.5; `candidates_limit`, default the",
+    "  stage's `limit`, at most 16384): maximal marginal relevance as Qdrant computes it, on",
+    "  dense, sparse and multivectors; each point keeps its similarity score (over gRPC too:",
+    "  `Query.nearest_with_mmr`);",
+    "- `rrf` with `k` and `weights` (one per prefetch: `1 / ((rank + 1) / w + k - 1)`);",
+    "- `relevance_feedback` with the `naive` strategy (`a`, `b`, `c`), example ids left out;",
+    "- `params.acorn` (`enable`, `max_selectivity`): a filtered search whose filter keeps at",
+    "  most `max_selectivity` of the points is answered exactly over them;",
+    '- `params.idf`: `"global"` is accepted (what every IDF search does); `{"corpus": ...}`',
+    "  answers 501 (not built: IDF over a corpus filter).",
+    "",
+    "The formula expression kinds are the same in the 1.19 spec as in 1.14.",
+]
+"""The query features added since Qdrant 1.14 (a fixed section of the report)."""
+
+
 def render(runs: list[dict[str, Any]], suite: dict[str, Any] | None = None) -> str:
     """The whole report."""
     latest = max(runs, key=lambda r: r["written_at"])
@@ -226,6 +250,8 @@ def render(runs: list[dict[str, Any]], suite: dict[str, Any] | None = None) -> s
         "test that got it.",
         "",
         *suite_section(suite),
+        *QUERY_FEATURES,
+        "",
         "## Client versions",
         "",
         f"Passing: {', '.join(passing) if passing else 'none'} (Python {latest['python']}).",

@@ -779,15 +779,27 @@ def test_query_by_point_id_and_batch(remote_grpc: QdrantClient, local: QdrantCli
 
 
 @pytest.mark.client_model("Mmr")
-def test_unbuilt_query_kinds_answer_unimplemented(remote_grpc: QdrantClient) -> None:
+def test_mmr_over_grpc_answers_as_over_rest(
+    remote_grpc: QdrantClient, remote_rest: QdrantClient
+) -> None:
     remote_grpc.create_collection(
-        "c", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT)
+        "c", vectors_config=models.VectorParams(size=4, distance=models.Distance.COSINE)
     )
-    mmr = models.NearestQuery(nearest=[1.0, 0.0], mmr=models.Mmr(diversity=0.5))
-    with pytest.raises(grpc.RpcError) as info:
-        remote_grpc.query_points("c", query=mmr)
-    assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "MMR re-ranking (query.nearest_with_mmr)" in info.value.details()
+    rng = np.random.default_rng(5)
+    remote_grpc.upsert(
+        "c",
+        [models.PointStruct(id=i, vector=rng.normal(size=4).tolist()) for i in range(40)],
+        wait=True,
+    )
+    mmr = models.NearestQuery(
+        nearest=[1.0, 0.0, 0.5, 0.2], mmr=models.Mmr(diversity=0.7, candidates_limit=20)
+    )
+    ours = remote_grpc.query_points("c", query=mmr, limit=6).points
+    rest = remote_rest.query_points("c", query=mmr, limit=6).points
+    assert [p.id for p in ours] == [p.id for p in rest]
+    assert [p.score for p in ours] == pytest.approx([p.score for p in rest], abs=1e-6)
+    plain = remote_rest.query_points("c", query=mmr.nearest, limit=6).points
+    assert [p.id for p in ours] != [p.id for p in plain]  # diversity changed the answer
 
 
 # ----------------------------------------------------------------------------- one engine, two APIs

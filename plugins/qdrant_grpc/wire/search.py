@@ -21,6 +21,7 @@ from vectorizer.models import (
     Vector,
 )
 from vectorizer.query import (
+    MMR_MAX_CANDIDATES,
     Context,
     ContextPair,
     Discover,
@@ -29,6 +30,7 @@ from vectorizer.query import (
     FusionMethod,
     GroupsRequest,
     LookupFrom,
+    Mmr,
     Nearest,
     OrderByQuery,
     PointGroup,
@@ -145,8 +147,24 @@ def query_in(value: pb.Query, where: str) -> Query:
             payload_in(value.formula.defaults),
         )
     if kind == "nearest_with_mmr":
-        raise Unsupported(f"MMR re-ranking ({here})")
+        return _nearest_with_mmr(value.nearest_with_mmr, here)
     raise Unsupported(f"{kind} queries ({here})")
+
+
+def _nearest_with_mmr(value: pb.NearestInputWithMmr, where: str) -> Nearest:
+    """NearestInputWithMmr: a nearest query re-ranked by MMR (`diversity` absent: 0.5;
+    `candidates_limit` absent: the request's limit)."""
+    mmr = Mmr()
+    if value.HasField("mmr"):
+        params = value.mmr
+        diversity = params.diversity if params.HasField("diversity") else 0.5
+        if not 0.0 <= diversity <= 1.0:
+            raise invalid(f"{where}.mmr.diversity", "must be from 0.0 to 1.0")
+        candidates = params.candidates_limit if params.HasField("candidates_limit") else None
+        if candidates is not None and candidates > MMR_MAX_CANDIDATES:
+            raise invalid(f"{where}.mmr.candidates_limit", f"must be at most {MMR_MAX_CANDIDATES}")
+        mmr = Mmr(diversity, candidates)
+    return Nearest(vector_input_in(value.nearest, f"{where}.nearest"), mmr)
 
 
 # ----------------------------------------------------------------------------- formulas

@@ -19,6 +19,7 @@ from vectorizer.errors import Unsupported
 from vectorizer.filters.ast import ConditionKind, GeoPoint
 from vectorizer.models import (
     DEFAULT_VECTOR,
+    AcornParams,
     SearchParams,
     Vector,
 )
@@ -26,11 +27,14 @@ from vectorizer.query import (
     Context,
     ContextPair,
     Discover,
+    FeedbackItem,
     Formula,
     Fusion,
     FusionMethod,
     GroupsRequest,
     LookupFrom,
+    Mmr,
+    NaiveFeedback,
     Nearest,
     OrderByQuery,
     PointGroup,
@@ -39,6 +43,7 @@ from vectorizer.query import (
     QueryRequest,
     Recommend,
     RecommendStrategy,
+    RelevanceFeedback,
     Sample,
     VectorInput,
     WithLookup,
@@ -157,6 +162,7 @@ _QUERY_FIELDS: dict[str, tuple[str, ...]] = {
     "rrf": ("rrf",),
     "formula": ("formula", "defaults"),
     "sample": ("sample",),
+    "relevance_feedback": ("relevance_feedback",),
 }
 """Each query object's tag and the fields it may have."""
 
@@ -176,9 +182,9 @@ def query_interface(value: Any, where: str, kinds: Kinds) -> Query:
     _only(value, _QUERY_FIELDS[tag], where)
     body, here = value[tag], _at(where, tag)
     if tag == "nearest":
-        if value.get("mmr") is not None:
-            raise Unsupported(f"MMR re-ranking ({_at(where, 'mmr')})")
-        return Nearest(vector_input(body, here))
+        return Nearest(vector_input(body, here), _mmr(value.get("mmr"), _at(where, "mmr")))
+    if tag == "relevance_feedback":
+        return _relevance_feedback(body, here)
     if tag == "recommend":
         obj = _object(body, here, "a recommend input {positive, negative, strategy}")
         _only(obj, ("positive", "negative", "strategy"), here)
@@ -209,23 +215,92 @@ def query_interface(value: Any, where: str, kinds: Kinds) -> Query:
     return Sample()
 
 
+def _mmr(value: Any, where: str) -> Mmr | None:
+    """Mmr `{diversity, candidates_limit}` (null: no re-ranking)."""
+    if value is None:
+        return None
+    obj = _object(value, where, "an MMR object {diversity, candidates_limit}")
+    _only(obj, ("diversity", "candidates_limit"), where)
+    diversity, candidates = obj.get("diversity"), obj.get("candidates_limit")
+    mmr = Mmr()
+    if diversity is not None:
+        number = _number(diversity, f"{where}.diversity")
+        if not 0.0 <= number <= 1.0:
+            raise ValidationFailed(
+                f"{where}.diversity", f"value {diversity} invalid, must be from 0.0 to 1.0"
+            )
+        mmr = Mmr(diversity=number)
+    if candidates is not None:
+        if isinstance(candidates, bool) or not isinstance(candidates, int) or candidates < 0:
+            raise ValidationFailed(f"{where}.candidates_limit", "expected a non-negative integer")
+        if candidates > engine_query.MMR_MAX_CANDIDATES:
+            raise ValidationFailed(
+                f"{where}.candidates_limit",
+                f"value {candidates} invalid, must be from 0 to {engine_query.MMR_MAX_CANDIDATES}",
+            )
+        mmr = Mmr(diversity=mmr.diversity, candidates_limit=candidates)
+    return mmr
+
+
+def _relevance_feedback(body: Any, where: str) -> RelevanceFeedback:
+    """RelevanceFeedbackInput `{target, feedback: [{example, score}], strategy}`."""
+    obj = _object(body, where, "a relevance feedback input {target, feedback, strategy}")
+    _only(obj, ("target", "feedback", "strategy"), where)
+    _required(obj, ("target", "feedback", "strategy"), where)
+    target = vector_input(obj["target"], f"{where}.target")
+    items = obj["feedback"]
+    if not isinstance(items, list):
+        raise ValidationFailed(f"{where}.feedback", "expected a list of {example, score}")
+    feedback = []
+    for i, item in enumerate(items):
+        here = f"{where}.feedback[{i}]"
+        entry = _object(item, here, "a feedback item {example, score}")
+        _only(entry, ("example", "score"), here)
+        _required(entry, ("example", "score"), here)
+        feedback.append(
+            FeedbackItem(
+                vector_input(entry["example"], f"{here}.example"),
+                _number(entry["score"], f"{here}.score"),
+            )
+        )
+    return RelevanceFeedback(target, tuple(feedback), _strategy_feedback(obj["strategy"], where))
+
+
+def _strategy_feedback(value: Any, where: str) -> NaiveFeedback:
+    """FeedbackStrategy: `{"naive": {a, b, c}}` (the one strategy Qdrant has)."""
+    here = f"{where}.strategy"
+    obj = _object(value, here, 'a feedback strategy {"naive": {"a", "b", "c"}}')
+    if "naive" not in obj:
+        raise ValidationFailed(here, 'expected {"naive": {"a": ..., "b": ..., "c": ...}}')
+    _only(obj, ("naive",), here)
+    here = f"{here}.naive"
+    params = _object(obj["naive"], here, "{a, b, c}")
+    _only(params, ("a", "b", "c"), here)
+    _required(params, ("a", "b", "c"), here)
+    a, b, c = (_number(params[name], f"{here}.{name}") for name in ("a", "b", "c"))
+    if b < 0:
+        raise ValidationFailed(f"{here}.b", f"value {params['b']} invalid, must be 0.0 or more")
+    return NaiveFeedback(a, b, c)
+
+
 def _fusion(tag: str, body: Any, where: str) -> Fusion:
-    """`{"fusion": "rrf" | "dbsf"}`, or `{"rrf": {"k": ...}}` (newer clients)."""
+    """`{"fusion": "rrf" | "dbsf"}`, or `{"rrf": {"k": ..., "weights": [...]}}` (newer
+    clients)."""
     if tag == "fusion":
         try:
             return Fusion(FusionMethod(body))
         except ValueError:
             raise ValidationFailed(where, 'expected "rrf" or "dbsf"') from None
-    obj = _object(body, where, 'an RRF object {"k": ...}')
+    obj = _object(body, where, 'an RRF object {"k": ..., "weights": [...]}')
     _only(obj, ("k", "weights"), where)
-    if obj.get("weights") is not None:
-        raise Unsupported(f"weighted RRF ({where}.weights)")
-    k = obj.get("k")
-    if k is None:
-        return Fusion(FusionMethod.RRF)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+    k, weights = obj.get("k"), obj.get("weights")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
         raise ValidationFailed(f"{where}.k", "expected a positive integer")
-    return Fusion(FusionMethod.RRF, k)
+    if weights is not None:
+        if not isinstance(weights, list):
+            raise ValidationFailed(f"{where}.weights", "expected a list of numbers")
+        weights = tuple(_number(w, f"{where}.weights[{i}]") for i, w in enumerate(weights))
+    return Fusion(FusionMethod.RRF, 2 if k is None else k, weights)
 
 
 # ----------------------------------------------------------------------------- formulas
@@ -509,6 +584,8 @@ def groups_out(groups: list[PointGroup], unnamed: bool, lookup_unnamed: bool) ->
 
 
 def search_params(params: structs.SearchParams | None) -> SearchParams:
+    """SearchParams: `acorn` honoured (see `AcornParams`); `idf` "global" is what every
+    IDF search does, an IDF corpus filter is not built (501)."""
     if params is None:
         return SearchParams()
     oversampling = (params.quantization or {}).get("oversampling")
@@ -516,12 +593,44 @@ def search_params(params: structs.SearchParams | None) -> SearchParams:
         isinstance(oversampling, bool) or not isinstance(oversampling, int | float)
     ):
         raise ValidationFailed("params.quantization.oversampling", "expected a number")
+    _idf(params.idf)
     return SearchParams(
         hnsw_ef=params.hnsw_ef,
         exact=params.exact,
         indexed_only=params.indexed_only,
         oversampling=oversampling,
+        acorn=_acorn(params.acorn),
     )
+
+
+def _acorn(value: Any, where: str = "params.acorn") -> AcornParams | None:
+    """AcornSearchParams `{enable, max_selectivity}` (null: none)."""
+    if value is None:
+        return None
+    obj = _object(value, where, "{enable, max_selectivity}")
+    _only(obj, ("enable", "max_selectivity"), where)
+    enable = obj.get("enable", False)
+    if not isinstance(enable, bool):
+        raise ValidationFailed(f"{where}.enable", "expected a boolean")
+    selectivity = obj.get("max_selectivity")
+    if selectivity is not None:
+        selectivity = _number(selectivity, f"{where}.max_selectivity")
+        if not 0.0 <= selectivity <= 1.0:
+            raise ValidationFailed(
+                f"{where}.max_selectivity",
+                f"value {obj['max_selectivity']} invalid, must be from 0.0 to 1.0",
+            )
+    return AcornParams(enable, selectivity)
+
+
+def _idf(value: Any, where: str = "params.idf") -> None:
+    """IdfParams: "global" (the default, accepted) or `{"corpus": Filter}` (501)."""
+    if value is None or value == "global":
+        return
+    if isinstance(value, dict) and "corpus" in value:
+        _only(value, ("corpus",), where)
+        raise Unsupported(f"IDF statistics over a corpus filter ({where}.corpus)")
+    raise ValidationFailed(where, 'expected "global" or {"corpus": <filter>}')
 
 
 def named_vector(value: Any, where: str = "vector") -> tuple[str, Vector]:

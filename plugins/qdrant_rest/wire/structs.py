@@ -290,6 +290,8 @@ class SearchParams(Lenient):
     exact: bool = False
     quantization: JsonObject | None = None
     indexed_only: bool = False
+    acorn: Any = None  # AcornSearchParams (1.16+), converted in wire/search.py
+    idf: Any = None  # IdfParams (1.18+): "global" or {"corpus": Filter}
 
 
 class SearchRequest(Lenient):

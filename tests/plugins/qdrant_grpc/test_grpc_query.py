@@ -158,8 +158,9 @@ def test_errors_name_the_field() -> None:
     with pytest.raises(BadRequest, match=r"query\.recommend\.positive\[0\]\.sparse\.values"):
         bad = pb.VectorInput(sparse=pb.SparseVector(indices=[1, 2], values=[1.0]))
         search.query_in(pb.Query(recommend=pb.RecommendInput(positive=[bad])), "query")
-    with pytest.raises(Unsupported, match=r"MMR re-ranking \(query\.nearest_with_mmr\)"):
-        search.query_in(pb.Query(nearest_with_mmr=pb.NearestInputWithMmr()), "query")
+    too_many = pb.NearestInputWithMmr(nearest=dense(1.0), mmr=pb.Mmr(candidates_limit=16385))
+    with pytest.raises(BadRequest, match=r"query\.nearest_with_mmr\.mmr\.candidates_limit"):
+        search.query_in(pb.Query(nearest_with_mmr=too_many), "query")
     with pytest.raises(Unsupported, match="shard keys"):
         search.query_request_in(pb.QueryPoints(shard_key_selector=pb.ShardKeySelector()))
 

@@ -329,10 +329,15 @@ def test_status_codes_and_messages(stubs: Stubs) -> None:
     error = rpc_error(stubs.points.Count, pb.CountPoints(collection_name="c", filter=bad_filter))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "filter.must[0].field: At least one field condition must be specified" in error.details()
-    mmr = pb.Query(nearest_with_mmr=pb.NearestInputWithMmr())
+    mmr = pb.Query(
+        nearest_with_mmr=pb.NearestInputWithMmr(
+            nearest=pb.VectorInput(dense=pb.DenseVector(data=[1.0, 0.0])),
+            mmr=pb.Mmr(diversity=1.5),
+        )
+    )
     error = rpc_error(stubs.points.Query, pb.QueryPoints(collection_name="c", query=mmr))
-    assert error.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "MMR re-ranking (query.nearest_with_mmr)" in error.details()
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "query.nearest_with_mmr.mmr.diversity" in error.details()
     keyed = pb.SetPayloadPoints(
         collection_name="c",
         key="a",

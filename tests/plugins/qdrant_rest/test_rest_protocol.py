@@ -370,8 +370,10 @@ def test_every_spec_operation_is_routed() -> None:
     ("body", "feature"),
     [
         ({"query": {"image": "x.png", "model": "m"}}, "server-side inference"),
-        ({"query": {"nearest": [1, 2, 3, 4], "mmr": {"diversity": 0.5}}}, "MMR"),
-        ({"query": {"rrf": {"weights": [1, 2]}}, "prefetch": [{}, {}]}, "weighted RRF"),
+        (
+            {"query": [1, 2, 3, 4], "params": {"idf": {"corpus": {"must": []}}}},
+            "IDF statistics over a corpus filter (params.idf.corpus)",
+        ),
         ({"query": [1, 2, 3, 4], "shard_key": "a"}, "shard keys"),
     ],
 )

@@ -157,8 +157,9 @@ def test_a_bad_prefetch_filter_names_its_path() -> None:
 
 
 def test_features_not_built_are_unsupported() -> None:
-    with pytest.raises(Unsupported, match=r"MMR re-ranking \(query\.mmr\)"):
-        convert({"query": {"nearest": [1.0], "mmr": {"diversity": 0.5}}})
+    with pytest.raises(Unsupported, match=r"IDF statistics over a corpus filter"):
+        params = structs.SearchParams(idf={"corpus": {"must": []}})
+        convert({"query": [1.0], "params": params})
     with pytest.raises(Unsupported, match="server-side inference"):
         convert({"query": {"image": "x.png", "model": "m"}})
     with pytest.raises(Unsupported, match="shard keys"):
