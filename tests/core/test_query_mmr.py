@@ -27,6 +27,7 @@ from vectorizer.models import (
     PointStruct,
     SearchParams,
     SparseVector,
+    SparseVectorParams,
     VectorParams,
 )
 from vectorizer.query import (
@@ -184,7 +185,7 @@ def test_mmr_in_a_prefetch_and_over_prefetches(engine: Engine, rng: np.random.Ge
 
 def test_mmr_on_sparse_vectors(engine: Engine) -> None:
     engine.create_collection(
-        "s", CollectionConfig(params=CollectionParams(sparse_vectors={"t": {}}))
+        "s", CollectionConfig(params=CollectionParams(sparse_vectors={"t": SparseVectorParams()}))
     )
     col = engine.get_collection("s")
     rng = np.random.default_rng(7)
