@@ -46,8 +46,11 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-QDRANT_VERSION = "1.14.1"
-"""The Qdrant version whose APIs Vectorizer speaks (reported by `GET /`)."""
+QDRANT_VERSION = "1.19.0"
+"""The newest Qdrant API version Vectorizer serves, reported by `GET /` and gRPC
+HealthCheck unless the `qdrant_version` setting says otherwise: qdrant-client 1.18 to 1.20
+connect to it without a warning. Everything of Qdrant 1.14 is served too (its REST suite
+runs in CI); what 1.15-1.19 added and is not built answers 501 / UNIMPLEMENTED."""
 
 QDRANT_TITLE = "qdrant - vector search engine"
 """The server title Qdrant's APIs report (`GET /`, gRPC `HealthCheck`): clients and the

@@ -8,6 +8,7 @@ Scalars are replaced by the higher layer; `ports` and `plugins` merge per plugin
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ ENV_VARS = {
     "disabled": "VECTORIZER_DISABLED_PLUGINS",
     "storage": "VECTORIZER_STORAGE",
     "log_level": "VECTORIZER_LOG_LEVEL",
+    "qdrant_version": "VECTORIZER_QDRANT_VERSION",
 }
 
 
@@ -40,7 +42,8 @@ class Settings:
     `ports` maps a plugin's entry-point name to the port it listens on (overriding the
     plugin's default; 0 picks a free port); `plugins` holds each plugin's own
     `[plugins.NAME]` config-file table. `snapshots_dir` None means `<data_dir>/snapshots`
-    (see `snapshots_path`).
+    (see `snapshots_path`). `qdrant_version` None means `vectorizer.QDRANT_VERSION`: the
+    Qdrant API version `GET /` and gRPC HealthCheck report.
     """
 
     host: str = "127.0.0.1"
@@ -50,6 +53,7 @@ class Settings:
     disabled: list[str] = field(default_factory=list)
     storage: str = "sqlite"
     log_level: str = "info"
+    qdrant_version: str | None = None
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
     config_file: Path | None = None
 
@@ -86,6 +90,13 @@ def _log_level(value: Any, where: str) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError(f"{where} must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
     return str(level)
+
+
+def _version(value: Any, where: str) -> str:
+    text = value.strip() if isinstance(value, str) else value
+    if not isinstance(text, str) or not re.fullmatch(r"\d+\.\d+\.\d+", text):
+        raise ConfigError(f"{where} must be a version MAJOR.MINOR.PATCH, got {value!r}")
+    return text
 
 
 def parse_ports(items: Iterable[str], source: str) -> dict[str, int]:
@@ -126,6 +137,8 @@ def _from_file(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
             out[key] = path.parent / _name(value, where)
         elif key == "log_level":
             out[key] = _log_level(value, where)
+        elif key == "qdrant_version":
+            out[key] = _version(value, where)
         elif key == "ports":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where} must be a table of NAME = PORT")
@@ -159,6 +172,8 @@ def _from_env(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str
             out[key] = Path(_name(value, where))
         elif key == "log_level":
             out[key] = _log_level(value, where)
+        elif key == "qdrant_version":
+            out[key] = _version(value, where)
         else:
             out[key] = _name(value, where)
     return out, sources

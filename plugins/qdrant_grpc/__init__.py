@@ -31,6 +31,8 @@ def register_servers(engine: Engine, settings: Any) -> list[ServerSpec]:
         ServerSpec(
             name="qdrant_grpc",
             default_port=DEFAULT_PORT,
-            factory=functools.partial(grpc_server, engine),
+            factory=functools.partial(
+                grpc_server, engine, qdrant_version=getattr(settings, "qdrant_version", None)
+            ),
         )
     ]

@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 
+from vectorizer import QDRANT_VERSION
 from vectorizer_qdrant_grpc.endpoints.service import add_services
 from vectorizer_qdrant_grpc.request_stats import interceptors
 from vectorizer_qdrant_grpc.wire.unknown import STUBS_VERSION
@@ -64,14 +65,17 @@ def _bind_error(host: str, port: int) -> GrpcBindError:
 
 
 @asynccontextmanager
-async def grpc_server(engine: Any, host: str, port: int) -> AsyncIterator[RunningGrpcServer]:
-    """Serve Qdrant's gRPC services on host:port (0 picks a free port) while entered.
+async def grpc_server(
+    engine: Any, host: str, port: int, *, qdrant_version: str | None = None
+) -> AsyncIterator[RunningGrpcServer]:
+    """Serve Qdrant's gRPC services on host:port (0 picks a free port) while entered;
+    HealthCheck reports `qdrant_version` (by default `vectorizer.QDRANT_VERSION`).
 
     Raises `GrpcBindError` (an `OSError`) if the address cannot be bound. Leaving
     stops the server, giving running calls `GRACE_SECONDS` to finish.
     """
     server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors(engine))
-    add_services(server, engine)
+    add_services(server, engine, qdrant_version or QDRANT_VERSION)
     try:
         bound = server.add_insecure_port(_address(host, port))
     except RuntimeError:  # recent grpcio raises instead of returning 0

@@ -42,7 +42,7 @@ def register_http_apis(engine: Engine, settings: Any) -> list[HttpApi]:
     return [
         HttpApi(
             name=NAME,
-            route_handlers=[build_router(engine)],
+            route_handlers=[build_router(engine, getattr(settings, "qdrant_version", None))],
             default_port=DEFAULT_PORT,
             app_options=app_options(engine),
         )

@@ -30,11 +30,15 @@ HANDLERS = [
 ]
 
 
-def build_router(engine: Engine) -> Router:
-    """The whole Qdrant REST surface, implemented or answering 501, over `engine`."""
+def build_router(engine: Engine, qdrant_version: str | None = None) -> Router:
+    """The whole Qdrant REST surface, implemented or answering 501, over `engine`;
+    `GET /` reports `qdrant_version` (by default `vectorizer.QDRANT_VERSION`)."""
     return Router(
         path="/",
         route_handlers=[*HANDLERS, *unimplemented.handlers()],
         before_request=validate_request,
-        opt={ENGINE_OPT: EngineRef(engine), service.STATE_OPT: service.ServiceState(engine)},
+        opt={
+            ENGINE_OPT: EngineRef(engine),
+            service.STATE_OPT: service.ServiceState(engine, qdrant_version),
+        },
     )

@@ -36,6 +36,7 @@ from litestar import Litestar
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 from qdrant_client import QdrantClient
 
+import vectorizer
 from vectorizer import Engine
 from vectorizer.host.settings import Settings
 from vectorizer_qdrant_rest import register_http_apis
@@ -51,9 +52,6 @@ SPEC_PATH = Path(
     )
 )
 """Qdrant's OpenAPI spec, v1.14.x."""
-SERVER_MINOR = (1, 14)
-"""The Qdrant version our server reports (major, minor)."""
-
 CLIENT_VERSION = importlib.metadata.version("qdrant-client")
 
 
@@ -61,6 +59,10 @@ def version_tuple(version: str) -> tuple[int, int]:
     """(major, minor) of a version string."""
     major, minor = version.split(".")[:2]
     return int(major), int(minor)
+
+
+SERVER_MINOR = version_tuple(vectorizer.QDRANT_VERSION)
+"""The Qdrant version our server reports (major, minor)."""
 
 
 def client_is_compatible(version: str = CLIENT_VERSION) -> bool:

@@ -64,7 +64,7 @@ def remote(server: ThreadedServer) -> Iterator[QdrantClient]:
 
     Clients within one minor version of the server's reported Qdrant version check it,
     and any warning fails the test; the others (which would warn against a real Qdrant
-    1.14 too) are built with `check_compatibility=False` where they have it.
+    1.19 too) are built with `check_compatibility=False` where they have it.
     """
     client, caught = connect(server.url)
     assert caught == [], f"qdrant-client {CLIENT_VERSION} warned on connecting: {caught}"

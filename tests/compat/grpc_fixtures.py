@@ -2,11 +2,11 @@
 Qdrant REST and gRPC over one data dir.
 
 The server runs out of the test process, as it does in use: it takes its gRPC stubs from
-the qdrant-client the project pins (`qdrant-client>=1.14,<1.16` in vectorizer's
+the qdrant-client the project requires (`qdrant-client>=1.15` in vectorizer's
 requirements), while the test process drives it with whatever qdrant-client version the
 tox env installed. When that version is outside the pin, the server process gets
 `$VECTORIZER_SERVER_STUBS` (a folder holding a pinned qdrant-client, installed with
-`pip install --no-deps --target DIR "qdrant-client>=1.14,<1.16"`; the tox `client-*`
+`pip install --no-deps --target DIR "qdrant-client>=1.15"`; the tox `client-*`
 envs make it) first on its `PYTHONPATH`.
 
 `remote_grpc` is `QdrantClient(url=<REST>, grpc_port=<gRPC>, prefer_grpc=True)`;

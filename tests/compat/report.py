@@ -225,6 +225,35 @@ QUERY_FEATURES = [
 """The query features added since Qdrant 1.14 (a fixed section of the report)."""
 
 
+def versions_served(qdrant_version: str) -> list[str]:
+    """The section on the Qdrant and qdrant-client versions the server serves."""
+    return [
+        "## Versions served",
+        "",
+        f"- `GET /` and gRPC `HealthCheck` report Qdrant {qdrant_version}, the newest Qdrant "
+        "API Vectorizer serves (the `qdrant_version` setting, "
+        "[configuration.md](configuration.md)): qdrant-client 1.18 to 1.20 connect without a "
+        "warning. Older clients warn (their rule: minor versions at most one apart) and work: "
+        "everything of Qdrant 1.14 is served, and Qdrant 1.14.1's own REST suite runs in CI.",
+        "- The gRPC plugin runs on the messages of the qdrant-client installed beside it "
+        "(`qdrant-client>=1.15`, no upper bound; CI resolves the newest, and `client-1.15` "
+        "runs the plugin's own tests on the lowest). Every field, enum "
+        "value and RPC Qdrant added after 1.14 is listed in "
+        "`vectorizer_qdrant_grpc.wire.newer` as built or refused: a refused one answers "
+        "UNIMPLEMENTED naming the feature and its path (`MMR re-ranking "
+        "(prefetch[0].query.nearest_with_mmr)`); a field newer than the installed messages "
+        "answers UNIMPLEMENTED naming its number, an RPC they lack UNIMPLEMENTED naming it.",
+        "- REST keeps Qdrant 1.14's paths, the legacy search endpoints included (Qdrant 1.19 "
+        "still routes them); what later versions added and is not built answers HTTP 501 "
+        "naming the feature.",
+        "- `tox`: client-1.12 to client-1.15 and client-latest run all of `tests/compat`; "
+        "client-1.16 to client-1.19 the tests that change with the client version "
+        "(connecting, the REST client, everything over gRPC, where the server runs on that "
+        "client's own messages), which keeps CI near 20 minutes.",
+        "",
+    ]
+
+
 def render(runs: list[dict[str, Any]], suite: dict[str, Any] | None = None) -> str:
     """The whole report."""
     latest = max(runs, key=lambda r: r["written_at"])
@@ -249,6 +278,7 @@ def render(runs: list[dict[str, Any]], suite: dict[str, Any] | None = None) -> s
         "schema in the spec (errors against `ErrorResponse`); a body off the spec fails the "
         "test that got it.",
         "",
+        *versions_served(latest["qdrant_version"]),
         *suite_section(suite),
         *QUERY_FEATURES,
         "",

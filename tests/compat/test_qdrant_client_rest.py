@@ -24,6 +24,8 @@ from compat_helpers import (
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import UnexpectedResponse
 
+import vectorizer
+
 DISTANCES = [
     models.Distance.COSINE,
     models.Distance.DOT,
@@ -102,19 +104,16 @@ def assert_scored_equal(ours: list[Any], theirs: list[Any]) -> None:
 
 def test_client_version_check_passes(remote: QdrantClient) -> None:
     info = remote.info()
-    assert info.version.startswith("1.14.")
+    assert info.version == vectorizer.QDRANT_VERSION
     assert info.title == "qdrant - vector search engine"  # Qdrant's VersionInfo, as given
 
 
 def test_version_check_warns_exactly_outside_one_minor(server: ThreadedServer) -> None:
-    """Our server reports Qdrant 1.14.x: like a real Qdrant 1.14, clients 1.13-1.15 accept
+    """Our server reports Qdrant 1.19.x: like a real Qdrant 1.19, clients 1.18-1.20 accept
     it silently and others warn (qdrant-client before 1.13 has no version check at all)."""
-    assert [client_is_compatible(v) for v in ("1.12.2", "1.13.0", "1.15.9", "1.16.0")] == [
-        False,
-        True,
-        True,
-        False,
-    ]
+    assert vectorizer.QDRANT_VERSION.startswith("1.19.")
+    versions = ("1.15.1", "1.17.0", "1.18.0", "1.19.2", "1.20.0", "1.21.0")
+    assert [client_is_compatible(v) for v in versions] == [False, False, True, True, True, False]
     client, caught = connect(server.url, check=True)
     client.close()
     incompatible = [m for m in caught if "is incompatible with server version" in m]
@@ -127,7 +126,7 @@ def test_version_check_warns_exactly_outside_one_minor(server: ThreadedServer) -
     else:
         assert len(incompatible) == 1, caught
         assert f"Qdrant client version {CLIENT_VERSION} " in incompatible[0]
-        assert "server version 1.14." in incompatible[0]
+        assert f"server version {vectorizer.QDRANT_VERSION}" in incompatible[0]
     if has_version_check():
         client, caught = connect(server.url, check=False)
         client.close()

@@ -181,3 +181,18 @@ def test_unknown_plugin_names_name_their_source(tmp_path: Path) -> None:
     )
     # without known_plugins, names are not checked (e.g. for in-process test plugins)
     assert load_settings({"ports": ["rest=1"]}, None, {}).ports == {"rest": 1}
+
+
+def test_qdrant_version_from_file_and_env(tmp_path: Path) -> None:
+    path = tmp_path / "v.toml"
+    path.write_text('qdrant_version = "1.14.1"\n')
+    assert load_settings({}, None, {}).qdrant_version is None
+    assert load_settings({}, path, {}).qdrant_version == "1.14.1"
+    env = {"VECTORIZER_QDRANT_VERSION": " 1.18.3 "}
+    assert load_settings({}, path, env).qdrant_version == "1.18.3"
+    with pytest.raises(ConfigError) as info:
+        load_settings({}, None, {"VECTORIZER_QDRANT_VERSION": "v1.19"})
+    assert str(info.value) == (
+        "environment variable VECTORIZER_QDRANT_VERSION must be a version "
+        "MAJOR.MINOR.PATCH, got 'v1.19'"
+    )

@@ -156,7 +156,7 @@ async function main() {
   const pointsApi = client.api("points");
 
   const health = await client.api("service").healthCheck({});
-  check(health.version.startsWith("1.14."), "the server reports Qdrant 1.14.x", health);
+  check(health.version.startsWith("1.19."), "the server reports Qdrant 1.19.x", health);
 
   const exists = async () => (await collections.collectionExists({ collectionName: NAME })).result;
   check(!(await exists()).exists, "no collection before the scenario");

@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 
 from vectorizer import Unsupported
 from vectorizer_qdrant_grpc.wire.errors import domain_errors
+from vectorizer_qdrant_grpc.wire.newer import rpc_feature
 from vectorizer_qdrant_grpc.wire.unknown import check_known
 
 Req = TypeVar("Req", bound=Message)
@@ -52,10 +53,11 @@ def _unimplemented_rpc(service: str, method: str, feature: str | None) -> Any:
 
 def unimplemented(base: type, service: str, features: Mapping[str, str] | None = None) -> type:
     """A subclass of `base` whose every RPC answers UNIMPLEMENTED naming `service.method`
-    (after the feature it needs, when `features` names one for that method)."""
+    (after the feature it needs, when `features` or `newer.NEW_RPCS` names one for it)."""
     features = features or {}
     methods = {
-        name: _unimplemented_rpc(service, name, features.get(name)) for name in rpc_names(base)
+        name: _unimplemented_rpc(service, name, features.get(name) or rpc_feature(service, name))
+        for name in rpc_names(base)
     }
     return type(f"Unimplemented{base.__name__}", (base,), methods)
 

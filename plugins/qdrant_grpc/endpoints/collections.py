@@ -23,7 +23,7 @@ from vectorizer_qdrant_grpc.wire.collections import (
     collection_update_in,
 )
 from vectorizer_qdrant_grpc.wire.errors import domain_errors
-from vectorizer_qdrant_grpc.wire.unknown import check_known
+from vectorizer_qdrant_grpc.wire.unknown import check_known, removed_field
 
 WARNING_METADATA = "x-vectorizer-warning"
 """Trailing metadata key of `Get`: one entry per config setting stored without effect
@@ -43,12 +43,15 @@ def list_collections(engine: Engine, request: pb.ListCollectionsRequest) -> Any:
 
 def create(engine: Engine, request: pb.CreateCollection) -> Any:
     collection_config = collection_config_in(request)
-    has_init_from = "init_from_collection" in pb.CreateCollection.DESCRIPTOR.fields_by_name
-    init_from = (
-        request.init_from_collection
-        if has_init_from and request.HasField("init_from_collection")
-        else None
-    )
+    # a 1.14 client's `init_from_collection`: a field of the stubs up to 1.15, an unknown
+    # field (number 13) of later ones
+    if "init_from_collection" in pb.CreateCollection.DESCRIPTOR.fields_by_name:
+        init_from = (
+            request.init_from_collection if request.HasField("init_from_collection") else None
+        )
+    else:
+        raw = removed_field(request, "init_from_collection")
+        init_from = raw.decode() if raw is not None else None
     engine.create_collection(request.collection_name, collection_config, init_from=init_from)
     return pb.CollectionOperationResponse(result=True)
 

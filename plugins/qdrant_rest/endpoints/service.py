@@ -112,16 +112,19 @@ def _infos(engine: Engine) -> list[tuple[str, CollectionInfo]]:
 class EngineCollector(Collector):
     """Reads the engine's collections at every scrape."""
 
-    def __init__(self, engine: Engine, anonymize: bool) -> None:
+    def __init__(
+        self, engine: Engine, anonymize: bool, qdrant_version: str = vectorizer.QDRANT_VERSION
+    ) -> None:
         self.engine = engine
         self.anonymize = anonymize
+        self.qdrant_version = qdrant_version
 
     def collect(self) -> Iterator[Metric]:
         infos = _infos(self.engine)
         app = GaugeMetricFamily(
             "app_info", "information about qdrant server", labels=["name", "version"]
         )
-        app.add_metric([QDRANT_NAME, vectorizer.QDRANT_VERSION], 1)
+        app.add_metric([QDRANT_NAME, self.qdrant_version], 1)
         yield app
         ours = GaugeMetricFamily(
             "vectorizer_info", "information about the vectorizer server", labels=["version"]
@@ -163,12 +166,14 @@ class EngineCollector(Collector):
 
 
 class ServiceState:
-    """Per-app state: telemetry id, startup time, and the app's metrics registries.
+    """Per-app state: telemetry id, startup time, the app's metrics registries, and the
+    Qdrant API version reported (`GET /`, `app_info`; the `qdrant_version` setting).
 
     Held in a router's `opt`, which Litestar deep-copies: copies share it.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, qdrant_version: str | None = None) -> None:
+        self.qdrant_version = qdrant_version or vectorizer.QDRANT_VERSION
         self.id = uuid.uuid4()
         self.peer_id = self.id.int >> 64
         """This node's peer id (a random 64-bit number, fixed for the app's life)."""
@@ -176,7 +181,7 @@ class ServiceState:
         self.registries: dict[bool, CollectorRegistry] = {}
         for anonymize in (False, True):
             registry = CollectorRegistry(auto_describe=False)
-            registry.register(EngineCollector(engine, anonymize))
+            registry.register(EngineCollector(engine, anonymize, self.qdrant_version))
             self.registries[anonymize] = registry
 
     def __copy__(self) -> ServiceState:
@@ -540,13 +545,15 @@ def _text(content: str) -> Response[str]:
 
 
 @get("/", sync_to_thread=False)
-def root() -> Response[bytes]:
-    """Qdrant's `VersionInfo`, exactly its keys: the Qdrant title and version Vectorizer
-    speaks, and the source commit of this build (null when unknown). Vectorizer's own
-    version is in the `x-vectorizer-version` header."""
+def root(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Qdrant's `VersionInfo`, exactly its keys: the Qdrant title, the Qdrant API version
+    reported (the `qdrant_version` setting, by default `vectorizer.QDRANT_VERSION`: the
+    official clients warn when its minor version is more than one away from theirs), and
+    the source commit of this build (null when unknown). Vectorizer's own version is in
+    the `x-vectorizer-version` header."""
     body = {
         "title": vectorizer.QDRANT_TITLE,
-        "version": vectorizer.QDRANT_VERSION,
+        "version": _state(request).qdrant_version,
         "commit": vectorizer.build_commit(),
     }
     return Response(

@@ -21,6 +21,7 @@ from qdrant_client.grpc import (
 
 import vectorizer_qdrant_grpc
 from vectorizer import QDRANT_TITLE, QDRANT_VERSION, ServerSpec, build_commit
+from vectorizer.host.settings import load_settings
 from vectorizer_qdrant_grpc.endpoints.service import rpc_names
 from vectorizer_qdrant_grpc.server import MAX_MESSAGE_LENGTH, GrpcBindError, grpc_server
 
@@ -56,7 +57,12 @@ UNIMPLEMENTED_RPCS = {
     ("Collections", "UpdateCollectionClusterSetup"): "distributed mode",
     ("Collections", "CreateShardKey"): "shard keys",
     ("Collections", "DeleteShardKey"): "shard keys",
+    # added after Qdrant 1.14 (newer.NEW_RPCS), when the stubs have them
+    ("Collections", "ListShardKeys"): "shard keys",
+    ("Points", "CreateVectorName"): "adding a named vector to an existing collection",
+    ("Points", "DeleteVectorName"): "removing a named vector from an existing collection",
 }
+UNIMPLEMENTED_RPCS = {rpc: f for rpc, f in UNIMPLEMENTED_RPCS.items() if rpc in ALL_RPCS}
 
 
 def free_port() -> int:
@@ -166,6 +172,38 @@ def test_every_unbuilt_rpc_answers_unimplemented_naming_itself() -> None:
                 assert info.value.details() == (
                     f"Not implemented in Vectorizer yet: {feature} (gRPC {service}.{method})"
                 )
+
+    asyncio.run(scenario())
+
+
+def test_an_rpc_the_stubs_do_not_define_answers_unimplemented_naming_it() -> None:
+    async def scenario() -> None:
+        async with (
+            grpc_server(None, HOST, 0) as running,
+            grpc.aio.insecure_channel(f"{HOST}:{running.port}") as channel,
+        ):
+            call = channel.unary_unary("/qdrant.Points/SomethingNewer")
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await call(b"", timeout=5)
+            assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+            assert info.value.details() == (
+                "Not implemented in Vectorizer yet: gRPC qdrant.Points.SomethingNewer "
+                "(an RPC this server's messages do not define)"
+            )
+
+    asyncio.run(scenario())
+
+
+def test_health_check_reports_the_configured_qdrant_version() -> None:
+    async def scenario() -> None:
+        settings = load_settings(environ={"VECTORIZER_QDRANT_VERSION": "1.17.2"})
+        spec = vectorizer_qdrant_grpc.register_servers(engine=None, settings=settings)[0]
+        async with (
+            spec.factory(HOST, 0) as running,
+            grpc.aio.insecure_channel(f"{HOST}:{running.port}") as channel,
+        ):
+            reply = await pb.QdrantStub(channel).HealthCheck(pb.HealthCheckRequest(), timeout=5)
+            assert reply.version == "1.17.2"
 
     asyncio.run(scenario())
 

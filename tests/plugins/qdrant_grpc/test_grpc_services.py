@@ -201,26 +201,24 @@ def test_query_by_id_leaves_the_point_out(stubs: Stubs) -> None:
     assert error.details() == "Not found: No point with id 99 found"
 
 
+def create_from(name: str, source: str) -> pb.CreateCollection:
+    """CreateCollection with a 1.14 client's `init_from_collection` (field 13; an unknown
+    field of the protos from 1.16 on, which dropped it)."""
+    params = pb.VectorParams(size=4, distance=pb.Distance.Dot)
+    request = pb.CreateCollection(
+        collection_name=name, vectors_config=pb.VectorsConfig(params=params)
+    )
+    encoded = source.encode()
+    request.MergeFromString(bytes([13 << 3 | 2, len(encoded)]) + encoded)
+    return request
+
+
 def test_create_from_another_collection(stubs: Stubs) -> None:
     create(stubs)
     upsert(stubs, point(1, [1, 0, 0, 0], a=1), point(UUID, [0, 1, 0, 0]))
-    params = pb.VectorParams(size=4, distance=pb.Distance.Dot)
-    stubs.collections.Create(
-        pb.CreateCollection(
-            collection_name="copy",
-            vectors_config=pb.VectorsConfig(params=params),
-            init_from_collection="c",
-        )
-    )
+    stubs.collections.Create(create_from("copy", "c"))
     assert stubs.points.Count(pb.CountPoints(collection_name="copy")).result.count == 2
-    error = rpc_error(
-        stubs.collections.Create,
-        pb.CreateCollection(
-            collection_name="other",
-            vectors_config=pb.VectorsConfig(params=params),
-            init_from_collection="nope",
-        ),
-    )
+    error = rpc_error(stubs.collections.Create, create_from("other", "nope"))
     assert error.code() == grpc.StatusCode.NOT_FOUND
 
 

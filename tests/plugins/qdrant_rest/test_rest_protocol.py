@@ -8,13 +8,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from rest_helpers import create, error, ok, upsert
 
 import vectorizer
+from vectorizer import Engine
 from vectorizer.host.plugins import make_plugin_manager
 from vectorizer.host.settings import Settings
-from vectorizer_qdrant_rest.app import HANDLERS
+from vectorizer_qdrant_rest.app import HANDLERS, build_router
 from vectorizer_qdrant_rest.endpoints import unimplemented
 
 REPO = Path(__file__).resolve().parents[3]
@@ -39,6 +41,14 @@ def test_root_has_exactly_qdrants_version_info(client: TestClient) -> None:
         "commit": vectorizer.build_commit(),
     }
     assert response.headers["x-vectorizer-version"] == vectorizer.__version__
+
+
+def test_root_reports_the_configured_qdrant_version(engine: Engine) -> None:
+    """The `qdrant_version` setting: what `GET /` and `app_info` report."""
+    router = build_router(engine, "1.17.2")
+    with TestClient(Litestar(route_handlers=[router])) as client:
+        assert client.get("/").json()["version"] == "1.17.2"
+        assert 'app_info{name="qdrant",version="1.17.2"} 1.0' in client.get("/metrics").text
 
 
 def test_build_commit_is_this_checkouts_head() -> None:
