@@ -119,6 +119,9 @@ class OptimizersConfig:
 class WalConfig:
     wal_capacity_mb: int = 32
     wal_segments_ahead: int = 0
+    wal_retain_closed: int | None = None
+    """Qdrant 1.16+: closed WAL segments to keep (None: not given). Stored and reported;
+    Vectorizer's store has no WAL segments to keep."""
 
 
 class Modifier(enum.StrEnum):

@@ -367,7 +367,7 @@ def collection_config_out(config: CollectionConfig) -> pb.CollectionConfig:
         params=params,
         hnsw_config=_hnsw_out(config.hnsw_config),
         optimizer_config=_optimizers_out(config.optimizer_config),
-        wal_config=pb.WalConfigDiff(**vars(config.wal_config)),
+        wal_config=pb.WalConfigDiff(**_given_fields(vars(config.wal_config), pb.WalConfigDiff)),
     )
     if config.quantization_config is not None:
         out.quantization_config.CopyFrom(quantization_out(config.quantization_config))
@@ -460,3 +460,9 @@ def index_params_out(kind: str, params: Mapping[str, Any]) -> pb.PayloadIndexPar
         values["tokenizer"] = reversed_map(TOKENIZERS)[params.get("tokenizer", "word")]
         values = {k: v for k, v in values.items() if k not in ("stopwords", "stemmer")}
     return pb.PayloadIndexParams(**{field: message_type(**values)})
+
+
+def _given_fields(values: dict[str, Any], message: Any) -> dict[str, Any]:
+    """The values set, of the fields the installed `message` type has."""
+    known = message.DESCRIPTOR.fields_by_name
+    return {k: v for k, v in values.items() if v is not None and k in known}

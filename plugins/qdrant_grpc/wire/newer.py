@@ -51,6 +51,13 @@ BUILT: dict[str, str] = {
             "UpdateBatchPoints",
         )
     },
+    # MMR: `Query.nearest_with_mmr` -> the core's `Nearest(mmr=...)` (wire/search.py)
+    "qdrant.WalConfigDiff.wal_retain_closed": "WAL setting `wal_retain_closed` (stored, reported)",
+    "qdrant.Query.nearest_with_mmr": "MMR re-ranking",
+    "qdrant.NearestInputWithMmr.nearest": "MMR re-ranking",
+    "qdrant.NearestInputWithMmr.mmr": "MMR re-ranking",
+    "qdrant.Mmr.diversity": "MMR re-ranking",
+    "qdrant.Mmr.candidates_limit": "MMR re-ranking",
     # `Upsert` is what every upsert does; the other modes are REFUSED_VALUES
     "qdrant.UpsertPoints.update_mode": "update mode Upsert",
     "qdrant.PointsUpdateOperation.PointStructList.update_mode": "update mode Upsert",
@@ -86,7 +93,6 @@ REPLY: dict[str, str] = {
 
 REFUSED: dict[str, str] = {
     # queries, search parameters, formulas, filters
-    "qdrant.Query.nearest_with_mmr": "MMR re-ranking",
     "qdrant.Query.rrf": "parametrised RRF fusion (`k`, `weights`)",
     "qdrant.Query.relevance_feedback": "relevance feedback queries",
     "qdrant.Query.text": "server-side text (BM25) queries",
@@ -121,7 +127,6 @@ REFUSED: dict[str, str] = {
     "qdrant.CollectionParamsDiff.id_tracker": "id tracker settings",
     "qdrant.CollectionParamsDiff.read_fan_out_delay_ms": "read fan-out delay (distributed mode)",
     "qdrant.HnswConfigDiff.inline_storage": "HNSW inline storage",
-    "qdrant.WalConfigDiff.wal_retain_closed": "WAL setting `wal_retain_closed`",
     "qdrant.OptimizersConfigDiff.prevent_unoptimized": "optimizer setting `prevent_unoptimized`",
     "qdrant.QuantizationConfig.turboquant": "TurboQuant quantization",
     "qdrant.QuantizationConfigDiff.turboquant": "TurboQuant quantization",

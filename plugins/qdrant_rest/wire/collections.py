@@ -317,7 +317,7 @@ def collection_config_out(config: CollectionConfig) -> dict[str, Any]:
         "params": _skip_none(params),
         "hnsw_config": _skip_none(dataclasses.asdict(config.hnsw_config)),
         "optimizer_config": dataclasses.asdict(config.optimizer_config),
-        "wal_config": dataclasses.asdict(config.wal_config),
+        "wal_config": _skip_none(dataclasses.asdict(config.wal_config)),
         "quantization_config": _quantization_out(config.quantization_config),
         "strict_mode_config": (
             strict_mode_to_builtins(config.strict_mode_config)

@@ -63,6 +63,7 @@ class OptimizersConfigDiff(Body):
 class WalConfigDiff(Body):
     wal_capacity_mb: PositiveInt | None = None
     wal_segments_ahead: UInt | None = None
+    wal_retain_closed: PositiveInt | None = None
 
 
 class MultiVectorConfig(Body):

@@ -231,19 +231,13 @@ def test_refused_over_the_wire_with_the_path(tmp_path: Path) -> None:
                     collection_name="c", vectors_config=pb.VectorsConfig(params=params)
                 )
             )
-            query = pb.Query(
-                nearest_with_mmr=pb.NearestInputWithMmr(
-                    nearest=pb.VectorInput(dense=pb.DenseVector(data=[1, 0]))
-                )
-            )
+            phrase = pb.Condition(field=pb.FieldCondition(key="t", match=pb.Match(phrase="a b")))
+            prefetch = pb.PrefetchQuery(filter=pb.Filter(must=[phrase]))
             with pytest.raises(grpc.aio.AioRpcError) as info:
-                await points.Query(
-                    pb.QueryPoints(collection_name="c", prefetch=[pb.PrefetchQuery(query=query)])
-                )
+                await points.Query(pb.QueryPoints(collection_name="c", prefetch=[prefetch]))
             assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
-            assert info.value.details() == (
-                "Not implemented in Vectorizer yet: MMR re-ranking "
-                "(prefetch[0].query.nearest_with_mmr)"
+            assert info.value.details().startswith(
+                "Not implemented in Vectorizer yet: phrase matching (prefetch[0].filter."
             )
             if "qdrant.UpsertPoints.update_filter" not in CURRENT:
                 return
