@@ -126,6 +126,19 @@ class Ln:
 
 DecayKind: TypeAlias = Literal["lin", "exp", "gauss"]
 
+UNARY: dict[str, type[Neg | Abs | Sqrt | Exp | Log10 | Ln]] = {
+    "neg": Neg,
+    "abs": Abs,
+    "sqrt": Sqrt,
+    "exp": Exp,
+    "log10": Log10,
+    "ln": Ln,
+}
+"""The one-argument expressions by the name Qdrant's JSON and protobuf give them."""
+
+DECAYS: dict[str, DecayKind] = {"lin_decay": "lin", "exp_decay": "exp", "gauss_decay": "gauss"}
+"""The decay expressions by the name Qdrant's JSON and protobuf give them."""
+
 
 @dataclass(frozen=True)
 class Decay:

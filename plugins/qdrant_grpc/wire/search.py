@@ -169,16 +169,6 @@ def _nearest_with_mmr(value: pb.NearestInputWithMmr, where: str) -> Nearest:
 
 # ----------------------------------------------------------------------------- formulas
 
-_UNARY: dict[str, type[fx.Neg | fx.Abs | fx.Sqrt | fx.Exp | fx.Log10 | fx.Ln]] = {
-    "neg": fx.Neg,
-    "abs": fx.Abs,
-    "sqrt": fx.Sqrt,
-    "exp": fx.Exp,
-    "log10": fx.Log10,
-    "ln": fx.Ln,
-}
-_DECAYS: dict[str, fx.DecayKind] = {"lin_decay": "lin", "exp_decay": "exp", "gauss_decay": "gauss"}
-
 
 def expression_in(value: pb.Expression, where: str) -> fx.Expression:
     """Expression: a constant, a variable, a condition or an operation."""
@@ -202,8 +192,8 @@ def expression_in(value: pb.Expression, where: str) -> fx.Expression:
         items = getattr(body, kind)
         parts = tuple(expression_in(e, f"{here}.{kind}[{i}]") for i, e in enumerate(items))
         return fx.Mult(parts) if kind == "mult" else fx.Sum(parts)
-    if kind in _UNARY:
-        return _UNARY[kind](expression_in(body, here))
+    if kind in fx.UNARY:
+        return fx.UNARY[kind](expression_in(body, here))
     if kind == "div":
         return fx.Div(
             expression_in(body.left, f"{here}.left"),
@@ -215,9 +205,9 @@ def expression_in(value: pb.Expression, where: str) -> fx.Expression:
             expression_in(body.base, f"{here}.base"),
             expression_in(body.exponent, f"{here}.exponent"),
         )
-    if kind in _DECAYS:
+    if kind in fx.DECAYS:
         return fx.Decay(
-            _DECAYS[kind],
+            fx.DECAYS[kind],
             expression_in(body.x, f"{here}.x"),
             expression_in(body.target, f"{here}.target") if body.HasField("target") else None,
             opt(body, "midpoint"),

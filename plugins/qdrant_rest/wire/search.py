@@ -305,17 +305,8 @@ def _fusion(tag: str, body: Any, where: str) -> Fusion:
 
 # ----------------------------------------------------------------------------- formulas
 
-_UNARY: dict[str, type[fx.Neg | fx.Abs | fx.Sqrt | fx.Exp | fx.Log10 | fx.Ln]] = {
-    "neg": fx.Neg,
-    "abs": fx.Abs,
-    "sqrt": fx.Sqrt,
-    "exp": fx.Exp,
-    "log10": fx.Log10,
-    "ln": fx.Ln,
-}
-_DECAYS: dict[str, fx.DecayKind] = {"lin_decay": "lin", "exp_decay": "exp", "gauss_decay": "gauss"}
 _EXPRESSION_TAGS = (
-    "mult", "sum", *_UNARY, "div", "pow", *_DECAYS, "geo_distance", "datetime", "datetime_key",
+    "mult", "sum", *fx.UNARY, "div", "pow", *fx.DECAYS, "geo_distance", "datetime", "datetime_key",
 )  # fmt: skip
 
 
@@ -336,8 +327,8 @@ def expression(value: Any, where: str, kinds: Kinds) -> fx.Expression:
             raise ValidationFailed(here, "expected a list of expressions")
         items = tuple(expression(e, f"{here}[{i}]", kinds) for i, e in enumerate(body))
         return fx.Mult(items) if tag == "mult" else fx.Sum(items)
-    if tag in _UNARY:
-        return _UNARY[tag](expression(body, here, kinds))
+    if tag in fx.UNARY:
+        return fx.UNARY[tag](expression(body, here, kinds))
     if tag == "div":
         params = _object(body, here, "{left, right, by_zero_default}")
         _only(params, ("left", "right", "by_zero_default"), here)
@@ -356,8 +347,8 @@ def expression(value: Any, where: str, kinds: Kinds) -> fx.Expression:
             expression(params["base"], f"{here}.base", kinds),
             expression(params["exponent"], f"{here}.exponent", kinds),
         )
-    if tag in _DECAYS:
-        return _decay(_DECAYS[tag], body, here, kinds)
+    if tag in fx.DECAYS:
+        return _decay(fx.DECAYS[tag], body, here, kinds)
     if tag == "geo_distance":
         params = _object(body, here, "{origin, to}")
         _only(params, ("origin", "to"), here)
