@@ -344,10 +344,12 @@ class Core(Side):
                 vectors={
                     "dense": vm.VectorParams(384, vm.Distance.COSINE),
                     "multi": vm.VectorParams(
-                        384, vm.Distance.COSINE, multivector_config={"comparator": "max_sim"}
+                        384,
+                        vm.Distance.COSINE,
+                        multivector_config=vm.MultiVectorConfig(vm.MultiVectorComparator.MAX_SIM),
                     ),
                 },
-                sparse_vectors={"trigrams": {"modifier": "idf"}},
+                sparse_vectors={"trigrams": vm.SparseVectorParams(modifier=vm.Modifier.IDF)},
             )
         )
         self.engine.create_collection(NAME, config)
