@@ -1053,7 +1053,8 @@ def test_errors_reach_the_client_with_their_status_codes(remote_grpc: QdrantClie
 def test_newer_client_fields_answer_unimplemented(remote_grpc: QdrantClient) -> None:
     """Fields Qdrant added after 1.14 whose feature is not built (`wire/newer.py`) are not
     dropped: the request is refused, naming the feature and the field's path, and nothing
-    is written. (Building one of them makes this test fail on purpose: change it then.)"""
+    is written. (Building one of them makes this test fail on purpose: change it then.)
+    Conditional updates are built: a non-matching point keeps its state."""
     remote_grpc.create_collection(
         "c", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT)
     )
@@ -1071,15 +1072,12 @@ def test_newer_client_fields_answer_unimplemented(remote_grpc: QdrantClient) -> 
     conditional = models.Filter(
         must=[models.FieldCondition(key="v", match=models.MatchValue(value=2))]
     )
-    with pytest.raises(grpc.RpcError) as upsert:
-        remote_grpc.upsert(
-            "c",
-            points=[models.PointStruct(id=1, vector=[0.0, 1.0], payload={"v": 3})],
-            update_filter=conditional,
-        )
-    assert upsert.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert upsert.value.details() == (
-        "Not implemented in Vectorizer yet: conditional updates (update_filter)"
+    # conditional updates are built: the point does not match, so it keeps its state
+    remote_grpc.upsert(
+        "c",
+        points=[models.PointStruct(id=1, vector=[0.0, 1.0], payload={"v": 3})],
+        update_filter=conditional,
+        wait=True,
     )
     (kept,) = remote_grpc.retrieve("c", [1], with_vectors=True)
     assert kept.payload == {"v": 1} and kept.vector == [1.0, 0.0]

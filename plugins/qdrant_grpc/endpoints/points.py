@@ -28,6 +28,8 @@ from vectorizer_qdrant_grpc.wire.points import (
     points_in,
     record_out,
     selector_in,
+    update_filter_in,
+    update_mode_in,
     update_result_out,
     waits,
     with_payload_in,
@@ -52,7 +54,8 @@ def _at(where: str, name: str) -> str:
 def upsert_op(msg: Any, where: str = "") -> ops.Upsert:
     """UpsertPoints, or a batch's PointStructList."""
     no_shard_key(msg)
-    return ops.Upsert(tuple(points_in(msg.points, _at(where, "points"))))
+    points = tuple(points_in(msg.points, _at(where, "points")))
+    return ops.Upsert(points, update_filter_in(msg, where), update_mode_in(msg))
 
 
 def delete_op(msg: Any, where: str = "") -> ops.DeletePoints:
@@ -119,7 +122,8 @@ def clear_payload_deprecated_op(msg: pb.PointsSelector, where: str) -> ops.Clear
 
 def update_vectors_op(msg: Any, where: str = "") -> ops.UpdateVectors:
     no_shard_key(msg)
-    return ops.UpdateVectors(tuple(point_vectors_in(msg.points, _at(where, "points"))))
+    points = tuple(point_vectors_in(msg.points, _at(where, "points")))
+    return ops.UpdateVectors(points, update_filter_in(msg, where))
 
 
 def delete_vectors_op(msg: Any, where: str = "") -> ops.DeleteVectors:

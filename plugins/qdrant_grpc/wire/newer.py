@@ -58,10 +58,16 @@ BUILT: dict[str, str] = {
     "qdrant.NearestInputWithMmr.mmr": "MMR re-ranking",
     "qdrant.Mmr.diversity": "MMR re-ranking",
     "qdrant.Mmr.candidates_limit": "MMR re-ranking",
-    # `Upsert` is what every upsert does; the other modes are REFUSED_VALUES
-    "qdrant.UpsertPoints.update_mode": "update mode Upsert",
-    "qdrant.PointsUpdateOperation.PointStructList.update_mode": "update mode Upsert",
-    "qdrant.UpdateMode.Upsert": "update mode Upsert",
+    # conditional writes -> the core's Upsert / UpdateVectors operations (endpoints/points.py)
+    "qdrant.UpsertPoints.update_mode": _COND_UPDATE,
+    "qdrant.PointsUpdateOperation.PointStructList.update_mode": _COND_UPDATE,
+    "qdrant.UpdateMode.Upsert": _COND_UPDATE,
+    "qdrant.UpdateMode.InsertOnly": _COND_UPDATE,
+    "qdrant.UpdateMode.UpdateOnly": _COND_UPDATE,
+    "qdrant.UpsertPoints.update_filter": _COND_UPDATE,
+    "qdrant.UpdatePointVectors.update_filter": _COND_UPDATE,
+    "qdrant.PointsUpdateOperation.PointStructList.update_filter": _COND_UPDATE,
+    "qdrant.PointsUpdateOperation.UpdateVectors.update_filter": _COND_UPDATE,
 }
 
 REPLY: dict[str, str] = {
@@ -107,10 +113,6 @@ REFUSED: dict[str, str] = {
     "qdrant.Match.substring": "keyword match `substring`",
     "qdrant.Condition.slice": "slice conditions",
     # writes
-    "qdrant.UpsertPoints.update_filter": _COND_UPDATE,
-    "qdrant.UpdatePointVectors.update_filter": _COND_UPDATE,
-    "qdrant.PointsUpdateOperation.PointStructList.update_filter": _COND_UPDATE,
-    "qdrant.PointsUpdateOperation.UpdateVectors.update_filter": _COND_UPDATE,
     # cluster
     "qdrant.ShardKeySelector.fallback": _SHARD_KEYS,
     "qdrant.CreateShardKey.initial_state": _SHARD_KEYS,
@@ -177,8 +179,6 @@ REFUSED: dict[str, str] = {
 }
 
 REFUSED_VALUES: dict[str, str] = {
-    "qdrant.UpdateMode.InsertOnly": "update mode InsertOnly",
-    "qdrant.UpdateMode.UpdateOnly": "update mode UpdateOnly",
     "qdrant.Datatype.Turbo4": "TurboQuant vector datatypes",
     "qdrant.Datatype.Turbo8": "TurboQuant vector datatypes",
     "qdrant.Datatype.Turbo16": "TurboQuant vector datatypes",

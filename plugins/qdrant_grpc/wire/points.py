@@ -16,6 +16,7 @@ from qdrant_client import grpc as pb
 
 from vectorizer import parse_datetime
 from vectorizer.errors import BadRequest, Unsupported
+from vectorizer.filters.ast import Filter
 from vectorizer.models import (
     Direction,
     OrderBy,
@@ -28,6 +29,7 @@ from vectorizer.models import (
     WithPayload,
     WithVectors,
 )
+from vectorizer.operations import UpdateMode
 from vectorizer_qdrant_grpc.wire.filters import filter_in
 from vectorizer_qdrant_grpc.wire.values import (
     INT64_MAX,
@@ -197,3 +199,26 @@ def update_result_out(result: UpdateResult, wait: bool) -> pb.UpdateResult:
 def waits(request: Any) -> bool:
     """The request's `wait` (default false, as in Qdrant)."""
     return bool(request.HasField("wait") and request.wait)
+
+
+# ----------------------------------------------------------------------------- conditional writes
+
+_UPDATE_MODES = {
+    "Upsert": UpdateMode.UPSERT,
+    "InsertOnly": UpdateMode.INSERT_ONLY,
+    "UpdateOnly": UpdateMode.UPDATE_ONLY,
+}
+
+
+def update_filter_in(msg: Any, where: str) -> Filter | None:
+    """A write's `update_filter` (Qdrant 1.16+ messages; None when absent or unknown)."""
+    if "update_filter" not in msg.DESCRIPTOR.fields_by_name:
+        return None
+    return filter_field(msg, "update_filter", f"{where}.update_filter" if where else None)
+
+
+def update_mode_in(msg: Any) -> UpdateMode:
+    """An upsert's `update_mode` (Qdrant 1.17+ messages; `Upsert` when absent)."""
+    if "update_mode" not in msg.DESCRIPTOR.fields_by_name or not msg.HasField("update_mode"):
+        return UpdateMode.UPSERT
+    return _UPDATE_MODES[pb.UpdateMode.Name(msg.update_mode)]

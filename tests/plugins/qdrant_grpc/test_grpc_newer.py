@@ -241,28 +241,48 @@ def test_refused_over_the_wire_with_the_path(tmp_path: Path) -> None:
             )
             if "qdrant.UpsertPoints.update_filter" not in CURRENT:
                 return
-            point = pb.PointStruct(
-                id=pb.PointId(num=1),
-                vectors=pb.Vectors(vector=pb.Vector(data=[1, 0])),
-            )
-            with pytest.raises(grpc.aio.AioRpcError) as info:
-                await points.Upsert(
-                    pb.UpsertPoints(collection_name="c", points=[point], update_filter=pb.Filter())
+
+            # conditional writes are built: update_filter and update_mode reach the core
+            def point(pid: int, v: float, tag: str) -> pb.PointStruct:
+                return pb.PointStruct(
+                    id=pb.PointId(num=pid),
+                    vectors=pb.Vectors(vector=pb.Vector(data=[v, 0])),
+                    payload={"tag": pb.Value(string_value=tag)},
                 )
-            assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
-            assert info.value.details() == (
-                "Not implemented in Vectorizer yet: conditional updates (update_filter)"
-            )
-            count = await points.Count(pb.CountPoints(collection_name="c", exact=True))
-            assert count.result.count == 0
-            # update_mode Upsert is what an upsert does: accepted
+
             await points.Upsert(
                 pb.UpsertPoints(
-                    collection_name="c", points=[point], update_mode=pb.UpdateMode.Upsert
+                    collection_name="c", points=[point(1, 1, "a"), point(2, 1, "b")], wait=True
                 )
             )
-            count = await points.Count(pb.CountPoints(collection_name="c", exact=True))
-            assert count.result.count == 1
+            only_a = pb.Filter(
+                must=[pb.Condition(field=pb.FieldCondition(key="tag", match=pb.Match(keyword="a")))]
+            )
+            await points.Upsert(
+                pb.UpsertPoints(
+                    collection_name="c",
+                    points=[point(1, 2, "new"), point(2, 2, "new"), point(3, 2, "new")],
+                    update_filter=only_a,
+                    wait=True,
+                )
+            )
+            await points.Upsert(
+                pb.UpsertPoints(
+                    collection_name="c",
+                    points=[point(3, 3, "again"), point(4, 3, "again")],
+                    update_mode=pb.UpdateMode.InsertOnly,
+                    wait=True,
+                )
+            )
+            got = await points.Get(
+                pb.GetPoints(
+                    collection_name="c",
+                    ids=[pb.PointId(num=i) for i in (1, 2, 3, 4)],
+                    with_payload=pb.WithPayloadSelector(enable=True),
+                )
+            )
+            tags = {r.id.num: r.payload["tag"].string_value for r in got.result}
+            assert tags == {1: "new", 2: "b", 3: "new", 4: "again"}
 
     try:
         asyncio.run(scenario())
