@@ -804,6 +804,33 @@ def test_mmr_over_grpc_answers_as_over_rest(
     assert [p.id for p in ours] != [p.id for p in plain]  # diversity changed the answer
 
 
+@pytest.mark.client_model("Rrf.weights")
+def test_weighted_rrf_over_grpc_answers_as_over_rest(
+    remote_grpc: QdrantClient, remote_rest: QdrantClient
+) -> None:
+    remote_grpc.create_collection(
+        "c", vectors_config=models.VectorParams(size=4, distance=models.Distance.COSINE)
+    )
+    rng = np.random.default_rng(7)
+    remote_grpc.upsert(
+        "c",
+        [models.PointStruct(id=i, vector=rng.normal(size=4).tolist()) for i in range(40)],
+        wait=True,
+    )
+    prefetch = [
+        models.Prefetch(query=[1.0, 0.0, 0.5, 0.2], limit=15),
+        models.Prefetch(query=[0.0, 1.0, -0.5, 0.3], limit=15),
+    ]
+    weighted = models.RrfQuery(rrf=models.Rrf(k=3, weights=[1.0, 3.0]))
+    ours = remote_grpc.query_points("c", prefetch=prefetch, query=weighted, limit=8).points
+    rest = remote_rest.query_points("c", prefetch=prefetch, query=weighted, limit=8).points
+    assert [p.id for p in ours] == [p.id for p in rest]
+    assert [p.score for p in ours] == pytest.approx([p.score for p in rest], abs=1e-6)
+    plain = models.FusionQuery(fusion=models.Fusion.RRF)
+    even = remote_grpc.query_points("c", prefetch=prefetch, query=plain, limit=8).points
+    assert [p.id for p in ours] != [p.id for p in even]  # the weights changed the answer
+
+
 # ----------------------------------------------------------------------------- one engine, two APIs
 
 

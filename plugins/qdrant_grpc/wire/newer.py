@@ -54,6 +54,9 @@ BUILT: dict[str, str] = {
     # MMR: `Query.nearest_with_mmr` -> the core's `Nearest(mmr=...)` (wire/search.py)
     "qdrant.WalConfigDiff.wal_retain_closed": "WAL setting `wal_retain_closed` (stored, reported)",
     "qdrant.Query.nearest_with_mmr": "MMR re-ranking",
+    "qdrant.Query.rrf": "parametrised RRF fusion (`k`, `weights`)",
+    "qdrant.Rrf.k": "parametrised RRF fusion (`k`, `weights`)",
+    "qdrant.Rrf.weights": "parametrised RRF fusion (`k`, `weights`)",
     "qdrant.NearestInputWithMmr.nearest": "MMR re-ranking",
     "qdrant.NearestInputWithMmr.mmr": "MMR re-ranking",
     "qdrant.Mmr.diversity": "MMR re-ranking",
@@ -99,7 +102,6 @@ REPLY: dict[str, str] = {
 
 REFUSED: dict[str, str] = {
     # queries, search parameters, formulas, filters
-    "qdrant.Query.rrf": "parametrised RRF fusion (`k`, `weights`)",
     "qdrant.Query.relevance_feedback": "relevance feedback queries",
     "qdrant.Query.text": "server-side text (BM25) queries",
     "qdrant.SearchParams.acorn": "ACORN filtered search",

@@ -137,6 +137,12 @@ def query_in(value: pb.Query, where: str) -> Query:
         if value.fusion not in FUSIONS:
             raise invalid(here, "unknown fusion (expected RRF or DBSF)")
         return Fusion(FUSIONS[value.fusion])
+    if kind == "rrf":  # Qdrant 1.16+ messages: RRF with its `k` and per-prefetch `weights`
+        rrf = value.rrf
+        k = rrf.k if rrf.HasField("k") else 2
+        if k < 1:
+            raise invalid(f"{here}.k", "expected a positive integer")
+        return Fusion(FusionMethod.RRF, k, tuple(rrf.weights) or None)
     if kind == "sample":
         if value.sample != pb.Sample.Random:
             raise invalid(here, "unknown sample (expected Random)")
